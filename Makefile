@@ -1,0 +1,43 @@
+# Two commands on a fresh machine with Python 3.11+ and make:
+#   make demo   — set everything up, run the main job on embedded defaults, print a summary
+#   make test   — set everything up and run the test suite
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+RUN := $(VENV)/bin
+
+.PHONY: install demo test lint format bench clean
+
+# uv comes from PyPI into a private venv, so nothing but Python is needed beforehand.
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --python $(PYTHON)
+	touch $@
+
+install: $(VENV)/.synced
+
+demo: install
+	$(RUN)/moulin-sync demo
+
+test: install
+	$(RUN)/pytest -q
+
+lint: install
+	$(RUN)/ruff check .
+	$(RUN)/ruff format --check .
+
+format: install
+	$(RUN)/ruff check --fix .
+	$(RUN)/ruff format .
+
+bench: install
+	$(RUN)/python bench/generator_benchmark.py
+	$(RUN)/python bench/emulator_throughput.py
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .moulin .pytest_cache .ruff_cache

@@ -1,0 +1,51 @@
+"""Source data-quality checks: warnings for the web team, never blocking the sync.
+
+The rows they find are not lost: the payload layer quarantines them with the same
+reasons, so they show up again, per record, where HubSpot writes are reported.
+"""
+
+
+import polars as pl
+from dagster import AssetCheckResult, AssetCheckSeverity, asset_check
+
+from moulin_sync.defs.app_du_moulin.assets import GROUP, customers
+from moulin_sync.defs.resources import Snapshots
+from moulin_sync.lib.metadata import markdown_table
+from moulin_sync.source import quality
+
+
+def _customers(snapshots: Snapshots) -> pl.DataFrame:
+    return snapshots.store().read([GROUP, "customers"])
+
+
+@asset_check(asset=customers, blocking=False)
+def customers_have_unique_emails(snapshots: Snapshots) -> AssetCheckResult:
+    """Live customers sharing one email would collapse into one HubSpot contact."""
+    duplicates = quality.duplicate_emails(_customers(snapshots))
+    return AssetCheckResult(
+        passed=duplicates.is_empty(),
+        severity=AssetCheckSeverity.WARN,
+        metadata={
+            "duplicated_emails": duplicates.height,
+            "customers_involved": int(duplicates["customers"].sum() or 0),
+            "examples": markdown_table(
+                duplicates.with_columns(pl.col("customer_ids").cast(pl.List(pl.String)).list.join(", "))
+            ),
+        },
+    )
+
+
+@asset_check(asset=customers, blocking=False)
+def customers_have_valid_emails(snapshots: Snapshots) -> AssetCheckResult:
+    """A contact needs a valid email; live customers without one cannot be synced."""
+    invalid = quality.invalid_emails(_customers(snapshots))
+    by_reason = invalid.group_by("reason").len().sort("reason")
+    return AssetCheckResult(
+        passed=invalid.is_empty(),
+        severity=AssetCheckSeverity.WARN,
+        metadata={
+            "customers_with_bad_email": invalid.height,
+            **{f"{reason}": count for reason, count in by_reason.iter_rows()},
+            "examples": markdown_table(invalid),
+        },
+    )

@@ -1,0 +1,1 @@
+"""A faithful, stateful HubSpot CRM API emulator (see docs/hubspot-emulator.md)."""

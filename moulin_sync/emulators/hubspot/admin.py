@@ -1,0 +1,120 @@
+"""The `/_emulator/*` admin API: reset, state, stats, faults, limits (same bearer token).
+
+Admin requests never consume rate-limit budget and are not counted in the stats.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .errors import bad_request
+from .faults import parse_fault
+from .handlers import Req, Result
+from .schema import OBJECT_TYPES
+
+if TYPE_CHECKING:
+    from .app import Emulator
+
+
+def reset(em: Emulator, req: Req) -> Result:
+    """Empty every object (and the rate-limit counters); `{"schema": true}` also resets the schema."""
+    body = req.body if isinstance(req.body, dict) else {}
+    em.store.reset(schema=bool(body.get("schema")))
+    em.limiter.reset()
+    return 200, {"status": "ok"}
+
+
+def state(em: Emulator, req: Req) -> Result:
+    objects: dict[str, list[dict[str, Any]]] = {}
+    for t in OBJECT_TYPES:
+        rows = []
+        for rec in em.store.objects[t].values():
+            rows.append(
+                {
+                    "id": rec.id,
+                    "properties": dict(rec.props),
+                    "archived": rec.archived,
+                    "createdAt": rec.created_iso,
+                    "updatedAt": rec.updated_iso,
+                    "associations": {
+                        to_t: [
+                            {"id": i, "types": sorted(ts)} for i, ts in sorted(links.items()) if ts
+                        ]
+                        for to_t, links in rec.assoc.items()
+                        if any(links.values())
+                    },
+                }
+            )
+        objects[t] = rows
+    return 200, {"objects": objects}
+
+
+def stats(em: Emulator, req: Req) -> Result:
+    rows = [
+        {"method": m, "route": r, "status": s, "count": c}
+        for (m, r, s), c in sorted(em.stats.items())
+    ]
+    return 200, {"requests": rows}
+
+
+def reset_stats(em: Emulator, req: Req) -> Result:
+    em.stats.clear()
+    return 200, {"status": "ok"}
+
+
+def add_fault(em: Emulator, req: Req) -> Result:
+    fault = parse_fault(req.body)
+    em.faults.add(fault)
+    return 201, fault.to_json()
+
+
+def list_faults(em: Emulator, req: Req) -> Result:
+    return 200, {"faults": [f.to_json() for f in em.faults.armed]}
+
+
+def clear_faults(em: Emulator, req: Req) -> Result:
+    em.faults.clear()
+    return 200, {"status": "ok"}
+
+
+def _limit(value: Any, name: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise bad_request(f"{name} must be a positive integer or null (no limit)")
+    return value
+
+
+def set_limits(em: Emulator, req: Req) -> Result:
+    """Change limits; a key set to null lifts that limit, a missing key keeps it."""
+    body = req.dict_body()
+    lim = em.limiter.limits
+    if "per_10s" in body:
+        lim.per_10s = _limit(body["per_10s"], "per_10s")
+    if "daily" in body:
+        lim.daily = _limit(body["daily"], "daily")
+    if "search_per_s" in body:
+        lim.search_per_s = _limit(body["search_per_s"], "search_per_s")
+    if "search_lag" in body:
+        lag = body["search_lag"]
+        if not isinstance(lag, int | float) or lag < 0:
+            raise bad_request("search_lag must be a number of seconds >= 0")
+        em.store.search_lag = float(lag)
+    return 200, get_limits(em, req)[1]
+
+
+def get_limits(em: Emulator, req: Req) -> Result:
+    return 200, {**em.limiter.limits.to_json(), "search_lag": em.store.search_lag}
+
+
+ROUTES: list[tuple[str, str, Any, bool]] = [
+    ("POST", "/_emulator/reset", reset, True),
+    ("GET", "/_emulator/state", state, False),
+    ("GET", "/_emulator/stats", stats, False),
+    ("POST", "/_emulator/stats/reset", reset_stats, False),
+    ("GET", "/_emulator/faults", list_faults, False),
+    ("POST", "/_emulator/faults", add_fault, False),
+    ("DELETE", "/_emulator/faults", clear_faults, False),
+    ("GET", "/_emulator/limits", get_limits, False),
+    ("POST", "/_emulator/limits", set_limits, False),
+]

@@ -1,0 +1,230 @@
+"""The ASGI application: Starlette routes behind one pure-ASGI gate doing HubSpot's edge work.
+
+The gate (`HubSpotGate`) handles, in order: the unauthenticated health check, bearer-token
+auth (401), admin passthrough, injected faults (hang, canned status), rate limits (429 with
+HubSpot's body and headers on every answer), the dropped answer after a committed write, and
+per-route statistics. The bearer token is never logged nor stored in stats.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Match, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from . import admin, handlers
+from .errors import ApiError, correlation_id
+from .faults import Faults, fault_body
+from .handlers import Req
+from .objects import Objects
+from .ratelimit import Limits, RateLimiter, rate_limit_body
+from .store import Store
+
+log = logging.getLogger("moulin_sync.emulators.hubspot")
+JSON_HEADERS = [(b"content-type", b"application/json;charset=utf-8")]
+Handler = Callable[["Emulator", Req], tuple[int, Any]]
+
+
+def encode(body: Any) -> bytes:
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+class JSON(Response):
+    media_type = "application/json;charset=utf-8"
+
+    def render(self, content: Any) -> bytes:
+        return b"" if content is None else encode(content)
+
+
+class Emulator:
+    """Everything one running emulator holds: the store, limits, faults and stats."""
+
+    def __init__(
+        self,
+        *,
+        token: str,
+        limits: Limits,
+        state_path: str | None = None,
+        search_lag: float = 0.0,
+    ) -> None:
+        self.token = token
+        self.store = Store(state_path, search_lag)
+        self.objects = Objects(self.store)
+        self.limiter = RateLimiter(limits)
+        self.faults = Faults()
+        self.stats: Counter[tuple[str, str, int]] = Counter()
+
+
+def _endpoint(
+    em: Emulator, handler: Handler, mutates: bool
+) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        raw = await request.body()
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            return JSON(
+                ApiError(400, "VALIDATION_ERROR", "Invalid input JSON on line 1").body(), 400
+            )
+        req = Req(request.path_params, request.query_params, body)
+        try:
+            status, out = handler(em, req)
+        except ApiError as e:
+            em.store.dirty.clear()  # nothing was applied: validation happens before writes
+            return JSON(e.body(), e.status)
+        if mutates:
+            em.store.commit()
+        return JSON(out, status)
+
+    return endpoint
+
+
+def _not_found(request: Request, exc: Exception) -> Response:
+    status = getattr(exc, "status_code", 404)
+    msg = "Method not allowed" if status == 405 else f"Route not found: {request.url.path}"
+    return JSON({"status": "error", "message": msg, "correlationId": correlation_id(),
+                 "category": "OBJECT_NOT_FOUND" if status == 404 else "VALIDATION_ERROR"}, status)  # fmt: skip
+
+
+class HubSpotGate:
+    def __init__(self, app: Starlette, em: Emulator) -> None:
+        self.app = app
+        self.em = em
+        self.routes = [r for r in app.routes if isinstance(r, Route)]
+        self.bearer = b"Bearer " + em.token.encode()
+        self._templates: dict[tuple[str, str], str] = {}
+
+    def template(self, scope: Scope) -> str:
+        key = (scope["method"], scope["path"])
+        cached = self._templates.get(key)
+        if cached is not None:
+            return cached
+        found = "<unmatched>"
+        for route in self.routes:
+            match, _ = route.matches(scope)
+            if match == Match.FULL:
+                found = route.path
+                break
+            if match == Match.PARTIAL and found == "<unmatched>":
+                found = route.path
+        if len(self._templates) < 10_000:
+            self._templates[key] = found
+        return found
+
+    def authorized(self, scope: Scope) -> bool:
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                return hmac.compare_digest(value, self.bearer)
+        return False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path, method = scope["path"], scope["method"]
+        if path == "/_emulator/health":
+            await _reply(send, 200, {"status": "ok"})
+            return
+        em = self.em
+        admin_call = path.startswith("/_emulator/")
+        if not self.authorized(scope):
+            if not admin_call:
+                em.stats[(method, self.template(scope), 401)] += 1
+            await _reply(send, 401, _unauthorized())
+            return
+        if admin_call:
+            await self.app(scope, receive, send)
+            return
+        template = self.template(scope)
+        drop = False
+        for fault in em.faults.take(method, path):
+            if fault.kind == "hang":
+                await asyncio.sleep(fault.seconds)
+            elif fault.kind == "status":
+                em.stats[(method, template, fault.status)] += 1
+                await _reply(send, fault.status, fault_body(fault.status))
+                return
+            else:
+                drop = True
+        search = method == "POST" and path.endswith("/search")
+        policy = em.limiter.acquire(search)
+        extra = em.limiter.headers(search)
+        if policy is not None:
+            em.stats[(method, template, 429)] += 1
+            await _reply(send, 429, rate_limit_body(policy), extra)
+            return
+        status = 500
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                if drop:
+                    return
+                message = {**message, "headers": [*message.get("headers", ()), *extra]}
+            elif drop:
+                return
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+        em.stats[(method, template, status)] += 1
+        if drop:
+            _drop_connection(send)
+
+
+def _drop_connection(send: Send) -> None:
+    """Close the TCP connection without a byte of answer (uvicorn's protocol internals)."""
+    cycle = getattr(send, "__self__", None)
+    transport = getattr(cycle, "transport", None)
+    if transport is None:
+        raise RuntimeError("drop_after_commit needs uvicorn's HTTP protocol")
+    cycle.disconnected = True  # type: ignore[union-attr]  # uvicorn then sends no 500
+    transport.abort()
+
+
+def _unauthorized() -> dict[str, Any]:
+    return {
+        "status": "error",
+        "message": "Authentication credentials not found. This API supports OAuth 2.0 "
+        "authentication and you can find more details at "
+        "https://developers.hubspot.com/docs/methods/auth/oauth-overview",
+        "correlationId": correlation_id(),
+        "category": "INVALID_AUTHENTICATION",
+    }
+
+
+async def _reply(
+    send: Send, status: int, body: Any, headers: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    data = encode(body)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                *JSON_HEADERS,
+                (b"content-length", str(len(data)).encode()),
+                *(headers or []),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": data})
+
+
+def create_app(em: Emulator) -> ASGIApp:
+    routes = [
+        Route(path, _endpoint(em, handler, mutates), methods=[method])
+        for method, path, handler, mutates in handlers.ROUTES + admin.ROUTES
+    ]
+    app = Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_found})
+    return HubSpotGate(app, em)

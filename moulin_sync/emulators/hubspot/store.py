@@ -1,0 +1,315 @@
+"""The object store: records, unique-value indexes, search versions, and optional SQLite state.
+
+All mutation happens on the event loop thread inside synchronous code, so one request's write
+is atomic with respect to every other request. With `--state PATH` every mutating request ends
+with `commit()`, which writes the records it touched to SQLite (WAL) in one transaction; the
+file is locked (`PATH.lock`, flock) so two emulator processes can never share one state file.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import sqlite3
+import time
+from pathlib import Path
+from typing import IO, Any
+
+from .schema import LASTMOD, OBJECT_TYPES, Schema, iso_ms
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class Record:
+    """One CRM object. `props` holds only non-empty values, all strings."""
+
+    __slots__ = (
+        "archived", "archived_at", "assoc", "created", "created_iso", "id", "props",
+        "type", "updated", "updated_iso", "versions",
+    )  # fmt: skip
+
+    def __init__(self, t: str, rid: str, props: dict[str, str], created: int) -> None:
+        self.type = t
+        self.id = rid
+        self.props = props
+        self.created = self.updated = created
+        self.created_iso = self.updated_iso = iso_ms(created)
+        self.archived = False
+        self.archived_at: int | None = None
+        self.assoc: dict[str, dict[str, set[int]]] = {}
+        # (written_at_seconds, snapshot or None when archived); only kept when search lags.
+        self.versions: list[tuple[float, dict[str, str] | None]] | None = None
+
+    def to_public(self, names: tuple[str, ...] | list[str] | None = None) -> dict[str, Any]:
+        props = self.props
+        shown = dict(props) if names is None else {n: props.get(n) for n in names}
+        out: dict[str, Any] = {
+            "id": self.id,
+            "properties": shown,
+            "createdAt": self.created_iso,
+            "updatedAt": self.updated_iso,
+            "archived": self.archived,
+        }
+        if self.archived and self.archived_at is not None:
+            out["archivedAt"] = iso_ms(self.archived_at)
+        return out
+
+    def to_row(self) -> dict[str, Any]:
+        return {
+            "props": self.props,
+            "created": self.created,
+            "updated": self.updated,
+            "archived": self.archived,
+            "archived_at": self.archived_at,
+            "assoc": {t: {i: sorted(ts) for i, ts in m.items()} for t, m in self.assoc.items()},
+        }
+
+    @classmethod
+    def from_row(cls, t: str, rid: str, row: dict[str, Any]) -> Record:
+        r = cls(t, rid, row["props"], row["created"])
+        r.updated = row["updated"]
+        r.updated_iso = iso_ms(r.updated)
+        r.archived = row["archived"]
+        r.archived_at = row["archived_at"]
+        r.assoc = {t2: {i: set(ts) for i, ts in m.items()} for t2, m in row["assoc"].items()}
+        return r
+
+
+class StateLocked(RuntimeError):
+    """Another emulator process holds the state file."""
+
+
+class Store:
+    def __init__(self, state_path: str | None = None, search_lag: float = 0.0) -> None:
+        self.search_lag = search_lag
+        self.schema = Schema()
+        self.objects: dict[str, dict[str, Record]] = {t: {} for t in OBJECT_TYPES}
+        self.unique_index: dict[str, dict[str, dict[str, str]]] = {}
+        self.next_id = 1001
+        self.dirty: set[tuple[str, str]] = set()
+        self.schema_dirty = False
+        self.db: sqlite3.Connection | None = None
+        self._lock_file: IO[str] | None = None
+        if state_path:
+            self._open(state_path)
+        self.rebuild_indexes()
+
+    # ------------------------------------------------------------------ persistence
+    def _open(self, path: str) -> None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        lock = open(path + ".lock", "w")  # noqa: SIM115 - held for the process lifetime
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as e:
+            lock.close()
+            raise StateLocked(f"state file {path} is in use by another emulator process") from e
+        lock.write(str(os.getpid()))
+        lock.flush()
+        self._lock_file = lock
+        db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS records (otype TEXT, id TEXT, data TEXT, PRIMARY KEY (otype, id))"
+        )
+        db.execute("CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT)")
+        self.db = db
+        kv = dict(db.execute("SELECT key, value FROM kv").fetchall())
+        if "schema" in kv:
+            self.schema = Schema(json.loads(kv["schema"]))
+        if "next_id" in kv:
+            self.next_id = int(kv["next_id"])
+        rows = db.execute("SELECT otype, id, data FROM records ORDER BY otype, CAST(id AS INTEGER)")
+        for otype, rid, data in rows:
+            self.objects[otype][rid] = Record.from_row(otype, rid, json.loads(data))
+        if "schema" not in kv:
+            self.schema_dirty = True
+            self.commit()
+
+    def commit(self) -> None:
+        """Write every touched record (and the schema if it changed) in one transaction."""
+        if self.db is None:
+            self.dirty.clear()
+            self.schema_dirty = False
+            return
+        if not self.dirty and not self.schema_dirty:
+            return
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for t, rid in self.dirty:
+                rec = self.objects[t].get(rid)
+                if rec is None:
+                    db.execute("DELETE FROM records WHERE otype=? AND id=?", (t, rid))
+                else:
+                    db.execute(
+                        "INSERT OR REPLACE INTO records VALUES (?, ?, ?)",
+                        (t, rid, json.dumps(rec.to_row(), separators=(",", ":"))),
+                    )
+            db.execute("INSERT OR REPLACE INTO kv VALUES ('next_id', ?)", (str(self.next_id),))
+            if self.schema_dirty:
+                db.execute(
+                    "INSERT OR REPLACE INTO kv VALUES ('schema', ?)",
+                    (json.dumps(self.schema.to_json()),),
+                )
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        self.dirty.clear()
+        self.schema_dirty = False
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+        if self._lock_file is not None:
+            self._lock_file.close()
+            self._lock_file = None
+
+    # ------------------------------------------------------------------ indexes
+    def rebuild_indexes(self) -> None:
+        self.unique_index = {}
+        for t in OBJECT_TYPES:
+            idx: dict[str, dict[str, str]] = {n: {} for n in self.schema.unique[t]}
+            for rec in self.objects[t].values():
+                if rec.archived:
+                    continue
+                for name, values in idx.items():
+                    v = rec.props.get(name)
+                    if v:
+                        values[v] = rec.id
+            self.unique_index[t] = idx
+
+    def ensure_index(self, t: str) -> dict[str, dict[str, str]]:
+        """The unique index of `t`, rebuilt if the schema gained a unique property."""
+        idx = self.unique_index[t]
+        if len(idx) != len(self.schema.unique[t]):
+            self.rebuild_indexes()
+            idx = self.unique_index[t]
+        return idx
+
+    def _unindex(self, rec: Record) -> None:
+        for name, values in self.ensure_index(rec.type).items():
+            v = rec.props.get(name)
+            if v and values.get(v) == rec.id:
+                del values[v]
+
+    def _index(self, rec: Record) -> None:
+        for name, values in self.ensure_index(rec.type).items():
+            v = rec.props.get(name)
+            if v:
+                values[v] = rec.id
+
+    # ------------------------------------------------------------------ records
+    def get(self, t: str, rid: str, *, archived: bool = False) -> Record | None:
+        rec = self.objects[t].get(rid)
+        if rec is None or rec.archived != archived:
+            return None
+        return rec
+
+    def find(self, t: str, prop: str, value: str) -> Record | None:
+        """Live record whose unique property `prop` equals `value` (email case-insensitively)."""
+        if prop in ("hs_object_id", "id"):
+            return self.get(t, value)
+        if t == "contacts" and prop == "email":
+            value = value.lower()
+        values = self.ensure_index(t).get(prop)
+        if values is None:
+            return None
+        rid = values.get(value)
+        return self.objects[t][rid] if rid is not None else None
+
+    def allocate_id(self) -> str:
+        rid = self.next_id
+        self.next_id += 1
+        return str(rid)
+
+    def insert(self, t: str, props: dict[str, str], now: int) -> Record:
+        rid = self.allocate_id()
+        props = {k: v for k, v in props.items() if v != ""}
+        iso = iso_ms(now)
+        props["hs_object_id"] = rid
+        props.setdefault("createdate", iso)
+        props[LASTMOD.get(t, "hs_lastmodifieddate")] = iso
+        rec = Record(t, rid, props, now)
+        self.objects[t][rid] = rec
+        self._index(rec)
+        self.touch(rec)
+        return rec
+
+    def update(self, rec: Record, props: dict[str, str], now: int) -> None:
+        p = rec.props
+        index = self.ensure_index(rec.type)
+        for name, values in index.items():  # re-index only the unique values that change
+            if name in props:
+                old = p.get(name)
+                if old and values.get(old) == rec.id:
+                    del values[old]
+        for k, v in props.items():
+            if v == "":
+                p.pop(k, None)
+            else:
+                p[k] = v
+        for name, values in index.items():
+            if name in props and p.get(name):
+                values[p[name]] = rec.id
+        rec.updated = now
+        rec.updated_iso = p[LASTMOD.get(rec.type, "hs_lastmodifieddate")] = iso_ms(now)
+        self.touch(rec)
+
+    def archive(self, rec: Record, now: int) -> None:
+        """Archive (HubSpot's recycle bin): the record's unique values are freed."""
+        self._unindex(rec)
+        rec.archived = True
+        rec.archived_at = now
+        rec.updated = now
+        rec.updated_iso = iso_ms(now)
+        self.touch(rec)
+
+    def delete(self, rec: Record) -> None:
+        """Remove a record for good (the loser of a merge)."""
+        self._unindex(rec)
+        del self.objects[rec.type][rec.id]
+        self.dirty.add((rec.type, rec.id))
+        if self.search_lag > 0:
+            rec.versions = None
+
+    def touch(self, rec: Record) -> None:
+        """Mark `rec` for the next commit and record a search version when search lags."""
+        self.dirty.add((rec.type, rec.id))
+        if self.search_lag > 0 or rec.versions is not None:
+            snap = None if rec.archived else dict(rec.props)
+            now = time.monotonic()
+            versions = rec.versions
+            if versions is None:
+                versions = rec.versions = []
+            versions.append((now, snap))
+            horizon = now - self.search_lag
+            while len(versions) > 1 and versions[1][0] <= horizon:
+                versions.pop(0)
+
+    def searchable(self, rec: Record, now: float) -> dict[str, str] | None:
+        """The properties search sees for `rec` now (None: not indexed yet, or archived)."""
+        versions = rec.versions
+        if versions is None:
+            return None if rec.archived else rec.props
+        horizon = now - self.search_lag
+        for written, snap in reversed(versions):
+            if written <= horizon:
+                return snap
+        return None
+
+    def reset(self, *, schema: bool = False) -> None:
+        for t in OBJECT_TYPES:
+            for rid in self.objects[t]:
+                self.dirty.add((t, rid))
+            self.objects[t] = {}
+        if schema:
+            self.schema = Schema()
+            self.schema_dirty = True
+        self.rebuild_indexes()
+        self.commit()

@@ -1,0 +1,96 @@
+"""Payload models: the contract of what moulin-sync sends HubSpot, per object type.
+
+Every value is a string, as HubSpot takes it ("" clears a value). The constraints are
+HubSpot's own (see ../shared/reference/hubspot-api.md): `date` as YYYY-MM-DD,
+numbers with one decimal point, enumerations among their options, strings up to
+65,536 characters. A row that fails is quarantined with pydantic's reason.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import polars as pl
+from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
+
+from moulin_sync.source.quality import EMAIL_PATTERN
+
+Text = Annotated[str, StringConstraints(max_length=65_536)]
+Email = Annotated[str, StringConstraints(pattern=EMAIL_PATTERN, max_length=254)]
+Day = Annotated[str, StringConstraints(pattern=r"^(\d{4}-\d{2}-\d{2})?$")]
+Instant = Annotated[str, StringConstraints(pattern=r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z)?$")]
+Number = Annotated[str, StringConstraints(pattern=r"^(-?\d+(\.\d+)?)?$")]
+Count = Annotated[str, StringConstraints(pattern=r"^\d+$")]
+Phone = Annotated[str, StringConstraints(pattern=r"^(\+\d{6,15})?$")]
+Bool = Literal["true", "false"]
+CustomerType = Literal["B2C", "B2B"]
+Key = Annotated[str, StringConstraints(pattern=r"^\d+$")]
+
+
+class _Payload(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ContactProperties(_Payload):
+    email: Email
+    firstname: Text
+    lastname: Text
+    phone: Phone
+    address: Text
+    zip: Text
+    city: Text
+    company: Text
+    moulin_customer_id: Key
+    moulin_customer_type: CustomerType
+    moulin_company_role: Text
+    moulin_marketing_consent: Bool
+    moulin_customer_since: Day
+    moulin_first_order_date: Day
+    moulin_last_order_date: Day
+    moulin_order_count: Count
+    moulin_lifetime_value_eur: Number
+    moulin_last_pickup_point: Text
+
+
+class CompanyProperties(_Payload):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=65_536)]
+    address: Text
+    zip: Text
+    city: Text
+    country: Text
+    moulin_company_id: Key
+    moulin_siret: Annotated[str, StringConstraints(pattern=r"^(\d{14})?$")]
+    moulin_vat_number: Text
+    moulin_sector: Text
+    moulin_order_count: Count
+    moulin_lifetime_value_eur: Number
+    moulin_first_order_date: Day
+    moulin_last_order_date: Day
+
+
+def _reason(error: ValidationError) -> str:
+    parts = []
+    for problem in error.errors()[:3]:
+        field = ".".join(str(p) for p in problem["loc"])
+        value = str(problem.get("input", ""))[:60]
+        parts.append(f"{field} {value!r} is not valid: {problem['msg']}")
+    return "; ".join(parts)
+
+
+def validate_records(
+    model: type[_Payload], records: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(valid rows, quarantined source keys with the reason) of a payload frame."""
+    fields = list(model.model_fields)
+    rejected: list[tuple[str, str]] = []
+    for row in records.select("source_key", *fields).iter_rows(named=True):
+        key = row.pop("source_key")
+        try:
+            model.model_validate(row)
+        except ValidationError as error:
+            rejected.append((key, _reason(error)))
+    quarantine = pl.DataFrame(
+        rejected, schema={"source_key": pl.String, "reason": pl.String}, orient="row"
+    )
+    valid = records.join(quarantine.select("source_key"), on="source_key", how="anti")
+    return valid, quarantine

@@ -1,0 +1,292 @@
+"""Source rows → HubSpot payloads, as pure polars functions (no I/O, no clock).
+
+A payload frame has one row per record: `source_key`, one String column per HubSpot
+property (HubSpot takes every value as a string; "" clears a value), and link columns
+(`company_key`, ...) resolved to HubSpot ids at write time. Rows that cannot become a
+valid record go to a quarantine frame with a reason a person understands — never sent,
+never silently dropped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+import phonenumbers
+import polars as pl
+
+from moulin_sync.source.quality import email_problem, is_erased, normalised_email
+
+MAX_STRING_CHARS = 65_536
+# Orders that count towards a customer's history: placed and not undone.
+COUNTED_STATUSES = ("pending", "paid", "ready", "picked_up", "delivered")
+# Orders whose money was received and kept.
+PAID_STATUSES = ("paid", "ready", "picked_up", "delivered")
+
+CONTACT_PROPERTIES = (
+    "email", "firstname", "lastname", "phone", "address", "zip", "city", "company",
+    "moulin_customer_id", "moulin_customer_type", "moulin_company_role",
+    "moulin_marketing_consent", "moulin_customer_since", "moulin_first_order_date",
+    "moulin_last_order_date", "moulin_order_count", "moulin_lifetime_value_eur",
+    "moulin_last_pickup_point",
+)
+COMPANY_PROPERTIES = (
+    "name", "address", "zip", "city", "country", "moulin_company_id", "moulin_siret",
+    "moulin_vat_number", "moulin_sector", "moulin_order_count", "moulin_lifetime_value_eur",
+    "moulin_first_order_date", "moulin_last_order_date",
+)
+QUARANTINE_SCHEMA = {"source_key": pl.String, "reason": pl.String}
+
+
+@dataclass(frozen=True)
+class Payloads:
+    """What a transform made: records to send, records quarantined, records to erase."""
+
+    records: pl.DataFrame
+    quarantine: pl.DataFrame
+    erased: pl.DataFrame  # source keys of records to archive (GDPR)
+
+
+# Cleaning -------------------------------------------------------------------
+
+
+def clean_text(column: str | pl.Expr) -> pl.Expr:
+    """Control characters (NUL included) removed, whitespace trimmed, empty → null."""
+    expr = pl.col(column) if isinstance(column, str) else column
+    cleaned = expr.str.replace_all(r"[\x00-\x08\x0b-\x1f\x7f]", "").str.strip_chars()
+    return pl.when(cleaned == "").then(None).otherwise(cleaned)
+
+
+def hubspot_date(column: str | pl.Expr, timezone: str) -> pl.Expr:
+    """A HubSpot `date` value: the local day as YYYY-MM-DD (midnight UTC on HubSpot's side)."""
+    expr = pl.col(column) if isinstance(column, str) else column
+    return expr.dt.convert_time_zone(timezone).dt.strftime("%Y-%m-%d")
+
+
+def hubspot_datetime(column: str | pl.Expr) -> pl.Expr:
+    """A HubSpot `datetime` value: ISO 8601 in UTC with milliseconds."""
+    expr = pl.col(column) if isinstance(column, str) else column
+    return expr.dt.convert_time_zone("UTC").dt.strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
+
+
+def decimal_string(column: str | pl.Expr) -> pl.Expr:
+    """An amount as HubSpot wants a number: '1234.50', one decimal point, no grouping."""
+    expr = pl.col(column) if isinstance(column, str) else column
+    return expr.cast(pl.Decimal(18, 2)).cast(pl.String)
+
+
+def e164(phone: str | None) -> str | None:
+    """A French (by default) phone number in E.164, or None when it is not a number."""
+    if phone is None:
+        return None
+    try:
+        parsed = phonenumbers.parse(phone, "FR")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(parsed):
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def e164_phones(frame: pl.DataFrame, column: str) -> pl.Series:
+    """E.164 for a whole column, parsing each distinct raw value once."""
+    distinct = frame.get_column(column).drop_nulls().unique()
+    mapping = {raw: e164(raw) for raw in distinct.to_list()}
+    return frame.get_column(column).replace_strict(
+        mapping, default=None, return_dtype=pl.String
+    )
+
+
+def payload_hashes(frame: pl.DataFrame, columns: tuple[str, ...]) -> pl.Series:
+    """A stable hash of each row's payload (what HubSpot would hold after the write).
+
+    blake2b over a canonical JSON encoding, not polars' own hash, which may change
+    between polars versions and would then make every record look changed.
+    """
+    encoded = frame.select(pl.struct(list(columns)).struct.json_encode()).to_series()
+    return pl.Series(
+        "payload_hash",
+        [hashlib.blake2b(text.encode(), digest_size=16).hexdigest() for text in encoded],
+        dtype=pl.String,
+    )
+
+
+def _too_long(columns: tuple[str, ...]) -> pl.Expr:
+    """The first property longer than HubSpot's string limit, as a reason, else null."""
+    reason = pl.lit(None, dtype=pl.String)
+    for column in reversed(columns):
+        reason = (
+            pl.when(pl.col(column).str.len_chars() > MAX_STRING_CHARS)
+            .then(pl.lit(f"{column} is longer than {MAX_STRING_CHARS:,} characters"))
+            .otherwise(reason)
+        )
+    return reason
+
+
+def _strings(columns: tuple[str, ...]) -> list[pl.Expr]:
+    """Every property as a string, null as "" (which clears the value in HubSpot)."""
+    return [pl.col(c).cast(pl.String).fill_null("").alias(c) for c in columns]
+
+
+# Order totals ---------------------------------------------------------------
+
+
+def order_totals(
+    orders: pl.DataFrame,
+    pickup_points: pl.DataFrame,
+    *,
+    by: str,
+    timezone: str,
+    now: dt.datetime,
+) -> pl.DataFrame:
+    """Per customer (or company): order count, lifetime value, first/last order day, and
+    the last pickup point. Orders dated in the future are data errors and ignored here
+    (the source check reports them)."""
+    counted = orders.filter(
+        pl.col(by).is_not_null()
+        & pl.col("status").is_in(COUNTED_STATUSES)
+        & (pl.col("ordered_at") <= now)
+    )
+    points = pickup_points.select(
+        pl.col("id").alias("pickup_point_id"), pl.col("name").alias("pickup_point_name")
+    )
+    return (
+        counted.join(points, on="pickup_point_id", how="left")
+        .sort(by, "ordered_at")
+        .group_by(by, maintain_order=True)
+        .agg(
+            order_count=pl.len(),
+            lifetime_value_eur=pl.col("amount_eur")
+            .filter(pl.col("status").is_in(PAID_STATUSES))
+            .sum(),
+            first_ordered_at=pl.col("ordered_at").first(),
+            last_ordered_at=pl.col("ordered_at").last(),
+            last_pickup_point=pl.col("pickup_point_name").drop_nulls().last(),
+        )
+        .with_columns(
+            first_order_date=hubspot_date("first_ordered_at", timezone),
+            last_order_date=hubspot_date("last_ordered_at", timezone),
+        )
+        .drop("first_ordered_at", "last_ordered_at")
+    )
+
+
+# Contacts -------------------------------------------------------------------
+
+
+def contact_payloads(
+    customers: pl.DataFrame,
+    company_contacts: pl.DataFrame,
+    companies: pl.DataFrame,
+    totals: pl.DataFrame,
+    *,
+    timezone: str,
+) -> Payloads:
+    """B2C customers and B2B contacts as HubSpot contacts keyed by `moulin_customer_id`."""
+    erased = customers.filter(is_erased()).select(
+        pl.col("id").cast(pl.String).alias("source_key")
+    )
+    live = customers.filter(~is_erased())
+    links = company_contacts.join(
+        companies.select(pl.col("id").alias("company_id"), pl.col("name").alias("company_name")),
+        on="company_id",
+        how="left",
+    )
+    joined = live.join(links, left_on="id", right_on="customer_id", how="left").join(
+        totals, left_on="id", right_on="customer_id", how="left"
+    )
+    frame = (
+        joined.with_columns(phone_e164=e164_phones(joined, "phone"))
+        .select(
+            pl.col("id").cast(pl.String).alias("source_key"),
+            email_problem().alias("email_problem"),
+            normalised_email().alias("email"),
+            clean_text("first_name").alias("firstname"),
+            clean_text("last_name").alias("lastname"),
+            pl.col("phone_e164").alias("phone"),
+            clean_text("address").alias("address"),
+            clean_text("postcode").alias("zip"),
+            clean_text("city").alias("city"),
+            clean_text("company_name").alias("company"),
+            pl.col("id").cast(pl.String).alias("moulin_customer_id"),
+            pl.when(pl.col("company_id").is_not_null())
+            .then(pl.lit("B2B"))
+            .otherwise(pl.lit("B2C"))
+            .alias("moulin_customer_type"),
+            clean_text("role").alias("moulin_company_role"),
+            pl.col("marketing_consent").cast(pl.String).alias("moulin_marketing_consent"),
+            hubspot_date("created_at", timezone).alias("moulin_customer_since"),
+            pl.col("first_order_date").alias("moulin_first_order_date"),
+            pl.col("last_order_date").alias("moulin_last_order_date"),
+            pl.col("order_count").fill_null(0).cast(pl.String).alias("moulin_order_count"),
+            decimal_string(pl.col("lifetime_value_eur").fill_null(0)).alias(
+                "moulin_lifetime_value_eur"
+            ),
+            clean_text("last_pickup_point").alias("moulin_last_pickup_point"),
+            pl.col("company_id").cast(pl.String).alias("company_key"),
+        )
+    )
+    # One email, one HubSpot contact: the oldest customer keeps it, the others wait.
+    owner = (
+        frame.filter(pl.col("email_problem").is_null())
+        .group_by("email")
+        .agg(owner=pl.col("source_key").sort_by(pl.col("source_key").cast(pl.Int64)).first())
+    )
+    frame = frame.join(owner, on="email", how="left").with_columns(
+        reason=pl.coalesce(
+            pl.col("email_problem"),
+            pl.when(pl.col("owner") != pl.col("source_key")).then(
+                pl.format("email {} also belongs to customer {}, the one synced", "email", "owner")
+            ),
+            _too_long(("firstname", "lastname", "address", "city", "company")),
+        )
+    )
+    return _split(frame, CONTACT_PROPERTIES, links=("company_key",), erased=erased)
+
+
+# Companies ------------------------------------------------------------------
+
+
+def company_payloads(companies: pl.DataFrame, totals: pl.DataFrame) -> Payloads:
+    """B2B companies as HubSpot companies keyed by `moulin_company_id`."""
+    frame = companies.join(totals, left_on="id", right_on="company_id", how="left").select(
+        pl.col("id").cast(pl.String).alias("source_key"),
+        clean_text("name").alias("name"),
+        clean_text("address").alias("address"),
+        clean_text("postcode").alias("zip"),
+        clean_text("city").alias("city"),
+        pl.lit("France").alias("country"),
+        pl.col("id").cast(pl.String).alias("moulin_company_id"),
+        clean_text("siret").alias("moulin_siret"),
+        clean_text("vat_number").alias("moulin_vat_number"),
+        clean_text("sector").alias("moulin_sector"),
+        pl.col("order_count").fill_null(0).cast(pl.String).alias("moulin_order_count"),
+        decimal_string(pl.col("lifetime_value_eur").fill_null(0)).alias(
+            "moulin_lifetime_value_eur"
+        ),
+        pl.col("first_order_date").alias("moulin_first_order_date"),
+        pl.col("last_order_date").alias("moulin_last_order_date"),
+    )
+    frame = frame.with_columns(
+        reason=pl.coalesce(
+            pl.when(pl.col("name").is_null()).then(pl.lit("company has no name")),
+            _too_long(("name", "address", "city", "moulin_sector")),
+        )
+    )
+    empty = pl.DataFrame(schema={"source_key": pl.String})
+    return _split(frame, COMPANY_PROPERTIES, links=(), erased=empty)
+
+
+def _split(
+    frame: pl.DataFrame, properties: tuple[str, ...], *, links: tuple[str, ...], erased: pl.DataFrame
+) -> Payloads:
+    quarantine = frame.filter(pl.col("reason").is_not_null()).select(
+        "source_key", "reason"
+    )
+    records = frame.filter(pl.col("reason").is_null()).select(
+        "source_key", *_strings(properties), *links
+    )
+    # The hash covers the properties; the plan adds the resolved association targets.
+    records = records.with_columns(payload_hashes(records, properties))
+    return Payloads(records=records, quarantine=quarantine, erased=erased)

@@ -1,0 +1,56 @@
+"""Materialization metadata: small, readable samples of what an asset holds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+from dagster import MetadataValue, TableColumn, TableRecord, TableSchema
+
+SAMPLE_ROWS = 10
+MAX_CELL_CHARS = 80
+
+
+def _cell(value: Any) -> str | int | float | bool | None:
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    text = str(value)
+    # A 70,000-character note would swamp the UI; show its start and its length.
+    return text if len(text) <= MAX_CELL_CHARS else f"{text[:MAX_CELL_CHARS]}… ({len(text)} chars)"
+
+
+def table_sample(frame: pl.DataFrame, rows: int = SAMPLE_ROWS) -> MetadataValue:
+    """The first `rows` rows as a Dagster table (every cell shown as text or number)."""
+    head = frame.head(rows)
+    columns = [
+        TableColumn(
+            name,
+            "int" if dtype.is_integer() else "float" if dtype.is_float() else "bool"
+            if dtype == pl.Boolean else "string",
+        )
+        for name, dtype in head.schema.items()
+    ]
+    records = []
+    for row in head.iter_rows(named=True):
+        cells = {}
+        for column in columns:
+            value = _cell(row[column.name])
+            cells[column.name] = value if column.type != "string" or value is None else str(value)
+        records.append(TableRecord(cells))
+    return MetadataValue.table(records=records, schema=TableSchema(columns=columns))
+
+
+def markdown_table(frame: pl.DataFrame, rows: int = SAMPLE_ROWS) -> MetadataValue:
+    """The first `rows` rows as a markdown table, for findings and rejections."""
+    head = frame.head(rows)
+    if head.is_empty():
+        return MetadataValue.md("_none_")
+    header = "| " + " | ".join(head.columns) + " |"
+    rule = "| " + " | ".join("---" for _ in head.columns) + " |"
+    lines = [header, rule]
+    for row in head.iter_rows():
+        cells = (str(_cell(v)).replace("|", "\\|").replace("\n", " ") for v in row)
+        lines.append("| " + " | ".join(cells) + " |")
+    if frame.height > rows:
+        lines.append(f"\n_{frame.height - rows} more not shown_")
+    return MetadataValue.md("\n".join(lines))

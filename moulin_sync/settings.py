@@ -1,0 +1,123 @@
+"""Every setting of moulin-sync, read from the environment in one place.
+
+The defaults are the embedded demo: a generated App du Moulin database, the local
+HubSpot emulator and SQLite state under `.moulin/`. Production overrides them with
+environment variables (see README, "Settings").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from moulin_sync.lib.urls import SUPPORTED_URL_SCHEMES
+
+DEMO_DIR = ".moulin/demo"
+HubSpotTier = Literal["free", "starter", "professional", "enterprise", "unlimited"]
+
+
+class SettingsError(ValueError):
+    """A setting is missing or wrong; the message names the variable and the fix."""
+
+
+class MoulinSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True, frozen=True)
+
+    source_url: str = Field(
+        default=f"sqlite:///{DEMO_DIR}/app_du_moulin.db",
+        validation_alias="MOULIN_SOURCE_URL",
+        description="SQLAlchemy-style URL of the App du Moulin database (read only).",
+    )
+    state_url: str = Field(
+        default=f"sqlite:///{DEMO_DIR}/sync_state.db",
+        validation_alias="MOULIN_STATE_URL",
+        description="SQLAlchemy-style URL of the sync state store (never the source DB).",
+    )
+    data_dir: str = Field(
+        default=f"{DEMO_DIR}/data",
+        validation_alias="MOULIN_DATA_DIR",
+        description="Folder of the Parquet snapshots of source tables and payloads.",
+    )
+    history_start: dt.date = Field(
+        default=dt.date(2019, 1, 1),
+        validation_alias="MOULIN_HISTORY_START",
+        description="First month of order history (partitions start here).",
+    )
+    timezone: str = Field(default="Europe/Paris", validation_alias="MOULIN_TIMEZONE")
+    hubspot_base_url: str = Field(
+        default="https://api.hubapi.com", validation_alias="HUBSPOT_BASE_URL"
+    )
+    hubspot_access_token: SecretStr | None = Field(
+        default=None, validation_alias="HUBSPOT_ACCESS_TOKEN"
+    )
+    hubspot_tier: HubSpotTier = Field(default="professional", validation_alias="HUBSPOT_TIER")
+    gdpr_erasure: Literal["archive", "ignore"] = Field(
+        default="archive",
+        validation_alias="MOULIN_GDPR_ERASURE",
+        description="What to do in HubSpot with a customer erased at the source.",
+    )
+
+    @field_validator("source_url", "state_url")
+    @classmethod
+    def _is_database_url(cls, value: str) -> str:
+        try:
+            url = make_url(value)
+        except ArgumentError as exc:
+            raise ValueError(
+                "not a database URL; expected e.g. sqlite:///path/to.db or "
+                "postgresql://user@host:5432/dbname"
+            ) from exc
+        if url.get_backend_name() not in SUPPORTED_URL_SCHEMES:
+            raise ValueError(
+                f"unsupported database '{url.get_backend_name()}'; use sqlite or postgresql"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _state_is_not_the_source(self) -> MoulinSettings:
+        if make_url(self.state_url) == make_url(self.source_url):
+            raise ValueError(
+                "MOULIN_STATE_URL must not be the App du Moulin database (MOULIN_SOURCE_URL): "
+                "the source stays read-only; give the state store a database of its own"
+            )
+        return self
+
+    @field_validator("history_start")
+    @classmethod
+    def _is_first_of_month(cls, value: dt.date) -> dt.date:
+        if value.day != 1:
+            raise ValueError("must be the first day of a month, e.g. 2019-01-01")
+        return value
+
+
+_ENV_NAMES = {
+    name: field.validation_alias for name, field in MoulinSettings.model_fields.items()
+}
+
+
+def load_settings() -> MoulinSettings:
+    """Read the settings, turning pydantic's report into one error per bad variable.
+
+    Values are never echoed back: a URL may carry a password.
+    """
+    try:
+        return MoulinSettings()
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else "MOULIN_STATE_URL"
+            variable = _ENV_NAMES.get(field, field)
+            reason = str(error["msg"]).removeprefix("Value error, ")
+            problems.append(f"{variable}: {reason}. Fix the environment variable {variable}.")
+        raise SettingsError("\n".join(problems)) from None
+
+
+@lru_cache(maxsize=1)
+def settings() -> MoulinSettings:
+    return load_settings()

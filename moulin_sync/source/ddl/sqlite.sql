@@ -1,0 +1,93 @@
+-- App du Moulin source schema (sqlite).
+-- GENERATED from moulin_sync/source/schema.py; do not edit by hand.
+-- Regenerate with: python -m moulin_sync.source.schema --write
+-- All timestamps are UTC (TEXT 'YYYY-MM-DD HH:MM:SS').
+-- orders.customer_id has no foreign key on purpose: it may reference a
+-- customer that no longer exists.
+
+CREATE TABLE pickup_points (
+	id INTEGER NOT NULL,
+	name TEXT NOT NULL,
+	address TEXT,
+	postcode TEXT,
+	city TEXT,
+	active INTEGER NOT NULL,
+	created_at TEXT NOT NULL,
+	updated_at TEXT NOT NULL,
+	PRIMARY KEY (id)
+);
+
+CREATE TABLE companies (
+	id INTEGER NOT NULL,
+	name TEXT NOT NULL,
+	siret TEXT,
+	vat_number TEXT,
+	sector TEXT,
+	address TEXT,
+	postcode TEXT,
+	city TEXT,
+	created_at TEXT NOT NULL,
+	updated_at TEXT NOT NULL,
+	PRIMARY KEY (id)
+);
+
+CREATE TABLE customers (
+	id INTEGER NOT NULL,
+	email TEXT,
+	first_name TEXT,
+	last_name TEXT,
+	phone TEXT,
+	address TEXT,
+	postcode TEXT,
+	city TEXT,
+	created_at TEXT NOT NULL,
+	updated_at TEXT NOT NULL,
+	marketing_consent INTEGER NOT NULL,
+	last_pickup_point_id INTEGER,
+	notes TEXT,
+	deleted_at TEXT,
+	anonymized_at TEXT,
+	PRIMARY KEY (id),
+	FOREIGN KEY(last_pickup_point_id) REFERENCES pickup_points (id)
+);
+
+CREATE TABLE company_contacts (
+	customer_id INTEGER NOT NULL,
+	company_id INTEGER NOT NULL,
+	role TEXT,
+	created_at TEXT NOT NULL,
+	updated_at TEXT NOT NULL,
+	PRIMARY KEY (customer_id),
+	FOREIGN KEY(customer_id) REFERENCES customers (id),
+	FOREIGN KEY(company_id) REFERENCES companies (id)
+);
+
+CREATE TABLE orders (
+	id INTEGER NOT NULL,
+	order_number TEXT NOT NULL,
+	customer_id INTEGER NOT NULL,
+	company_id INTEGER,
+	ordered_at TEXT NOT NULL,
+	paid_at TEXT,
+	status TEXT NOT NULL,
+	amount_eur NUMERIC(12, 2) NOT NULL,
+	channel TEXT NOT NULL,
+	pickup_point_id INTEGER,
+	notes TEXT,
+	created_at TEXT NOT NULL,
+	updated_at TEXT NOT NULL,
+	PRIMARY KEY (id),
+	UNIQUE (order_number),
+	FOREIGN KEY(company_id) REFERENCES companies (id),
+	FOREIGN KEY(pickup_point_id) REFERENCES pickup_points (id)
+);
+
+CREATE INDEX ix_orders_ordered_at ON orders (ordered_at);
+
+CREATE INDEX ix_orders_updated_at ON orders (updated_at);
+
+CREATE INDEX ix_orders_customer_id ON orders (customer_id);
+
+CREATE INDEX ix_customers_updated_at ON customers (updated_at);
+
+CREATE INDEX ix_customers_email ON customers (email);

@@ -1,0 +1,243 @@
+"""Read the App du Moulin database into polars, never writing to it.
+
+connectorx streams query results straight into Arrow, which is what makes a million
+orders a one-second read. Both dialects are normalised to one set of polars types:
+timestamps UTC-aware, booleans as booleans, amounts as Decimal(18, 2).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+from sqlalchemy import create_engine, inspect
+from sqlalchemy.engine import make_url
+
+from moulin_sync.lib.urls import connectorx_url, redacted, sqlalchemy_url
+
+SOURCE_URL_VARIABLE = "MOULIN_SOURCE_URL"
+TABLES = ("pickup_points", "customers", "companies", "company_contacts", "orders")
+
+UTC_DATETIME = pl.Datetime("us", "UTC")
+AMOUNT = pl.Decimal(18, 2)
+
+# The columns moulin-sync reads, and the type each is normalised to.
+COLUMNS: dict[str, dict[str, pl.DataType]] = {
+    "pickup_points": {
+        "id": pl.Int64(),
+        "name": pl.String(),
+        "address": pl.String(),
+        "postcode": pl.String(),
+        "city": pl.String(),
+        "active": pl.Boolean(),
+        "created_at": UTC_DATETIME,
+        "updated_at": UTC_DATETIME,
+    },
+    "customers": {
+        "id": pl.Int64(),
+        "email": pl.String(),
+        "first_name": pl.String(),
+        "last_name": pl.String(),
+        "phone": pl.String(),
+        "address": pl.String(),
+        "postcode": pl.String(),
+        "city": pl.String(),
+        "created_at": UTC_DATETIME,
+        "updated_at": UTC_DATETIME,
+        "marketing_consent": pl.Boolean(),
+        "last_pickup_point_id": pl.Int64(),
+        "notes": pl.String(),
+        "deleted_at": UTC_DATETIME,
+        "anonymized_at": UTC_DATETIME,
+    },
+    "companies": {
+        "id": pl.Int64(),
+        "name": pl.String(),
+        "siret": pl.String(),
+        "vat_number": pl.String(),
+        "sector": pl.String(),
+        "address": pl.String(),
+        "postcode": pl.String(),
+        "city": pl.String(),
+        "created_at": UTC_DATETIME,
+        "updated_at": UTC_DATETIME,
+    },
+    "company_contacts": {
+        "customer_id": pl.Int64(),
+        "company_id": pl.Int64(),
+        "role": pl.String(),
+        "created_at": UTC_DATETIME,
+        "updated_at": UTC_DATETIME,
+    },
+    "orders": {
+        "id": pl.Int64(),
+        "order_number": pl.String(),
+        "customer_id": pl.Int64(),
+        "company_id": pl.Int64(),
+        "ordered_at": UTC_DATETIME,
+        "paid_at": UTC_DATETIME,
+        "status": pl.String(),
+        "amount_eur": AMOUNT,
+        "channel": pl.String(),
+        "pickup_point_id": pl.Int64(),
+        "notes": pl.String(),
+        "created_at": UTC_DATETIME,
+        "updated_at": UTC_DATETIME,
+    },
+}
+
+
+class SourceError(RuntimeError):
+    """The source database cannot be read; the message says which setting to fix."""
+
+
+@dataclass(frozen=True)
+class SourceReader:
+    """The App du Moulin database at `url` (any SQLAlchemy-style SQLite or PostgreSQL URL)."""
+
+    url: str
+
+    @property
+    def dialect(self) -> str:
+        return make_url(self.url).get_backend_name()
+
+    def check(self) -> None:
+        """Fail early, with the fix, when the database is absent or lacks a table."""
+        shown = redacted(self.url)
+        if self.dialect == "sqlite":
+            path = make_url(self.url).database or ""
+            if not path or not Path(path).is_file():
+                raise SourceError(
+                    f"{SOURCE_URL_VARIABLE}: no SQLite database at {shown}. Set "
+                    f"{SOURCE_URL_VARIABLE} to the App du Moulin database, or create a demo one "
+                    f"with `moulin-sync demo-data --url {shown}`."
+                )
+        engine = create_engine(sqlalchemy_url(self.url))
+        try:
+            with engine.connect() as connection:
+                present = set(inspect(connection).get_table_names())
+        except Exception as exc:
+            raise SourceError(
+                f"{SOURCE_URL_VARIABLE}: cannot connect to {shown} "
+                f"({type(exc).__name__}: {_first_line(exc, self.url)}). Check that the server is "
+                f"running and that {SOURCE_URL_VARIABLE} names the right host, database and user."
+            ) from None
+        finally:
+            engine.dispose()
+        missing = [table for table in TABLES if table not in present]
+        if missing:
+            raise SourceError(
+                f"{SOURCE_URL_VARIABLE}: {shown} is not an App du Moulin database "
+                f"(missing tables: {', '.join(missing)}). Point {SOURCE_URL_VARIABLE} at the "
+                "right database; the schema is in docs/source-schema.md."
+            )
+
+    def read_table(
+        self, table: str, where: str | None = None, columns: list[str] | None = None
+    ) -> pl.DataFrame:
+        """All rows of `table` (optionally filtered, optionally only some columns),
+        normalised to `COLUMNS[table]`."""
+        columns = {
+            name: dtype for name, dtype in COLUMNS[table].items() if not columns or name in columns
+        }
+        query = f"SELECT {', '.join(self._select(n, t) for n, t in columns.items())} FROM {table}"
+        if where:
+            query += f" WHERE {where}"
+        query += " ORDER BY " + ("customer_id" if table == "company_contacts" else "id")
+        return normalise(self._query(query), columns)
+
+    def _select(self, name: str, dtype: pl.DataType) -> str:
+        # SQLite's NUMERIC affinity stores 12.00 as the integer 12, and connectorx then
+        # types the column from the first row it sees: read amounts as REAL throughout.
+        if self.dialect == "sqlite" and isinstance(dtype, pl.Decimal):
+            return f"CAST({name} AS REAL) AS {name}"
+        return name
+
+    def read_orders(self, start: dt.datetime, end: dt.datetime) -> pl.DataFrame:
+        """Orders placed in [start, end) — a partition's time window."""
+        return self.read_table(
+            "orders",
+            where=f"ordered_at >= {self._timestamp(start)} AND ordered_at < {self._timestamp(end)}",
+        )
+
+    def read_orders_outside(self, start: dt.datetime, end: dt.datetime) -> pl.DataFrame:
+        """Orders placed before `start` or from `end` on: outside every partition."""
+        return self.read_table(
+            "orders",
+            where=f"ordered_at < {self._timestamp(start)} OR ordered_at >= {self._timestamp(end)}",
+        )
+
+    def _query_sqlite_rows(self, query: str) -> pl.DataFrame:
+        path = make_url(self.url).database
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as connection:
+            cursor = connection.execute(query)
+            names = [column[0] for column in cursor.description]
+            rows = cursor.fetchall()
+        # Every value as text or number, as SQLite holds it; `normalise` types them.
+        return pl.DataFrame(rows, schema=names, orient="row", infer_schema_length=None)
+
+    def _timestamp(self, value: dt.datetime) -> str:
+        # Values come from partition windows, never from user input, so a literal is safe.
+        utc = value.astimezone(dt.UTC)
+        if self.dialect == "sqlite":
+            return f"'{utc:%Y-%m-%d %H:%M:%S}'"
+        return f"TIMESTAMPTZ '{utc.isoformat()}'"
+
+    def _query(self, query: str) -> pl.DataFrame:
+        try:
+            try:
+                return pl.read_database_uri(query, connectorx_url(self.url), engine="connectorx")
+            except RuntimeError as exc:
+                # connectorx guesses an SQLite column's type from its first value when the
+                # declared type is not one it knows, and gives up on NULL or a type change.
+                if self.dialect != "sqlite":
+                    raise
+                return self._query_sqlite_rows(query)
+        except Exception as exc:
+            raise SourceError(
+                f"{SOURCE_URL_VARIABLE}: reading {redacted(self.url)} failed "
+                f"({type(exc).__name__}: {_first_line(exc, self.url)})."
+            ) from None
+
+
+def normalise(frame: pl.DataFrame, columns: dict[str, pl.DataType]) -> pl.DataFrame:
+    """Give every column its one polars type, whichever dialect it came from."""
+    return frame.select(_cast(frame, name, dtype).alias(name) for name, dtype in columns.items())
+
+
+def _cast(frame: pl.DataFrame, name: str, dtype: pl.DataType) -> pl.Expr:
+    if name not in frame.columns:
+        return pl.lit(None, dtype=dtype)
+    source = frame.schema[name]
+    column = pl.col(name)
+    if dtype == UTC_DATETIME:
+        if source == pl.String:
+            # SQLite stores 'YYYY-MM-DD HH:MM:SS' UTC text; a malformed value becomes null
+            # here and is reported downstream rather than failing the whole read.
+            return column.str.to_datetime(
+                "%Y-%m-%d %H:%M:%S", time_zone="UTC", strict=False, time_unit="us"
+            )
+        if isinstance(source, pl.Datetime):
+            if source.time_zone is None:
+                return column.dt.replace_time_zone("UTC").dt.cast_time_unit("us")
+            return column.dt.convert_time_zone("UTC").dt.cast_time_unit("us")
+        return pl.lit(None, dtype=dtype)
+    if dtype == pl.Boolean and source != pl.Boolean:
+        return column.cast(pl.Int64, strict=False) != 0
+    if isinstance(dtype, pl.Decimal) and source in (pl.Float64, pl.Float32):
+        # NaN and infinities cannot be amounts: they become null and are quarantined.
+        return pl.when(column.is_finite()).then(column.round(2)).cast(dtype, strict=False)
+    return column.cast(dtype, strict=False)
+
+
+def _first_line(exc: BaseException, url: str) -> str:
+    """The error's first line, with any password of the URL blotted out."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    password = make_url(url).password
+    if password:
+        text = text.replace(str(password), "***")
+    return text[:300]

@@ -1,0 +1,260 @@
+"""The client-side limiter, daily budget and backoff, on a fake clock (plus one real-thread run)."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+
+import pytest
+
+from moulin_sync.hubspot.errors import DailyBudgetExhausted
+from moulin_sync.hubspot.ratelimit import (
+    DailyBudget,
+    SlidingWindowLimiter,
+    backoff_delay,
+    tier_limits,
+)
+
+
+class FakeClock:
+    """A monotonic clock that only moves when someone sleeps (or a test advances it)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+        self.on_sleep: Callable[[], None] | None = None
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        assert seconds > 0, "the limiter must never busy-loop with zero sleeps"
+        self.sleeps.append(seconds)
+        self.now += seconds
+        if self.on_sleep is not None:
+            self.on_sleep()
+
+
+def run_calls(
+    limiter: SlidingWindowLimiter, clock: FakeClock, n: int, latency: float = 0.0
+) -> list[tuple[float, float]]:
+    """Make `n` sequential calls of `latency` seconds each; return (sent, answered) times."""
+    times = []
+    for _ in range(n):
+        slot = limiter.acquire()
+        sent = clock.now
+        clock.now += latency
+        limiter.release(slot)
+        times.append((sent, clock.now))
+    return times
+
+
+def max_in_any_window(times: list[tuple[float, float]], window: float) -> int:
+    """The most calls the *server* could count in one rolling window.
+
+    The server sees each call at some instant between its send and its answer; the worst
+    case for a window ending at a send instant t counts every call answered after t - window.
+    """
+    slack = 1e-6  # float rounding of "sleep exactly until the oldest call expires"
+    return max(
+        sum(1 for s, done in times if s <= t and done > t - window + slack) for t, _ in times
+    )
+
+
+def efficiency(times: list[tuple[float, float]], limit: int, window: float) -> float:
+    """Share of the allowed rate used: call k+limit may go `window` after call k, no later."""
+    sends = [s for s, _ in times]
+    gaps = [sends[k + limit] - sends[k] for k in range(len(sends) - limit)]
+    return window / (sum(gaps) / len(gaps))
+
+
+@pytest.mark.parametrize("latency", [0.0, 0.013])
+def test_budget_respected_in_every_window(latency: float) -> None:
+    clock = FakeClock()
+    limiter = SlidingWindowLimiter(20, 1.0, clock=clock, sleep=clock.sleep)
+    times = run_calls(limiter, clock, 200, latency)
+    assert max_in_any_window(times, 1.0) <= 20
+
+
+@pytest.mark.parametrize("latency", [0.0, 0.02])
+def test_throughput_close_to_the_budget(latency: float) -> None:
+    # 20 per second: the first 20 go at once, the other 180 need 9 windows.
+    clock = FakeClock()
+    limiter = SlidingWindowLimiter(20, 1.0, clock=clock, sleep=clock.sleep)
+    times = run_calls(limiter, clock, 200, latency)
+    used = efficiency(times, 20, 1.0)
+    assert 0.95 <= used <= 1.0 + 1e-9, f"{used:.1%} of the allowed rate"
+
+
+def test_professional_tier_runs_at_19_calls_per_second() -> None:
+    clock = FakeClock()
+    per_window = tier_limits("professional").per_window
+    assert per_window == 190
+    limiter = SlidingWindowLimiter(per_window, 10.0, clock=clock, sleep=clock.sleep)
+    times = run_calls(limiter, clock, 1900, latency=0.005)
+    assert max_in_any_window(times, 10.0) <= 190
+    # N calls take about N/19 s: the last send comes (N - 190)/19 s after the first.
+    elapsed = times[-1][0] - times[0][0]
+    ideal = (1900 - 190) / 19
+    assert ideal <= elapsed <= ideal / 0.95
+    assert efficiency(times, 190, 10.0) >= 0.95
+
+
+def test_headers_reporting_fewer_remaining_slow_down() -> None:
+    clock = FakeClock()
+    limiter = SlidingWindowLimiter(20, 1.0, clock=clock, sleep=clock.sleep)
+    run_calls(limiter, clock, 5)
+    # Another integration shares the token: the server has seen 18 calls, not our 5.
+    limiter.observe(limit=20, remaining=2, window_s=None)
+    assert limiter.in_window() == 18
+    run_calls(limiter, clock, 2)
+    assert clock.sleeps == []  # the two calls the server says remain go at once
+    run_calls(limiter, clock, 1)
+    assert clock.sleeps and clock.now >= 1001.0  # the next one waits for the window
+
+
+def test_headers_lowering_max_shrinks_the_budget_and_window() -> None:
+    clock = FakeClock()
+    limiter = SlidingWindowLimiter(190, 10.0, clock=clock, sleep=clock.sleep)
+    run_calls(limiter, clock, 3)
+    limiter.observe(limit=4, remaining=1, window_s=2.0)
+    assert (limiter.limit, limiter.window_s) == (4, 2.0)
+    times = run_calls(limiter, clock, 12)
+    assert max_in_any_window(times, 2.0) <= 4
+
+
+def test_headers_raising_max_are_followed_below_an_explicit_cap() -> None:
+    clock = FakeClock()
+    follows = SlidingWindowLimiter(100, 10.0, clock=clock, sleep=clock.sleep)
+    follows.observe(limit=250, remaining=249, window_s=10_000 / 1000)
+    assert follows.limit == 250  # e.g. an API limit increase pack
+    capped = SlidingWindowLimiter(
+        20, 1.0, clock=clock, sleep=clock.sleep, cap=20, fixed_window=True
+    )
+    capped.observe(limit=190, remaining=189, window_s=10.0)
+    assert (capped.limit, capped.window_s) == (20, 1.0)
+    assert capped.in_window() == 1  # 190-189: the server's count, not "190 minus our cap"
+
+
+def test_saturate_waits_for_the_oldest_call_to_leave_the_window() -> None:
+    clock = FakeClock()
+    limiter = SlidingWindowLimiter(10, 1.0, clock=clock, sleep=clock.sleep)
+    run_calls(limiter, clock, 3)  # at t=1000.0
+    clock.now += 0.4
+    assert limiter.saturate() is True
+    limiter.acquire()
+    assert clock.now == pytest.approx(1001.0)  # the oldest real call expired; no longer
+
+
+def test_saturate_without_a_known_limit_says_so() -> None:
+    clock = FakeClock()
+    limiter = SlidingWindowLimiter(None, 10.0, clock=clock, sleep=clock.sleep)
+    assert limiter.saturate() is False
+    run_calls(limiter, clock, 500)
+    assert clock.sleeps == []  # "unlimited" never waits
+
+
+def test_pause_for_holds_every_caller_back() -> None:
+    clock = FakeClock()
+    limiter = SlidingWindowLimiter(None, 10.0, clock=clock, sleep=clock.sleep)
+    limiter.pause_for(3.0)
+    limiter.acquire()
+    assert clock.now == pytest.approx(1003.0)
+    assert limiter.waited_s == pytest.approx(3.0)
+
+
+def test_calls_in_flight_do_not_expire_until_answered() -> None:
+    clock = FakeClock()
+    limiter = SlidingWindowLimiter(2, 1.0, clock=clock, sleep=clock.sleep, poll_s=0.05)
+    slow = limiter.acquire()
+    limiter.release(limiter.acquire())
+    clock.now += 5.0  # far past the window, but `slow` is still in flight
+    polls: list[float] = []
+
+    def answer_slow_after_three_polls() -> None:
+        polls.append(clock.now)
+        if len(polls) == 3:
+            limiter.release(slow)
+
+    clock.on_sleep = answer_slow_after_three_polls
+    limiter.acquire()
+    # The freed slot was the fast one (it expired); the slow one blocked nothing more.
+    assert polls == []
+    limiter.acquire()
+    assert len(polls) >= 3
+    assert clock.now >= polls[2] + 1.0  # then its full window after the answer
+
+
+def test_limiter_is_thread_safe() -> None:
+    limiter = SlidingWindowLimiter(8, 0.25)
+    log: list[tuple[float, float]] = []
+    log_lock = threading.Lock()
+
+    def worker() -> None:
+        for _ in range(8):
+            slot = limiter.acquire()
+            sent = time.monotonic()
+            time.sleep(0.002)
+            limiter.release(slot)
+            with log_lock:
+                log.append((sent, time.monotonic()))
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    started = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert len(log) == 32
+    assert max_in_any_window(sorted(log), 0.25) <= 8
+    assert time.monotonic() - started >= (32 - 8) / 8 * 0.25 - 0.01
+
+
+def test_daily_budget_refuses_the_reserve() -> None:
+    budget = DailyBudget(625_000, reserve=None)
+    assert budget.reserve == 6_250  # 1 % by default
+    budget.take_one()  # nothing known yet: allowed
+    budget.observe(daily=100, remaining=7)
+    assert budget.reserve == 1  # 1 % of what the server reports
+    for _ in range(6):
+        budget.take_one()
+    with pytest.raises(DailyBudgetExhausted) as caught:
+        budget.take_one()
+    message = str(caught.value)
+    assert "1 calls remain of 100" in message
+    assert "reserve of 1" in message
+    assert "next run will continue" in message
+    budget.observe(daily=100, remaining=100)  # a new day
+    budget.take_one()
+
+
+def test_explicit_reserve_and_exhausted_error() -> None:
+    budget = DailyBudget(None, reserve=5)
+    budget.observe(daily=None, remaining=5)
+    with pytest.raises(DailyBudgetExhausted):
+        budget.take_one()
+    error = budget.exhausted()
+    assert (error.remaining, error.reserve) == (0, 5)
+    with pytest.raises(ValueError):
+        DailyBudget(10, reserve=-1)
+
+
+def test_backoff_bounds() -> None:
+    rng = random.Random(7)
+    for attempt in range(12):
+        cap = min(8.0, 0.25 * 2**attempt)
+        delays = [backoff_delay(attempt, base_s=0.25, max_s=8.0, rng=rng) for _ in range(200)]
+        assert all(cap / 2 <= d <= cap for d in delays)
+        assert max(delays) - min(delays) > cap / 10  # jittered, not fixed
+    with pytest.raises(ValueError):
+        backoff_delay(-1, base_s=1, max_s=2)
+
+
+def test_tiers() -> None:
+    assert tier_limits("Starter").per_window == 100
+    assert tier_limits("enterprise").daily == 1_000_000
+    assert tier_limits("unlimited").per_window is None
+    with pytest.raises(ValueError, match="unknown HubSpot tier"):
+        tier_limits("gold")

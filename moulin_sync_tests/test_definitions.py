@@ -1,0 +1,73 @@
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from dagster import (
+    AssetKey,
+    DagsterInstance,
+    Definitions,
+    build_schedule_context,
+)
+
+from moulin_sync.definitions import defs
+from moulin_sync.defs.partitions import monthly_partitions
+from moulin_sync.defs.schedules import nightly_sync_schedule
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def test_definitions_load() -> None:
+    Definitions.validate_loadable(defs)
+
+
+def test_source_assets_are_declared() -> None:
+    keys = set(defs.resolve_asset_graph().get_all_asset_keys())
+    for table in ("customers", "companies", "company_contacts", "orders", "pickup_points"):
+        assert AssetKey(["app_du_moulin", table]) in keys
+
+
+def test_orders_use_the_shared_monthly_partitions() -> None:
+    graph = defs.resolve_asset_graph()
+    orders = graph.get(AssetKey(["app_du_moulin", "orders"]))
+    assert orders.partitions_def == monthly_partitions
+    assert monthly_partitions.timezone == "Europe/Paris"
+    assert monthly_partitions.get_first_partition_key() == "2019-01-01"
+
+
+def test_the_current_month_is_a_partition() -> None:
+    now = dt.datetime(2026, 11, 27, 12, tzinfo=PARIS)
+    assert monthly_partitions.get_partition_keys(current_time=now)[-1] == "2026-11-01"
+
+
+@pytest.mark.parametrize(
+    ("local_run_time", "expected"),
+    [
+        (dt.datetime(2026, 11, 27, 2, 0), ["2026-10-01", "2026-11-01"]),
+        (dt.datetime(2026, 1, 1, 2, 0), ["2025-12-01", "2026-01-01"]),
+        # DST starts (02:00 does not exist) and ends (02:00 happens once, after 03:00 CEST).
+        (dt.datetime(2026, 3, 29, 3, 0), ["2026-02-01", "2026-03-01"]),
+        (dt.datetime(2026, 10, 25, 2, 0), ["2026-09-01", "2026-10-01"]),
+    ],
+)
+def test_nightly_schedule_requests_previous_and_current_month(
+    local_run_time: dt.datetime, expected: list[str]
+) -> None:
+    with DagsterInstance.ephemeral() as instance:
+        context = build_schedule_context(
+            instance=instance, scheduled_execution_time=local_run_time.replace(tzinfo=PARIS)
+        )
+        request = nightly_sync_schedule.evaluate_tick(context).run_requests[0]
+    assert request.tags["dagster/asset_partition_range_start"] == expected[0]
+    assert request.tags["dagster/asset_partition_range_end"] == expected[1]
+
+
+def test_nightly_schedule_fires_at_two_in_paris_across_dst() -> None:
+    from dagster._utils.schedules import cron_string_iterator
+
+    assert nightly_sync_schedule.execution_timezone == "Europe/Paris"
+    start = dt.datetime(2026, 3, 27, 12, tzinfo=PARIS).timestamp()
+    ticks = cron_string_iterator(start, nightly_sync_schedule.cron_schedule, "Europe/Paris")
+    local = [next(ticks).astimezone(PARIS) for _ in range(3)]
+    assert [(t.day, t.hour) for t in local] == [(28, 2), (29, 3), (30, 2)]
+    # One tick a day, even on the day the clocks skip 02:00.
+    assert len({t.date() for t in local}) == 3
