@@ -79,6 +79,17 @@ class MoulinSettings(BaseSettings):
             )
         return value
 
+    deal_pipeline: str = Field(
+        default="Commandes App du Moulin",
+        validation_alias="MOULIN_DEAL_PIPELINE",
+        description="Deal pipeline (label or id) orders go to; created when it is the default.",
+    )
+    deal_stages: dict[str, str] = Field(
+        default_factory=dict,
+        validation_alias="MOULIN_DEAL_STAGES",
+        description='JSON {"order status": "stage label or id"} overriding the default stages.',
+    )
+
     @model_validator(mode="after")
     def _state_is_not_the_source(self) -> MoulinSettings:
         if make_url(self.state_url) == make_url(self.source_url):
@@ -116,6 +127,12 @@ def load_settings() -> MoulinSettings:
             reason = str(error["msg"]).removeprefix("Value error, ")
             problems.append(f"{variable}: {reason}. Fix the environment variable {variable}.")
         raise SettingsError("\n".join(problems)) from None
+
+
+def stage_for_status(settings: MoulinSettings) -> dict[str, str]:
+    from moulin_sync.hubspot.pipelines import DEFAULT_STAGE_FOR_STATUS
+
+    return {**DEFAULT_STAGE_FOR_STATUS, **settings.deal_stages}
 
 
 @lru_cache(maxsize=1)

@@ -173,6 +173,8 @@ E_CREATE_GROUP = _Endpoint("POST", f"{_PROPS}/groups")
 E_CREATE_PROPERTY = _Endpoint("POST", _PROPS)
 E_UPDATE_PROPERTY = _Endpoint("PATCH", f"{_PROPS}/{{propertyName}}")
 E_PIPELINES = _Endpoint("GET", "/crm/v3/pipelines/{objectType}")
+# A replayed pipeline create would make a second pipeline: never retried blindly.
+E_CREATE_PIPELINE = _Endpoint("POST", "/crm/v3/pipelines/{objectType}", idempotent=False)
 
 
 @dataclass
@@ -663,6 +665,26 @@ class HubSpotClient:
             if after.isdigit() and int(after) >= MAX_SEARCH_RESULTS:
                 raise SearchWindowTooLarge(object_type, answer.body.get("total"))
 
+    def search_total(self, object_type: str, filter_groups: Sequence[Mapping[str, Any]]) -> int:
+        """How many records match (one search call, one result): to size a window
+        before paging it, since HubSpot pages through at most 10,000 results."""
+        _check_type(object_type)
+        groups = [
+            objects_sdk.FilterGroup(
+                filters=[_model(objects_sdk.Filter, f, "search filter") for f in g["filters"]]
+            )
+            for g in filter_groups
+        ]
+        body = objects_sdk.PublicObjectSearchRequest(
+            filter_groups=groups, properties=["hs_object_id"], limit=1
+        )
+        answer = self._send(
+            E_SEARCH,
+            lambda **kw: self._search_api.do_search_with_http_info(object_type, body, **kw),
+            objectType=object_type,
+        )
+        return int(answer.body.get("total") or 0)
+
     # ------------------------------------------------------------------ associations v4
     def associations_create(
         self, from_type: str, to_type: str, inputs: Sequence[Mapping[str, Any]]
@@ -841,6 +863,17 @@ class HubSpotClient:
             objectType=object_type,
         )
         return list(answer.body.get("results") or [])
+
+    def create_pipeline(self, object_type: str, pipeline: Mapping[str, Any]) -> dict[str, Any]:
+        """Create a pipeline (``label``, ``displayOrder``, ``stages``); returns it with ids."""
+        _check_type(object_type)
+        body = _model(pipelines_sdk.PipelineInput, pipeline, "pipeline")
+        answer = self._send(
+            E_CREATE_PIPELINE,
+            lambda **kw: self._pipelines_api.create_with_http_info(object_type, body, **kw),
+            objectType=object_type,
+        )
+        return dict(answer.body)
 
     # ------------------------------------------------------------------ transport
     def _merge_api(self, object_type: str) -> Any:

@@ -94,3 +94,23 @@ def validate_records(
     )
     valid = records.join(quarantine.select("source_key"), on="source_key", how="anti")
     return valid, quarantine
+
+
+OrderChannel = Literal["web", "app", "shop", "b2b"]
+OrderStatus = Literal["pending", "paid", "ready", "picked_up", "delivered", "cancelled", "refunded"]
+
+
+class DealProperties(_Payload):
+    dealname: Annotated[str, StringConstraints(min_length=1, max_length=65_536)]
+    amount: Annotated[str, StringConstraints(pattern=r"^\d+(\.\d{1,2})?$")]
+    deal_currency_code: Literal["EUR"]
+    closedate: Annotated[str, StringConstraints(pattern=Instant.__metadata__[0].pattern, min_length=1)]
+    pipeline: Annotated[str, StringConstraints(min_length=1)]
+    dealstage: Annotated[str, StringConstraints(min_length=1)]
+    moulin_order_id: Key
+    moulin_order_number: Text
+    moulin_customer_type: CustomerType
+    moulin_channel: OrderChannel
+    moulin_order_status: OrderStatus
+    moulin_pickup_point: Text
+    moulin_paid_at: Instant

@@ -42,8 +42,7 @@ class SyncPlan:
         }
 
 
-def _link_hash(base: str, *targets: str | None) -> str:
-    text = "|".join([base, *(t or "" for t in targets)])
+def _digest(text: str) -> str:
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
@@ -73,16 +72,22 @@ def plan_sync(
             pl.col(column).replace_strict(dict(mapping), default=None, return_dtype=pl.String)
             .alias(resolved)
         )
-    waiting = records.filter(pl.lit(False))
+    # A record waits when it names a target (a contact, a company) not in HubSpot yet.
+    unresolved = pl.lit(False)
     for column in required_links:
-        missing = records.filter(pl.col(f"{column}_id").is_null())
-        waiting = pl.concat([waiting, missing], how="vertical_relaxed").unique("source_key")
-        records = records.filter(pl.col(f"{column}_id").is_not_null())
+        unresolved = unresolved | (pl.col(column).is_not_null() & pl.col(f"{column}_id").is_null())
+    waiting = records.filter(unresolved)
+    records = records.filter(~unresolved)
     if resolved_columns:
+        combined = records.select(
+            pl.concat_str(["payload_hash", *resolved_columns], separator="|", ignore_nulls=False)
+            .fill_null(pl.concat_str(
+                ["payload_hash", *(pl.col(c).fill_null("") for c in resolved_columns)],
+                separator="|",
+            ))
+        ).to_series()
         records = records.with_columns(
-            pl.struct(["payload_hash", *resolved_columns])
-            .map_elements(lambda row: _link_hash(*row.values()), return_dtype=pl.String)
-            .alias("payload_hash")
+            pl.Series("payload_hash", [_digest(text) for text in combined], dtype=pl.String)
         )
 
     known = state.select(

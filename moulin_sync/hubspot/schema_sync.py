@@ -83,6 +83,9 @@ def apply_schema(client: HubSpotClient, schemas: list[ObjectSchema]) -> SchemaRe
     return report
 
 
+PIPELINE_PROPERTIES = {"pipeline", "dealstage", "hs_pipeline", "hs_pipeline_stage"}
+
+
 class PortalSchemaError(RuntimeError):
     """A property moulin-sync writes is missing from the portal."""
 
@@ -106,7 +109,8 @@ def check_against_portal(
     reasons = []
     for name in properties:
         definition = portal[name]
-        if definition.get("type") != "enumeration":
+        # Pipeline and stage options live in the pipelines API, which resolved them.
+        if definition.get("type") != "enumeration" or name in PIPELINE_PROPERTIES:
             continue
         options = [str(o.get("value")) for o in definition.get("options") or []]
         reasons.append(

@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -75,8 +76,19 @@ class _Record:
     payload_hash: str
     hubspot_id: str | None = None
     links: dict[str, str | None] = field(default_factory=dict)  # resolved column → id
-    accepted_link: str | None = None
+    # The association targets HubSpot last accepted, by column (from the state store).
+    accepted_links: dict[str, str | None] = field(default_factory=dict)
     partition_key: str | None = None
+
+
+def _parse_links(text: str | None) -> dict[str, str | None]:
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def _records(frame: pl.DataFrame, properties: Sequence[str], link_columns: Sequence[str]) -> list[_Record]:
@@ -90,7 +102,7 @@ def _records(frame: pl.DataFrame, properties: Sequence[str], link_columns: Seque
                 payload_hash=row["payload_hash"],
                 hubspot_id=row.get("hubspot_id"),
                 links={c: row[c] for c in link_columns if c in columns},
-                accepted_link=row.get("accepted_link"),
+                accepted_links=_parse_links(row.get("accepted_link")),
                 partition_key=row.get("partition_key"),
             )
         )
@@ -438,10 +450,11 @@ class Syncer:
     def _sync_associations(self, records: list[_Record], *, force: bool) -> None:
         """Follow a moved link: associate the new target (as primary), drop the old."""
         for association in self.associations:
+            column = association.column
             moved = [
                 r for r in records
-                if r.links.get(association.column)
-                and (force or r.links.get(association.column) != r.accepted_link)
+                if r.links.get(column)
+                and (force or r.links.get(column) != r.accepted_links.get(column))
             ]
             for chunk in _chunks(moved):
                 self.client.associations_create(
@@ -461,13 +474,14 @@ class Syncer:
                 )
             stale = [
                 r for r in records
-                if r.accepted_link and r.accepted_link != r.links.get(association.column)
+                if r.accepted_links.get(column)
+                and r.accepted_links.get(column) != r.links.get(column)
             ]
             for chunk in _chunks(stale):
                 self.client.associations_archive(
                     self.object_type,
                     association.to_type,
-                    [{"from": r.hubspot_id, "to": r.accepted_link} for r in chunk],
+                    [{"from": r.hubspot_id, "to": r.accepted_links[column]} for r in chunk],
                 )
             self.report.associations_changed += len(moved)
 
@@ -520,7 +534,7 @@ class Syncer:
             retry(half)
 
     def _record_accepted(self, records: list[_Record]) -> None:
-        link = self.associations[0].column if self.associations else None
+        columns = [a.column for a in self.associations]
         self.state.record_accepted(
             self.object_type,
             [
@@ -528,7 +542,7 @@ class Syncer:
                     source_key=r.source_key,
                     hubspot_id=str(r.hubspot_id),
                     payload_hash=r.payload_hash,
-                    link_key=r.links.get(link) if link else None,
+                    link_key=json.dumps({c: r.links.get(c) for c in columns}) if columns else None,
                     partition_key=r.partition_key,
                 )
                 for r in records

@@ -290,3 +290,115 @@ def _split(
     # The hash covers the properties; the plan adds the resolved association targets.
     records = records.with_columns(payload_hashes(records, properties))
     return Payloads(records=records, quarantine=quarantine, erased=erased)
+
+
+# Deals ------------------------------------------------------------------------
+
+DEAL_PROPERTIES = (
+    "dealname", "amount", "deal_currency_code", "closedate", "pipeline", "dealstage",
+    "moulin_order_id", "moulin_order_number", "moulin_customer_type", "moulin_channel",
+    "moulin_order_status", "moulin_pickup_point", "moulin_paid_at",
+)
+MAX_DEAL_AMOUNT_EUR = 1_000_000
+
+
+def deal_payloads(
+    orders: pl.DataFrame,
+    customers: pl.DataFrame,
+    companies: pl.DataFrame,
+    pickup_points: pl.DataFrame,
+    *,
+    pipeline_id: str,
+    stage_ids: dict[str, str],
+    timezone: str,
+) -> Payloads:
+    """One deal per order, keyed by `moulin_order_id`, with its contact (and company).
+
+    `partition_key` (the order's month) travels with each record into the state store.
+    The close date is the day the order was placed: it is when the sale happened, and it
+    is what a legacy import made before moulin-sync would carry too.
+    """
+    people = customers.select(
+        pl.col("id").alias("customer_id"),
+        is_erased().alias("customer_erased"),
+        pl.concat_str(
+            [clean_text("first_name"), clean_text("last_name")], separator=" ", ignore_nulls=True
+        ).alias("customer_name"),
+    )
+    firms = companies.select(
+        pl.col("id").alias("company_id"), clean_text("name").alias("company_name")
+    )
+    points = pickup_points.select(
+        pl.col("id").alias("pickup_point_id"), clean_text("name").alias("pickup_point_name")
+    )
+    stages = pl.DataFrame(
+        {"status": list(stage_ids), "dealstage": list(stage_ids.values())},
+        schema={"status": pl.String, "dealstage": pl.String},
+    )
+    amount = pl.col("amount_eur")
+    frame = (
+        orders.join(people, on="customer_id", how="left")
+        .join(firms, on="company_id", how="left")
+        .join(points, on="pickup_point_id", how="left")
+        .join(stages, on="status", how="left")
+        .with_columns(
+            is_b2b=pl.col("company_id").is_not_null(),
+            month=pl.col("ordered_at").dt.convert_time_zone(timezone).dt.strftime("%Y-%m-01"),
+        )
+    )
+    frame = frame.select(
+        pl.col("id").cast(pl.String).alias("source_key"),
+        pl.concat_str(
+            [
+                pl.col("order_number"),
+                pl.when(pl.col("is_b2b"))
+                .then(pl.col("company_name"))
+                .otherwise(pl.col("customer_name"))
+                .fill_null("client inconnu"),
+            ],
+            separator=" — ",
+        ).alias("dealname"),
+        decimal_string(amount).alias("amount"),
+        pl.lit("EUR").alias("deal_currency_code"),
+        hubspot_datetime("ordered_at").alias("closedate"),
+        pl.lit(pipeline_id).alias("pipeline"),
+        pl.col("dealstage"),
+        pl.col("id").cast(pl.String).alias("moulin_order_id"),
+        clean_text("order_number").alias("moulin_order_number"),
+        pl.when(pl.col("is_b2b")).then(pl.lit("B2B")).otherwise(pl.lit("B2C"))
+        .alias("moulin_customer_type"),
+        pl.col("channel").alias("moulin_channel"),
+        pl.col("status").alias("moulin_order_status"),
+        pl.col("pickup_point_name").alias("moulin_pickup_point"),
+        hubspot_datetime("paid_at").alias("moulin_paid_at"),
+        pl.col("customer_id").cast(pl.String).alias("contact_key"),
+        pl.col("company_id").cast(pl.String).alias("company_key"),
+        pl.col("month").alias("partition_key"),
+        # Why an order cannot become a deal, in words for the web team.
+        pl.coalesce(
+            pl.when(pl.col("customer_erased").is_null()).then(
+                pl.format("customer {} does not exist in the App du Moulin", "customer_id")
+            ),
+            pl.when(pl.col("customer_erased")).then(
+                pl.lit("customer erased (GDPR): no contact to attach the deal to")
+            ),
+            pl.when(amount.is_null()).then(pl.lit("amount is missing or not a number")),
+            pl.when(amount < 0).then(pl.lit("amount is negative")),
+            pl.when(amount > MAX_DEAL_AMOUNT_EUR).then(
+                pl.lit(f"amount is above {MAX_DEAL_AMOUNT_EUR:,} EUR, surely a typo")
+            ),
+            pl.when(pl.col("dealstage").is_null()).then(
+                pl.format("unknown order status {}: map it in MOULIN_DEAL_STAGES", "status")
+            ),
+            pl.when(pl.col("ordered_at").is_null()).then(pl.lit("order date is missing")),
+        ).alias("reason"),
+    )
+    quarantine = frame.filter(pl.col("reason").is_not_null()).select(
+        "source_key", "reason", "partition_key"
+    )
+    records = frame.filter(pl.col("reason").is_null()).select(
+        "source_key", *_strings(DEAL_PROPERTIES), "contact_key", "company_key", "partition_key"
+    )
+    records = records.with_columns(payload_hashes(records, DEAL_PROPERTIES))
+    empty = pl.DataFrame(schema={"source_key": pl.String})
+    return Payloads(records=records, quarantine=quarantine, erased=empty)

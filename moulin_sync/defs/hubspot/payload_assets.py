@@ -18,7 +18,7 @@ def save_payloads(
     valid, invalid = validate_records(model, payloads.records)
     payloads = Payloads(
         records=valid,
-        quarantine=pl.concat([payloads.quarantine, invalid], how="vertical_relaxed"),
+        quarantine=pl.concat([payloads.quarantine, invalid], how="diagonal_relaxed"),
         erased=payloads.erased,
     )
     for part in PARTS:

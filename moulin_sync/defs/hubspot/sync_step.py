@@ -32,7 +32,7 @@ def run_sync(
     sendable, refused = check_against_portal(payloads.records, portal, tuple(properties), object_type)
     payloads = Payloads(
         records=sendable,
-        quarantine=pl.concat([payloads.quarantine, refused], how="vertical_relaxed"),
+        quarantine=pl.concat([payloads.quarantine, refused], how="diagonal_relaxed"),
         erased=payloads.erased,
     )
     plan = plan_sync(

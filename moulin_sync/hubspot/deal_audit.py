@@ -1,0 +1,141 @@
+"""Reading deals back from HubSpot itself, to prove there is one deal per order.
+
+The checks trust HubSpot, not our state store: a duplicate made by a legacy import, a
+person, or another tool is only visible there. Search pages through at most 10,000
+results per query, so a window holding more is halved until each half fits; search has
+its own rate limit (the client paces it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import polars as pl
+
+from moulin_sync.hubspot.client import HubSpotClient
+
+SEARCH_CAP = 10_000
+DEAL_AUDIT_PROPERTIES = ["moulin_order_id", "amount", "closedate", "dealstage", "pipeline"]
+
+
+def _ms(moment: dt.datetime) -> str:
+    return str(int(moment.timestamp() * 1000))
+
+
+def _window_filter(start: dt.datetime, end: dt.datetime) -> list[dict]:
+    # BETWEEN is inclusive at both ends: stop one millisecond before the next window.
+    return [
+        {
+            "filters": [
+                {
+                    "propertyName": "closedate",
+                    "operator": "BETWEEN",
+                    "value": _ms(start),
+                    "highValue": str(int(end.timestamp() * 1000) - 1),
+                }
+            ]
+        }
+    ]
+
+
+def search_windows(
+    client: HubSpotClient, start: dt.datetime, end: dt.datetime, cap: int = SEARCH_CAP
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    """[start, end) cut into windows of at most `cap` deals each (by close date)."""
+    total = client.search_total("deals", _window_filter(start, end))
+    if total <= cap or end - start <= dt.timedelta(seconds=2):
+        return [(start, end)]
+    middle = start + (end - start) / 2
+    return search_windows(client, start, middle, cap) + search_windows(client, middle, end, cap)
+
+
+def deals_closing_between(
+    client: HubSpotClient, start: dt.datetime, end: dt.datetime, cap: int = SEARCH_CAP
+) -> pl.DataFrame:
+    """Every live deal whose close date falls in [start, end): ours and anyone else's."""
+    rows = []
+    for low, high in search_windows(client, start, end, cap):
+        for deal in client.search("deals", _window_filter(low, high), DEAL_AUDIT_PROPERTIES):
+            properties = deal["properties"]
+            rows.append(
+                (str(deal["id"]), *(properties.get(name) or None for name in DEAL_AUDIT_PROPERTIES))
+            )
+    return pl.DataFrame(
+        rows,
+        schema={"deal_id": pl.String, **{name: pl.String for name in DEAL_AUDIT_PROPERTIES}},
+        orient="row",
+    ).unique("deal_id")
+
+
+def deal_contacts(client: HubSpotClient, deal_ids: Iterable[str]) -> dict[str, list[str]]:
+    """deal id → its associated contact ids (v4 batch read, 1,000 per call)."""
+    ids = list(deal_ids)
+    found: dict[str, list[str]] = {}
+    for start in range(0, len(ids), 1000):
+        answer = client.associations_read("deals", "contacts", ids[start : start + 1000])
+        found.update({k: [str(t["toObjectId"]) for t in v] for k, v in answer.items()})
+    return found
+
+
+@dataclass(frozen=True)
+class Duplicates:
+    by_key: pl.DataFrame  # moulin_order_id, deal_ids (every deal carrying the same order id)
+    look_alikes: pl.DataFrame  # deal_id (without our key), order_id, owned_deal_id
+
+    @property
+    def count(self) -> int:
+        """Deals too many: one per extra deal on a key, one per look-alike."""
+        extra = int((self.by_key["deals"] - 1).sum() or 0) if self.by_key.height else 0
+        return extra + self.look_alikes.height
+
+
+def _day(column: str) -> pl.Expr:
+    return pl.col(column).str.slice(0, 10)
+
+
+def _amount(column: str) -> pl.Expr:
+    return pl.col(column).cast(pl.Float64, strict=False).round(2)
+
+
+def find_duplicates(
+    deals: pl.DataFrame,
+    contacts_of: dict[str, list[str]],
+    owned: pl.DataFrame,
+) -> Duplicates:
+    """Duplicates among `deals` (as read from HubSpot).
+
+    `owned` (order_id, deal_id, contact_id, amount, closedate) describes our deals. A deal
+    without `moulin_order_id` duplicates one of ours when it has the same contact, amount
+    and close day — what a legacy import of the same order would look like.
+    """
+    keyed = deals.filter(pl.col("moulin_order_id").is_not_null())
+    by_key = (
+        keyed.group_by("moulin_order_id")
+        .agg(deal_ids=pl.col("deal_id").sort(), deals=pl.len())
+        .filter(pl.col("deals") > 1)
+        .sort("moulin_order_id")
+    )
+    strangers = deals.filter(pl.col("moulin_order_id").is_null())
+    rows = [
+        (deal_id, contact, amount, closedate)
+        for deal_id, amount, closedate in strangers.select("deal_id", "amount", "closedate").iter_rows()
+        for contact in contacts_of.get(deal_id, [])
+    ]
+    legacy = pl.DataFrame(
+        rows,
+        schema={"deal_id": pl.String, "contact_id": pl.String, "amount": pl.String,
+                "closedate": pl.String},
+        orient="row",
+    ).with_columns(day=_day("closedate"), value=_amount("amount"))
+    ours = owned.with_columns(day=_day("closedate"), value=_amount("amount")).select(
+        "order_id", pl.col("deal_id").alias("owned_deal_id"), "contact_id", "day", "value"
+    )
+    look_alikes = (
+        legacy.join(ours, on=["contact_id", "day", "value"], how="inner")
+        .select("deal_id", "order_id", "owned_deal_id")
+        .unique("deal_id", keep="first")
+        .sort("deal_id")
+    )
+    return Duplicates(by_key=by_key, look_alikes=look_alikes)
