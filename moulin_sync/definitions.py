@@ -6,7 +6,14 @@ from dagster import Definitions
 
 from moulin_sync.defs.app_du_moulin import assets as app_du_moulin
 from moulin_sync.defs.app_du_moulin import checks as app_du_moulin_checks
-from moulin_sync.defs.hubspot import companies, contacts, deal_checks, deals, property_schema
+from moulin_sync.defs.hubspot import (
+    companies,
+    contacts,
+    deal_checks,
+    deals,
+    dedupe,
+    property_schema,
+)
 from moulin_sync.defs.jobs import nightly_sync_job
 from moulin_sync.defs.resources import build_resources
 from moulin_sync.defs.schedules import nightly_sync_schedule
@@ -28,6 +35,7 @@ defs = Definitions(
         deals.deal_pipeline,
         deals.deal_payload_records,
         deals.hubspot_deals,
+        deals.deal_id_export,
     ],
     asset_checks=[
         app_du_moulin_checks.customers_have_unique_emails,
@@ -37,7 +45,7 @@ defs = Definitions(
         deal_checks.every_order_has_a_deal,
         deal_checks.deals_are_associated,
     ],
-    jobs=[nightly_sync_job],
+    jobs=[nightly_sync_job, dedupe.dedupe_deals],
     schedules=[nightly_sync_schedule],
     resources=build_resources(settings()),
 )

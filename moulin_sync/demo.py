@@ -1,26 +1,26 @@
 """`make demo`: the main job on embedded defaults, then a summary.
 
 Everything lives under `.moulin/demo/`: a generated App du Moulin database, the Parquet
-snapshots, the sync state and a SQLite Dagster instance. No real service is contacted.
+snapshots, the sync state, a SQLite Dagster instance, and a local HubSpot emulator
+started for the run. No real service is ever contacted.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-import warnings
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
+from moulin_sync.runner import RunSummary, run_nightly_sync
 from moulin_sync.settings import DEMO_DIR
 
 DEMO_SIZES = {"customers": 2_000, "companies": 60, "orders": 20_000}
 DEMO_SEED = 42
 DEMO_DIRTY_RATE = 0.01
+DEMO_TIER = "professional"
 
 # A Dagster instance of its own, in SQLite, so the demo needs no server.
 DEMO_INSTANCE_YAML = """\
@@ -31,13 +31,17 @@ concurrency:
     default_limit: 1
 """
 
-
-@dataclass
-class DemoSummary:
-    run_id: str
-    success: bool
-    rows: dict[str, int] = field(default_factory=dict)
-    checks: list[tuple[str, bool, str]] = field(default_factory=list)
+SHOWN_FIGURES = {
+    "created": "created",
+    "updated": "updated",
+    "unchanged": "unchanged",
+    "rejected": "rejected",
+    "waiting": "waiting",
+    "write_calls": "writes",
+    "api_calls": "calls",
+    "rate_limited_429s": "429s",
+    "duration_s": "seconds",
+}
 
 
 def demo_environment(root: Path) -> dict[str, str]:
@@ -47,6 +51,7 @@ def demo_environment(root: Path) -> dict[str, str]:
         "MOULIN_STATE_URL": f"sqlite:///{root / 'sync_state.db'}",
         "MOULIN_DATA_DIR": str(root / "data"),
         "DAGSTER_HOME": str(root / "dagster_home"),
+        "HUBSPOT_TIER": DEMO_TIER,
     }
 
 
@@ -70,69 +75,88 @@ def prepare(root: Path, console: Console) -> None:
         )
 
 
-def run_demo(root: Path = Path(DEMO_DIR), console: Console | None = None) -> DemoSummary:
+def run_demo(root: Path = Path(DEMO_DIR), console: Console | None = None) -> RunSummary:
+    from moulin_sync.emulators.hubspot.testing import run_hubspot_emulator
+
     console = console or Console()
-    warnings.filterwarnings("ignore", category=UserWarning, module="dagster")
-    warnings.filterwarnings("ignore", message=".*is currently in beta.*")
     root = root.resolve()
     prepare(root, console)
-    os.environ.update(demo_environment(root))
-    # Import only now: the definitions read the settings from the environment just set.
-    from dagster import DagsterInstance
-
-    from moulin_sync.definitions import defs
-    from moulin_sync.defs.partitions import monthly_partitions
-
-    keys = monthly_partitions.get_partition_keys()
-    job = defs.resolve_job_def("nightly_sync")
-    console.print(f"Running nightly_sync over {len(keys)} months ({keys[0]} → {keys[-1]}) …")
-    with DagsterInstance.get() as instance:
-        result = job.execute_in_process(
-            instance=instance,
-            tags={
-                "dagster/asset_partition_range_start": keys[0],
-                "dagster/asset_partition_range_end": keys[-1],
-            },
-            raise_on_error=False,
-            # Step logs stay in the Dagster instance; the terminal gets the summary.
-            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+    # The emulator keeps its state next to the rest, so a second `make demo` shows the
+    # nightly case: nothing changed, nothing written.
+    with run_hubspot_emulator(
+        tier=DEMO_TIER, token="demo-token", state_path=root / "hubspot_emulator.db"
+    ) as hubspot:
+        os.environ.update(
+            {
+                **demo_environment(root),
+                "HUBSPOT_BASE_URL": hubspot.base_url,
+                "HUBSPOT_ACCESS_TOKEN": hubspot.token,
+            }
         )
-    summary = DemoSummary(run_id=result.run_id, success=result.success)
-    for event in result.get_asset_materialization_events():
-        materialization = event.materialization
-        rows = materialization.metadata.get("dagster/row_count")
-        if rows is not None:
-            summary.rows["/".join(materialization.asset_key.path)] = int(rows.value)
-    for evaluation in result.get_asset_check_evaluations():
-        summary.checks.append(
-            (evaluation.check_name, evaluation.passed, _headline(evaluation.metadata))
+        console.print(
+            f"HubSpot emulator ({DEMO_TIER} tier) at {hubspot.base_url}; running nightly_sync "
+            "over the whole order history …"
         )
-    print_summary(summary, console)
+        summary = run_nightly_sync()
+        in_hubspot = {
+            kind: sum(1 for o in objects if not o["archived"])
+            for kind, objects in hubspot.admin.state()["objects"].items()
+        }
+    print_summary(summary, in_hubspot, console)
     return summary
 
 
-def _headline(metadata: Mapping[str, object]) -> str:
-    figures = [
-        f"{name}={getattr(value, 'value', value)}"
-        for name, value in metadata.items()
-        if isinstance(getattr(value, "value", None), int)
-    ]
-    return ", ".join(figures[:4])
-
-
-def print_summary(summary: DemoSummary, console: Console) -> None:
-    table = Table(title="moulin-sync demo — assets")
-    table.add_column("asset")
-    table.add_column("rows", justify="right")
-    for key, rows in sorted(summary.rows.items()):
-        table.add_row(key, f"{rows:,}")
+def print_summary(summary: RunSummary, in_hubspot: dict[str, int], console: Console) -> None:
+    table = Table(title="moulin-sync demo — HubSpot writes")
+    table.add_column("asset", no_wrap=True)
+    for label in SHOWN_FIGURES.values():
+        table.add_column(label, justify="right")
+    for key, values in sorted(summary.assets.items()):
+        if key.startswith("hubspot/") and "write_calls" in values:
+            table.add_row(key, *(str(values.get(name, "")) for name in SHOWN_FIGURES))
     console.print(table)
+
+    sources = Table(title="source and payloads")
+    sources.add_column("asset")
+    sources.add_column("rows", justify="right")
+    sources.add_column("quarantined", justify="right")
+    for key, values in sorted(summary.assets.items()):
+        if "dagster/row_count" in values:
+            sources.add_row(
+                key, f"{values['dagster/row_count']:,}", str(values.get("quarantined", ""))
+            )
+    console.print(sources)
+
     checks = Table(title="checks")
     checks.add_column("check")
     checks.add_column("result")
     checks.add_column("figures")
-    for name, passed, figures in summary.checks:
-        checks.add_row(name, "[green]passed" if passed else "[yellow]warning", figures)
+    for name, passed, values in summary.checks:
+        figures = ", ".join(
+            f"{k}={v}" for k, v in values.items() if isinstance(v, int) and not isinstance(v, bool)
+        )
+        result = (
+            "[green]passed"
+            if passed
+            else ("[red]FAILED" if name in summary.blocking_failures else "[yellow]warning")
+        )
+        checks.add_row(name, result, figures[:160])
     console.print(checks)
+
+    duplicates = next(
+        (v.get("duplicate_deals") for n, _, v in summary.checks if n == "no_duplicate_deals"), None
+    )
+    passed = sum(1 for _, ok, _ in summary.checks if ok)
+    warned = len(summary.checks) - passed - len(summary.blocking_failures)
+    deals = summary.assets.get("hubspot/deals", {})
+    console.print(
+        f"In HubSpot now: {in_hubspot.get('contacts', 0):,} contacts, "
+        f"{in_hubspot.get('companies', 0):,} companies, {in_hubspot.get('deals', 0):,} deals. "
+        f"Deals created this run: {deals.get('created', 0):,}. "
+        f"Checks passed: {passed}/{len(summary.checks)} ({warned} source data warnings, "
+        f"{len(summary.blocking_failures)} errors). Duplicate deals found: {duplicates}."
+    )
+    for failure in summary.failures:
+        console.print(f"[red]{failure}")
     status = "[green]succeeded" if summary.success else "[red]FAILED"
     console.print(f"Run {summary.run_id} {status}.")

@@ -107,9 +107,7 @@ class MoulinSettings(BaseSettings):
         return value
 
 
-_ENV_NAMES = {
-    name: field.validation_alias for name, field in MoulinSettings.model_fields.items()
-}
+_ENV_NAMES = {name: field.validation_alias for name, field in MoulinSettings.model_fields.items()}
 
 
 def load_settings() -> MoulinSettings:

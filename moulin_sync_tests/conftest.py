@@ -18,8 +18,12 @@ POSTGRES_URL = os.environ.get(
 def _admin_connection():
     url = make_url(POSTGRES_URL)
     connection = psycopg2.connect(
-        host=url.host, port=url.port or 5432, user=url.username, password=url.password,
-        dbname=url.database or "postgres", connect_timeout=5,
+        host=url.host,
+        port=url.port or 5432,
+        user=url.username,
+        password=url.password,
+        dbname=url.database or "postgres",
+        connect_timeout=5,
     )
     connection.autocommit = True
     return connection

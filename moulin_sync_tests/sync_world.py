@@ -16,7 +16,7 @@ from typing import Any
 from dagster import AssetsDefinition, DagsterInstance, materialize
 
 from moulin_sync.defs.app_du_moulin import assets as source_assets
-from moulin_sync.defs.hubspot import companies, contacts, property_schema
+from moulin_sync.defs.hubspot import companies, contacts, deal_checks, deals, property_schema
 from moulin_sync.defs.resources import AppDuMoulinSource, Snapshots, SyncStateStore
 from moulin_sync.emulators.hubspot.testing import EmulatorHandle
 from moulin_sync.hubspot.client import HubSpot
@@ -36,6 +36,18 @@ CONTACT_ASSETS: list[AssetsDefinition] = [
     companies.hubspot_companies,
     contacts.contact_payload_records,
     contacts.hubspot_contacts,
+]
+
+DEAL_ASSETS: list = [
+    *CONTACT_ASSETS,
+    source_assets.orders,
+    deals.deal_pipeline,
+    deals.deal_payload_records,
+    deals.hubspot_deals,
+    deals.deal_id_export,
+    deal_checks.no_duplicate_deals,
+    deal_checks.every_order_has_a_deal,
+    deal_checks.deals_are_associated,
 ]
 
 WRITE_METHODS = {"POST", "PATCH", "PUT", "DELETE"}
@@ -68,24 +80,52 @@ class SyncWorld:
             ),
         }
 
-    def run(self, assets: Sequence[AssetsDefinition] = CONTACT_ASSETS) -> dict[str, dict]:
-        """Materialize `assets`; return each asset's metadata values by key."""
+    def run(
+        self,
+        assets: Sequence[AssetsDefinition] = CONTACT_ASSETS,
+        months: tuple[str, str] | None = None,
+        expect_success: bool = True,
+    ) -> dict[str, dict]:
+        """Materialize `assets` (for the months [first, last] when partitioned); return
+        each asset's metadata values by key, and each check's under "check:<name>"."""
+        tags = (
+            {
+                "dagster/asset_partition_range_start": months[0],
+                "dagster/asset_partition_range_end": months[1],
+            }
+            if months
+            else {}
+        )
         with DagsterInstance.ephemeral() as instance:
-            result = materialize(list(assets), resources=self.resources(), instance=instance)
-        assert result.success
-        return {
+            result = materialize(
+                list(assets),
+                resources=self.resources(),
+                instance=instance,
+                tags=tags,
+                raise_on_error=False,
+            )
+        if expect_success:
+            assert result.success, [e.message for e in result.all_events if e.is_failure]
+        found: dict[str, dict] = {
             "/".join(event.materialization.asset_key.path): {
                 name: value.value for name, value in event.materialization.metadata.items()
             }
             for event in result.get_asset_materialization_events()
         }
+        for evaluation in result.get_asset_check_evaluations():
+            found[f"check:{evaluation.check_name}"] = {
+                "passed": evaluation.passed,
+                **{name: value.value for name, value in evaluation.metadata.items()},
+            }
+        return found
 
     def state(self) -> SyncState:
         return SyncState(self.state_url)
 
     def objects(self, object_type: str, *, archived: bool = False) -> list[dict[str, Any]]:
         return [
-            o for o in self.hubspot.admin.state()["objects"][object_type]
+            o
+            for o in self.hubspot.admin.state()["objects"][object_type]
             if archived or not o["archived"]
         ]
 

@@ -63,7 +63,9 @@ def build_resources(settings: MoulinSettings) -> dict[str, ConfigurableResource]
         "hubspot": HubSpot(
             base_url=settings.hubspot_base_url,
             # The token is a secret: only ever an EnvVar, resolved at launch, never shown.
-            access_token=EnvVar("HUBSPOT_ACCESS_TOKEN") if "HUBSPOT_ACCESS_TOKEN" in os.environ else "",
+            access_token=EnvVar("HUBSPOT_ACCESS_TOKEN")
+            if "HUBSPOT_ACCESS_TOKEN" in os.environ
+            else "",
             tier=settings.hubspot_tier,
         ),
     }

@@ -1,6 +1,5 @@
 """The nightly schedule: 02:00 Europe/Paris, when nobody is using HubSpot."""
 
-
 import datetime as dt
 
 from dagster import RunRequest, ScheduleEvaluationContext, schedule

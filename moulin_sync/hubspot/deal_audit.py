@@ -120,13 +120,19 @@ def find_duplicates(
     strangers = deals.filter(pl.col("moulin_order_id").is_null())
     rows = [
         (deal_id, contact, amount, closedate)
-        for deal_id, amount, closedate in strangers.select("deal_id", "amount", "closedate").iter_rows()
+        for deal_id, amount, closedate in strangers.select(
+            "deal_id", "amount", "closedate"
+        ).iter_rows()
         for contact in contacts_of.get(deal_id, [])
     ]
     legacy = pl.DataFrame(
         rows,
-        schema={"deal_id": pl.String, "contact_id": pl.String, "amount": pl.String,
-                "closedate": pl.String},
+        schema={
+            "deal_id": pl.String,
+            "contact_id": pl.String,
+            "amount": pl.String,
+            "closedate": pl.String,
+        },
         orient="row",
     ).with_columns(day=_day("closedate"), value=_amount("amount"))
     ours = owned.with_columns(day=_day("closedate"), value=_amount("amount")).select(

@@ -18,7 +18,9 @@ from moulin_sync.source.quality import EMAIL_PATTERN
 Text = Annotated[str, StringConstraints(max_length=65_536)]
 Email = Annotated[str, StringConstraints(pattern=EMAIL_PATTERN, max_length=254)]
 Day = Annotated[str, StringConstraints(pattern=r"^(\d{4}-\d{2}-\d{2})?$")]
-Instant = Annotated[str, StringConstraints(pattern=r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z)?$")]
+Instant = Annotated[
+    str, StringConstraints(pattern=r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z)?$")
+]
 Number = Annotated[str, StringConstraints(pattern=r"^(-?\d+(\.\d+)?)?$")]
 Count = Annotated[str, StringConstraints(pattern=r"^\d+$")]
 Phone = Annotated[str, StringConstraints(pattern=r"^(\+\d{6,15})?$")]
@@ -104,7 +106,9 @@ class DealProperties(_Payload):
     dealname: Annotated[str, StringConstraints(min_length=1, max_length=65_536)]
     amount: Annotated[str, StringConstraints(pattern=r"^\d+(\.\d{1,2})?$")]
     deal_currency_code: Literal["EUR"]
-    closedate: Annotated[str, StringConstraints(pattern=Instant.__metadata__[0].pattern, min_length=1)]
+    closedate: Annotated[
+        str, StringConstraints(pattern=Instant.__metadata__[0].pattern, min_length=1)
+    ]
     pipeline: Annotated[str, StringConstraints(min_length=1)]
     dealstage: Annotated[str, StringConstraints(min_length=1)]
     moulin_order_id: Key

@@ -69,7 +69,8 @@ def plan_sync(
         resolved = f"{column}_id"
         resolved_columns.append(resolved)
         records = records.with_columns(
-            pl.col(column).replace_strict(dict(mapping), default=None, return_dtype=pl.String)
+            pl.col(column)
+            .replace_strict(dict(mapping), default=None, return_dtype=pl.String)
             .alias(resolved)
         )
     # A record waits when it names a target (a contact, a company) not in HubSpot yet.
@@ -80,11 +81,14 @@ def plan_sync(
     records = records.filter(~unresolved)
     if resolved_columns:
         combined = records.select(
-            pl.concat_str(["payload_hash", *resolved_columns], separator="|", ignore_nulls=False)
-            .fill_null(pl.concat_str(
-                ["payload_hash", *(pl.col(c).fill_null("") for c in resolved_columns)],
-                separator="|",
-            ))
+            pl.concat_str(
+                ["payload_hash", *resolved_columns], separator="|", ignore_nulls=False
+            ).fill_null(
+                pl.concat_str(
+                    ["payload_hash", *(pl.col(c).fill_null("") for c in resolved_columns)],
+                    separator="|",
+                )
+            )
         ).to_series()
         records = records.with_columns(
             pl.Series("payload_hash", [_digest(text) for text in combined], dtype=pl.String)
@@ -101,9 +105,7 @@ def plan_sync(
     merged = joined.filter(pl.col("state_status") == MERGED)
     joined = joined.filter((pl.col("state_status") != MERGED).fill_null(True))
     has_id = pl.col("hubspot_id").is_not_null()
-    same = (pl.col("accepted_hash") == pl.col("payload_hash")) & (
-        pl.col("state_status") == SYNCED
-    )
+    same = (pl.col("accepted_hash") == pl.col("payload_hash")) & (pl.col("state_status") == SYNCED)
     erased = payloads.erased.join(known, on="source_key", how="inner").filter(
         pl.col("hubspot_id").is_not_null() & (pl.col("state_status") != ARCHIVED)
     )

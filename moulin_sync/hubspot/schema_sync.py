@@ -72,8 +72,7 @@ def apply_schema(client: HubSpotClient, schemas: list[ObjectSchema]) -> SchemaRe
                 wanted = {o.value: o for o in spec.options}
                 for value in absent:
                     options.append(
-                        {"label": wanted[value].label, "value": value,
-                         "displayOrder": len(options)}
+                        {"label": wanted[value].label, "value": value, "displayOrder": len(options)}
                     )
                 portal[spec.name] = client.update_property(
                     schema.object_type, spec.name, {"options": options}
@@ -91,9 +90,11 @@ class PortalSchemaError(RuntimeError):
 
 
 def check_against_portal(
-    records: "pl.DataFrame", portal: dict[str, dict[str, Any]], properties: tuple[str, ...],
+    records: pl.DataFrame,
+    portal: dict[str, dict[str, Any]],
+    properties: tuple[str, ...],
     object_type: str,
-) -> tuple["pl.DataFrame", "pl.DataFrame"]:
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Values the portal would refuse, found before sending: (sendable, rejected).
 
     A property missing altogether is a setup problem, not a record's: it fails loudly.
@@ -114,8 +115,9 @@ def check_against_portal(
             continue
         options = [str(o.get("value")) for o in definition.get("options") or []]
         reasons.append(
-            pl.when((pl.col(name) != "") & ~pl.col(name).is_in(options))
-            .then(pl.format(f"{name} {{}} is not an option of the HubSpot property", pl.col(name)))
+            pl.when((pl.col(name) != "") & ~pl.col(name).is_in(options)).then(
+                pl.format(f"{name} {{}} is not an option of the HubSpot property", pl.col(name))
+            )
         )
     if not reasons:
         return records, records.head(0).select("source_key").with_columns(reason=pl.lit(""))

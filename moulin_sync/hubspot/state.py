@@ -124,9 +124,7 @@ class SyncState:
         ).where(sync_records.c.object_type == object_type)
         with self.engine.connect() as connection:
             rows = connection.execute(query).all()
-        return pl.DataFrame(
-            [tuple(row) for row in rows], schema=STATE_SCHEMA, orient="row"
-        )
+        return pl.DataFrame([tuple(row) for row in rows], schema=STATE_SCHEMA, orient="row")
 
     def hubspot_ids(self, object_type: str, source_keys: Iterable[str]) -> dict[str, str]:
         """HubSpot ids of the given records (those that have one)."""
@@ -144,6 +142,34 @@ class SyncState:
                 )
                 found.update({key: hubspot_id for key, hubspot_id in connection.execute(query)})
         return found
+
+    def deal_ids(self) -> pl.DataFrame:
+        """Order → HubSpot deal id, for the App du Moulin to show and link each deal."""
+        query = select(
+            sync_records.c.source_key,
+            sync_records.c.hubspot_id,
+            sync_records.c.partition_key,
+            sync_records.c.synced_at,
+        ).where(
+            and_(
+                sync_records.c.object_type == "deals",
+                sync_records.c.hubspot_id.is_not(None),
+            )
+        )
+        with self.engine.connect() as connection:
+            rows = [
+                (key, hubspot_id, month, synced.isoformat() if synced else None)
+                for key, hubspot_id, month, synced in connection.execute(query)
+            ]
+        schema = {
+            "order_id": pl.String,
+            "deal_id": pl.String,
+            "month": pl.String,
+            "synced_at": pl.String,
+        }
+        return pl.DataFrame(rows, schema=schema, orient="row").sort(
+            pl.col("order_id").cast(pl.Int64, strict=False)
+        )
 
     # Writing ---------------------------------------------------------------
 
@@ -166,8 +192,14 @@ class SyncState:
                 for r in records
             ],
             update=(
-                "hubspot_id", "payload_hash", "link_key", "status", "last_error", "synced_at",
-                "error_at", "partition_key",
+                "hubspot_id",
+                "payload_hash",
+                "link_key",
+                "status",
+                "last_error",
+                "synced_at",
+                "error_at",
+                "partition_key",
             ),
         )
 
@@ -227,9 +259,9 @@ class SyncState:
     def _upsert(self, rows: list[dict], update: Sequence[str]) -> None:
         if not rows:
             return
-        insert = (
-            postgresql_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
-        )(sync_records)
+        insert = (postgresql_insert if self.engine.dialect.name == "postgresql" else sqlite_insert)(
+            sync_records
+        )
         statement = insert.on_conflict_do_update(
             index_elements=["object_type", "source_key"],
             set_={name: getattr(insert.excluded, name) for name in update},

@@ -91,7 +91,9 @@ def _parse_links(text: str | None) -> dict[str, str | None]:
     return value if isinstance(value, dict) else {}
 
 
-def _records(frame: pl.DataFrame, properties: Sequence[str], link_columns: Sequence[str]) -> list[_Record]:
+def _records(
+    frame: pl.DataFrame, properties: Sequence[str], link_columns: Sequence[str]
+) -> list[_Record]:
     columns = frame.columns
     out = []
     for row in frame.iter_rows(named=True):
@@ -202,10 +204,11 @@ class Syncer:
             self._on_batch_error(records, exc, self._create_with_associations)
             return
         failed_keys = {
-            str((error.get("context") or {}).get("objectWriteTraceId", [""])[0]
+            str(
+                (error.get("context") or {}).get("objectWriteTraceId", [""])[0]
                 if isinstance((error.get("context") or {}).get("objectWriteTraceId"), list)
-                else (error.get("context") or {}).get("objectWriteTraceId", ""))
-            : error
+                else (error.get("context") or {}).get("objectWriteTraceId", "")
+            ): error
             for error in outcome.errors
         }
         accepted = []
@@ -234,7 +237,9 @@ class Syncer:
         """Which of these already exist in HubSpot (a replay, a lost answer)? Update
         those by id, create the rest again."""
         outcome = self.client.batch_read(
-            self.object_type, [r.source_key for r in records], self.id_property,
+            self.object_type,
+            [r.source_key for r in records],
+            self.id_property,
             [self.id_property],
         )
         found = {
@@ -261,11 +266,18 @@ class Syncer:
 
     def _create_single_conflict(self, record: _Record) -> None:
         if self.adopt_by_email and record.properties.get("email"):
-            adoptable, adopted = self._adopt_by_email([record])
+            _, adopted = self._adopt_by_email([record])
             if adopted:
                 self._update(adopted, counts_as="adopted", force_links=True)
                 return
-        self._reject([(record.source_key, "HubSpot refused the record: a unique value is already used by another record")])
+        self._reject(
+            [
+                (
+                    record.source_key,
+                    "HubSpot refused the record: a unique value is already used by another record",
+                )
+            ]
+        )
 
     # Adoption ------------------------------------------------------------------
 
@@ -340,7 +352,8 @@ class Syncer:
         failed = [r for r in records if r.hubspot_id not in done_ids]
         if failed:
             not_found = [
-                r for r in failed
+                r
+                for r in failed
                 if any(_mentions(e, r.hubspot_id) and _is_not_found(e) for e in outcome.errors)
             ]
             if not_found:
@@ -348,7 +361,14 @@ class Syncer:
             others = [r for r in failed if r not in not_found]
             if others:
                 if len(others) == len(records) and len(records) == 1:
-                    self._reject([(others[0].source_key, _reason(outcome.errors[0] if outcome.errors else None))])
+                    self._reject(
+                        [
+                            (
+                                others[0].source_key,
+                                _reason(outcome.errors[0] if outcome.errors else None),
+                            )
+                        ]
+                    )
                 else:
                     for record in others:
                         self._update([record], counts_as=counts_as, force_links=force_links)
@@ -357,7 +377,9 @@ class Syncer:
         """Stored ids that answer 404 (merged, or deleted by a person): find the record
         by our key, then by email; create it only if HubSpot has it nowhere."""
         outcome = self.client.batch_read(
-            self.object_type, [r.source_key for r in records], self.id_property,
+            self.object_type,
+            [r.source_key for r in records],
+            self.id_property,
             [self.id_property, "email"],
         )
         found = {
@@ -421,8 +443,17 @@ class Syncer:
             return None
         matches = self.client.search(
             self.object_type,
-            [{"filters": [{"propertyName": "hs_merged_object_ids", "operator": "CONTAINS_TOKEN",
-                           "value": str(record.hubspot_id)}]}],
+            [
+                {
+                    "filters": [
+                        {
+                            "propertyName": "hs_merged_object_ids",
+                            "operator": "CONTAINS_TOKEN",
+                            "value": str(record.hubspot_id),
+                        }
+                    ]
+                }
+            ],
             [self.id_property, "hs_merged_object_ids"],
             limit=10,
         )
@@ -452,7 +483,8 @@ class Syncer:
         for association in self.associations:
             column = association.column
             moved = [
-                r for r in records
+                r
+                for r in records
                 if r.links.get(column)
                 and (force or r.links.get(column) != r.accepted_links.get(column))
             ]
@@ -473,7 +505,8 @@ class Syncer:
                     ],
                 )
             stale = [
-                r for r in records
+                r
+                for r in records
                 if r.accepted_links.get(column)
                 and r.accepted_links.get(column) != r.links.get(column)
             ]
@@ -496,7 +529,9 @@ class Syncer:
 
     # Bookkeeping -----------------------------------------------------------------
 
-    def _accept_by_key(self, records: list[_Record], outcome: BatchOutcome, retry: Callable) -> None:
+    def _accept_by_key(
+        self, records: list[_Record], outcome: BatchOutcome, retry: Callable
+    ) -> None:
         by_key = {r.source_key: r for r in records}
         accepted = []
         for result in outcome.results:
@@ -510,7 +545,9 @@ class Syncer:
         failed = [r for r in records if r not in accepted]
         if failed:
             if len(failed) == 1 and len(records) == 1:
-                self._reject([(failed[0].source_key, _reason(outcome.errors[0] if outcome.errors else None))])
+                self._reject(
+                    [(failed[0].source_key, _reason(outcome.errors[0] if outcome.errors else None))]
+                )
             else:
                 for half in _halves(failed):
                     retry(half)

@@ -25,16 +25,39 @@ COUNTED_STATUSES = ("pending", "paid", "ready", "picked_up", "delivered")
 PAID_STATUSES = ("paid", "ready", "picked_up", "delivered")
 
 CONTACT_PROPERTIES = (
-    "email", "firstname", "lastname", "phone", "address", "zip", "city", "company",
-    "moulin_customer_id", "moulin_customer_type", "moulin_company_role",
-    "moulin_marketing_consent", "moulin_customer_since", "moulin_first_order_date",
-    "moulin_last_order_date", "moulin_order_count", "moulin_lifetime_value_eur",
+    "email",
+    "firstname",
+    "lastname",
+    "phone",
+    "address",
+    "zip",
+    "city",
+    "company",
+    "moulin_customer_id",
+    "moulin_customer_type",
+    "moulin_company_role",
+    "moulin_marketing_consent",
+    "moulin_customer_since",
+    "moulin_first_order_date",
+    "moulin_last_order_date",
+    "moulin_order_count",
+    "moulin_lifetime_value_eur",
     "moulin_last_pickup_point",
 )
 COMPANY_PROPERTIES = (
-    "name", "address", "zip", "city", "country", "moulin_company_id", "moulin_siret",
-    "moulin_vat_number", "moulin_sector", "moulin_order_count", "moulin_lifetime_value_eur",
-    "moulin_first_order_date", "moulin_last_order_date",
+    "name",
+    "address",
+    "zip",
+    "city",
+    "country",
+    "moulin_company_id",
+    "moulin_siret",
+    "moulin_vat_number",
+    "moulin_sector",
+    "moulin_order_count",
+    "moulin_lifetime_value_eur",
+    "moulin_first_order_date",
+    "moulin_last_order_date",
 )
 QUARANTINE_SCHEMA = {"source_key": pl.String, "reason": pl.String}
 
@@ -93,9 +116,7 @@ def e164_phones(frame: pl.DataFrame, column: str) -> pl.Series:
     """E.164 for a whole column, parsing each distinct raw value once."""
     distinct = frame.get_column(column).drop_nulls().unique()
     mapping = {raw: e164(raw) for raw in distinct.to_list()}
-    return frame.get_column(column).replace_strict(
-        mapping, default=None, return_dtype=pl.String
-    )
+    return frame.get_column(column).replace_strict(mapping, default=None, return_dtype=pl.String)
 
 
 def payload_hashes(frame: pl.DataFrame, columns: tuple[str, ...]) -> pl.Series:
@@ -184,9 +205,7 @@ def contact_payloads(
     timezone: str,
 ) -> Payloads:
     """B2C customers and B2B contacts as HubSpot contacts keyed by `moulin_customer_id`."""
-    erased = customers.filter(is_erased()).select(
-        pl.col("id").cast(pl.String).alias("source_key")
-    )
+    erased = customers.filter(is_erased()).select(pl.col("id").cast(pl.String).alias("source_key"))
     live = customers.filter(~is_erased())
     links = company_contacts.join(
         companies.select(pl.col("id").alias("company_id"), pl.col("name").alias("company_name")),
@@ -196,36 +215,33 @@ def contact_payloads(
     joined = live.join(links, left_on="id", right_on="customer_id", how="left").join(
         totals, left_on="id", right_on="customer_id", how="left"
     )
-    frame = (
-        joined.with_columns(phone_e164=e164_phones(joined, "phone"))
-        .select(
-            pl.col("id").cast(pl.String).alias("source_key"),
-            email_problem().alias("email_problem"),
-            normalised_email().alias("email"),
-            clean_text("first_name").alias("firstname"),
-            clean_text("last_name").alias("lastname"),
-            pl.col("phone_e164").alias("phone"),
-            clean_text("address").alias("address"),
-            clean_text("postcode").alias("zip"),
-            clean_text("city").alias("city"),
-            clean_text("company_name").alias("company"),
-            pl.col("id").cast(pl.String).alias("moulin_customer_id"),
-            pl.when(pl.col("company_id").is_not_null())
-            .then(pl.lit("B2B"))
-            .otherwise(pl.lit("B2C"))
-            .alias("moulin_customer_type"),
-            clean_text("role").alias("moulin_company_role"),
-            pl.col("marketing_consent").cast(pl.String).alias("moulin_marketing_consent"),
-            hubspot_date("created_at", timezone).alias("moulin_customer_since"),
-            pl.col("first_order_date").alias("moulin_first_order_date"),
-            pl.col("last_order_date").alias("moulin_last_order_date"),
-            pl.col("order_count").fill_null(0).cast(pl.String).alias("moulin_order_count"),
-            decimal_string(pl.col("lifetime_value_eur").fill_null(0)).alias(
-                "moulin_lifetime_value_eur"
-            ),
-            clean_text("last_pickup_point").alias("moulin_last_pickup_point"),
-            pl.col("company_id").cast(pl.String).alias("company_key"),
-        )
+    frame = joined.with_columns(phone_e164=e164_phones(joined, "phone")).select(
+        pl.col("id").cast(pl.String).alias("source_key"),
+        email_problem().alias("email_problem"),
+        normalised_email().alias("email"),
+        clean_text("first_name").alias("firstname"),
+        clean_text("last_name").alias("lastname"),
+        pl.col("phone_e164").alias("phone"),
+        clean_text("address").alias("address"),
+        clean_text("postcode").alias("zip"),
+        clean_text("city").alias("city"),
+        clean_text("company_name").alias("company"),
+        pl.col("id").cast(pl.String).alias("moulin_customer_id"),
+        pl.when(pl.col("company_id").is_not_null())
+        .then(pl.lit("B2B"))
+        .otherwise(pl.lit("B2C"))
+        .alias("moulin_customer_type"),
+        clean_text("role").alias("moulin_company_role"),
+        pl.col("marketing_consent").cast(pl.String).alias("moulin_marketing_consent"),
+        hubspot_date("created_at", timezone).alias("moulin_customer_since"),
+        pl.col("first_order_date").alias("moulin_first_order_date"),
+        pl.col("last_order_date").alias("moulin_last_order_date"),
+        pl.col("order_count").fill_null(0).cast(pl.String).alias("moulin_order_count"),
+        decimal_string(pl.col("lifetime_value_eur").fill_null(0)).alias(
+            "moulin_lifetime_value_eur"
+        ),
+        clean_text("last_pickup_point").alias("moulin_last_pickup_point"),
+        pl.col("company_id").cast(pl.String).alias("company_key"),
     )
     # One email, one HubSpot contact: the oldest customer keeps it, the others wait.
     owner = (
@@ -279,11 +295,13 @@ def company_payloads(companies: pl.DataFrame, totals: pl.DataFrame) -> Payloads:
 
 
 def _split(
-    frame: pl.DataFrame, properties: tuple[str, ...], *, links: tuple[str, ...], erased: pl.DataFrame
+    frame: pl.DataFrame,
+    properties: tuple[str, ...],
+    *,
+    links: tuple[str, ...],
+    erased: pl.DataFrame,
 ) -> Payloads:
-    quarantine = frame.filter(pl.col("reason").is_not_null()).select(
-        "source_key", "reason"
-    )
+    quarantine = frame.filter(pl.col("reason").is_not_null()).select("source_key", "reason")
     records = frame.filter(pl.col("reason").is_null()).select(
         "source_key", *_strings(properties), *links
     )
@@ -295,9 +313,19 @@ def _split(
 # Deals ------------------------------------------------------------------------
 
 DEAL_PROPERTIES = (
-    "dealname", "amount", "deal_currency_code", "closedate", "pipeline", "dealstage",
-    "moulin_order_id", "moulin_order_number", "moulin_customer_type", "moulin_channel",
-    "moulin_order_status", "moulin_pickup_point", "moulin_paid_at",
+    "dealname",
+    "amount",
+    "deal_currency_code",
+    "closedate",
+    "pipeline",
+    "dealstage",
+    "moulin_order_id",
+    "moulin_order_number",
+    "moulin_customer_type",
+    "moulin_channel",
+    "moulin_order_status",
+    "moulin_pickup_point",
+    "moulin_paid_at",
 )
 MAX_DEAL_AMOUNT_EUR = 1_000_000
 
@@ -365,7 +393,9 @@ def deal_payloads(
         pl.col("dealstage"),
         pl.col("id").cast(pl.String).alias("moulin_order_id"),
         clean_text("order_number").alias("moulin_order_number"),
-        pl.when(pl.col("is_b2b")).then(pl.lit("B2B")).otherwise(pl.lit("B2C"))
+        pl.when(pl.col("is_b2b"))
+        .then(pl.lit("B2B"))
+        .otherwise(pl.lit("B2C"))
         .alias("moulin_customer_type"),
         pl.col("channel").alias("moulin_channel"),
         pl.col("status").alias("moulin_order_status"),

@@ -25,8 +25,13 @@ def table_sample(frame: pl.DataFrame, rows: int = SAMPLE_ROWS) -> MetadataValue:
     columns = [
         TableColumn(
             name,
-            "int" if dtype.is_integer() else "float" if dtype.is_float() else "bool"
-            if dtype == pl.Boolean else "string",
+            "int"
+            if dtype.is_integer()
+            else "float"
+            if dtype.is_float()
+            else "bool"
+            if dtype == pl.Boolean
+            else "string",
         )
         for name, dtype in head.schema.items()
     ]

@@ -29,9 +29,7 @@ class ParquetStore:
     def path(self, key: Sequence[str], partition: str | None = None) -> Path:
         return self.root.joinpath(*key, f"{partition or UNPARTITIONED}.parquet")
 
-    def write(
-        self, key: Sequence[str], frame: pl.DataFrame, partition: str | None = None
-    ) -> Path:
+    def write(self, key: Sequence[str], frame: pl.DataFrame, partition: str | None = None) -> Path:
         path = self.path(key, partition)
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(f".{os.getpid()}.tmp")
@@ -42,9 +40,7 @@ class ParquetStore:
     def read(self, key: Sequence[str], partition: str | None = None) -> pl.DataFrame:
         return self.read_partitions(key, [partition])
 
-    def read_partitions(
-        self, key: Sequence[str], partitions: Sequence[str | None]
-    ) -> pl.DataFrame:
+    def read_partitions(self, key: Sequence[str], partitions: Sequence[str | None]) -> pl.DataFrame:
         paths = [self.path(key, partition) for partition in partitions]
         missing = [path for path in paths if not path.is_file()]
         if missing:

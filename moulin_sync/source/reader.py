@@ -191,7 +191,7 @@ class SourceReader:
         try:
             try:
                 return pl.read_database_uri(query, connectorx_url(self.url), engine="connectorx")
-            except RuntimeError as exc:
+            except RuntimeError:
                 # connectorx guesses an SQLite column's type from its first value when the
                 # declared type is not one it knows, and gives up on NULL or a type change.
                 if self.dialect != "sqlite":

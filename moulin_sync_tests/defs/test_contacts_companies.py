@@ -8,8 +8,8 @@ import polars as pl
 import pytest
 
 from moulin_sync.emulators.hubspot.testing import EmulatorHandle, run_hubspot_emulator
-from moulin_sync.source.reader import SourceReader
 from moulin_sync.source import quality
+from moulin_sync.source.reader import SourceReader
 from moulin_sync_tests.sync_world import SyncWorld, new_world
 
 
@@ -44,9 +44,7 @@ def test_first_load_puts_every_valid_record_in_hubspot_once(world: SyncWorld) ->
     customers = reader.read_table("customers")
     live = customers.filter(~quality.is_erased())
     bad = quality.invalid_emails(customers)["id"].to_list()
-    dup_losers = [
-        ids[1:] for ids in quality.duplicate_emails(customers)["customer_ids"].to_list()
-    ]
+    dup_losers = [ids[1:] for ids in quality.duplicate_emails(customers)["customer_ids"].to_list()]
     expected = set(live["id"].to_list()) - set(bad) - {i for ids in dup_losers for i in ids}
 
     contacts = _by_key(world.objects("contacts"), "moulin_customer_id")
@@ -108,13 +106,15 @@ def test_changing_k_records_costs_ceil_k_over_100_writes(world: SyncWorld, chang
     world.run()
     # Change k B2C customers that are synced (no company, valid email).
     synced = world.state().load("contacts").filter(pl.col("status") == "synced")
-    b2c = set(world.sql("SELECT id FROM customers WHERE id NOT IN (SELECT customer_id FROM company_contacts)"))
+    b2c = set(
+        world.sql(
+            "SELECT id FROM customers WHERE id NOT IN (SELECT customer_id FROM company_contacts)"
+        )
+    )
     keys = [k for k in synced["source_key"].to_list() if (int(k),) in b2c][:changed]
     if len(keys) < changed:
         pytest.skip("not enough synced customers in this world")
-    world.sql(
-        f"UPDATE customers SET city = 'Moulins' WHERE id IN ({','.join(keys)})"
-    )
+    world.sql(f"UPDATE customers SET city = 'Moulins' WHERE id IN ({','.join(keys)})")
     world.hubspot.admin.reset_stats()
     meta = world.run()
     assert meta["hubspot/contacts"]["updated"] == changed
@@ -125,9 +125,7 @@ def test_changing_k_records_costs_ceil_k_over_100_writes(world: SyncWorld, chang
 
 
 def test_a_contact_created_by_a_form_is_adopted_not_duplicated(world: SyncWorld) -> None:
-    email = world.sql(
-        "SELECT lower(trim(email)) FROM customers WHERE id = 1"
-    )[0][0]
+    email = world.sql("SELECT lower(trim(email)) FROM customers WHERE id = 1")[0][0]
     created = httpx.post(
         f"{world.hubspot.base_url}/crm/v3/objects/contacts",
         headers={"Authorization": f"Bearer {world.hubspot.token}"},
@@ -147,9 +145,7 @@ def test_one_bad_record_is_isolated_and_its_batch_still_lands(world: SyncWorld) 
     world.run()
     # Make a valid-looking record HubSpot refuses: a company-less contact gets an email
     # another HubSpot contact already holds (a uniqueness conflict on update).
-    rows = world.sql(
-        "SELECT id, lower(trim(email)) FROM customers WHERE id IN (2, 3)"
-    )
+    rows = world.sql("SELECT id, lower(trim(email)) FROM customers WHERE id IN (2, 3)")
     (_, email_two), (three, _) = rows
     synced = set(world.state().load("contacts").filter(pl.col("status") == "synced")["source_key"])
     assert {"2", "3"} <= synced
@@ -165,8 +161,11 @@ def test_one_bad_record_is_isolated_and_its_batch_still_lands(world: SyncWorld) 
     meta = world.run()
     contacts = meta["hubspot/contacts"]
     rejected = dict(
-        world.state().load("contacts").filter(pl.col("status") == "rejected")
-        .select("source_key", "last_error").iter_rows()
+        world.state()
+        .load("contacts")
+        .filter(pl.col("status") == "rejected")
+        .select("source_key", "last_error")
+        .iter_rows()
     )
     assert str(three) in rejected
     assert "taken@example.org" in rejected[str(three)] or "already" in rejected[str(three)]
@@ -252,7 +251,8 @@ def test_an_erased_customer_is_archived_and_never_recreated(world: SyncWorld) ->
     meta = world.run()
     assert meta["hubspot/contacts"]["archived"] == 1
     archived = [
-        o for o in world.objects("contacts", archived=True)
+        o
+        for o in world.objects("contacts", archived=True)
         if o["properties"].get("moulin_customer_id") == "7"
     ]
     assert len(archived) == 1 and archived[0]["archived"]

@@ -17,7 +17,10 @@ from moulin_sync.source.reader import SourceError, SourceReader
 TODAY = dt.date(2026, 11, 27)
 SIZES = {"customers": 400, "companies": 12, "orders": 3_000}
 SOURCE_ASSETS = [
-    assets.pickup_points, assets.customers, assets.companies, assets.company_contacts,
+    assets.pickup_points,
+    assets.customers,
+    assets.companies,
+    assets.company_contacts,
     assets.orders,
 ]
 SOURCE_CHECKS = [checks.customers_have_unique_emails, checks.customers_have_valid_emails]
@@ -103,7 +106,11 @@ def test_source_checks_count_the_dirt(sqlite_source: str, tmp_path: Path) -> Non
     duplicates = evaluations["customers_have_unique_emails"]
     assert not duplicates.passed
     assert duplicates.severity.value == "WARN"
-    assert duplicates.metadata["duplicated_emails"].value == quality.duplicate_emails(customers).height > 0
+    assert (
+        duplicates.metadata["duplicated_emails"].value
+        == quality.duplicate_emails(customers).height
+        > 0
+    )
 
     invalid = evaluations["customers_have_valid_emails"]
     assert not invalid.passed

@@ -5,7 +5,6 @@ orders). Orders are monthly partitions on the shared definition; a backfill read
 whole range in one query and writes one snapshot per month.
 """
 
-
 import datetime as dt
 
 import polars as pl
@@ -72,19 +71,33 @@ def company_contacts(source: AppDuMoulinSource, snapshots: Snapshots) -> Materia
 
 
 ORDER_TOTAL_COLUMNS = [
-    "id", "customer_id", "company_id", "ordered_at", "status", "amount_eur", "pickup_point_id",
+    "id",
+    "customer_id",
+    "company_id",
+    "ordered_at",
+    "status",
+    "amount_eur",
+    "pickup_point_id",
 ]
 
 
 @multi_asset(
     specs=[
-        AssetSpec([GROUP, "customer_order_totals"], group_name=GROUP, kinds=SOURCE_KINDS,
-                  deps=[[GROUP, "pickup_points"]],
-                  description="Per customer: order count, lifetime value, first and last "
-                  "order day, last pickup point — over the whole order history."),
-        AssetSpec([GROUP, "company_order_totals"], group_name=GROUP, kinds=SOURCE_KINDS,
-                  deps=[[GROUP, "pickup_points"]],
-                  description="The same totals per B2B company."),
+        AssetSpec(
+            [GROUP, "customer_order_totals"],
+            group_name=GROUP,
+            kinds=SOURCE_KINDS,
+            deps=[[GROUP, "pickup_points"]],
+            description="Per customer: order count, lifetime value, first and last "
+            "order day, last pickup point — over the whole order history.",
+        ),
+        AssetSpec(
+            [GROUP, "company_order_totals"],
+            group_name=GROUP,
+            kinds=SOURCE_KINDS,
+            deps=[[GROUP, "pickup_points"]],
+            description="The same totals per B2B company.",
+        ),
     ]
 )
 def order_totals(source: AppDuMoulinSource, snapshots: Snapshots):
@@ -94,7 +107,10 @@ def order_totals(source: AppDuMoulinSource, snapshots: Snapshots):
     store = snapshots.store()
     points = store.read([GROUP, "pickup_points"])
     now = dt.datetime.now(dt.UTC)
-    for level, key in (("customer_id", "customer_order_totals"), ("company_id", "company_order_totals")):
+    for level, key in (
+        ("customer_id", "customer_order_totals"),
+        ("company_id", "company_order_totals"),
+    ):
         totals = transforms.order_totals(
             orders, points, by=level, timezone=settings().timezone, now=now
         )
@@ -121,9 +137,7 @@ def month_key(column: str, timezone: str) -> pl.Expr:
         AssetCheckSpec("orders_are_dated_within_history", asset=[GROUP, "orders"]),
     ],
 )
-def orders(
-    context: AssetExecutionContext, source: AppDuMoulinSource, snapshots: Snapshots
-):
+def orders(context: AssetExecutionContext, source: AppDuMoulinSource, snapshots: Snapshots):
     """B2C and B2B orders, by the month (Europe/Paris) they were placed in."""
     reader = source.reader()
     window = context.partition_time_window
@@ -168,7 +182,9 @@ def orders(
     last_end = monthly_partitions.time_window_for_partition_key(
         monthly_partitions.get_last_partition_key() or context.partition_keys[-1]
     ).end
-    outside = reader.read_orders_outside(_start_of_history(), last_end).select("id", "order_number", "customer_id", "ordered_at")
+    outside = reader.read_orders_outside(_start_of_history(), last_end).select(
+        "id", "order_number", "customer_id", "ordered_at"
+    )
     yield AssetCheckResult(
         check_name="orders_are_dated_within_history",
         passed=outside.is_empty(),

@@ -4,7 +4,6 @@ The rows they find are not lost: the payload layer quarantines them with the sam
 reasons, so they show up again, per record, where HubSpot writes are reported.
 """
 
-
 import polars as pl
 from dagster import AssetCheckResult, AssetCheckSeverity, asset_check
 
@@ -29,7 +28,9 @@ def customers_have_unique_emails(snapshots: Snapshots) -> AssetCheckResult:
             "duplicated_emails": duplicates.height,
             "customers_involved": int(duplicates["customers"].sum() or 0),
             "examples": markdown_table(
-                duplicates.with_columns(pl.col("customer_ids").cast(pl.List(pl.String)).list.join(", "))
+                duplicates.with_columns(
+                    pl.col("customer_ids").cast(pl.List(pl.String)).list.join(", ")
+                )
             ),
         },
     )

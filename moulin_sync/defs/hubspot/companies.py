@@ -50,7 +50,11 @@ def hubspot_companies(
     store = state.open()
     try:
         _, report = run_sync(
-            context, client, store, "companies", load_payloads(snapshots.store(), "companies"),
+            context,
+            client,
+            store,
+            "companies",
+            load_payloads(snapshots.store(), "companies"),
             COMPANY_PROPERTIES,
         )
     finally:

@@ -35,14 +35,23 @@ def audit_duplicates(client: HubSpotClient, keys: list[str]):
     start, end = run_window(keys)
     deals = deals_closing_between(client, start, end)
     contacts_of = deal_contacts(client, deals["deal_id"].to_list())
-    owned = deals.filter(pl.col("moulin_order_id").is_not_null()).with_columns(
-        contact_id=pl.col("deal_id").replace_strict(
-            {k: (v[0] if v else None) for k, v in contacts_of.items()},
-            default=None,
-            return_dtype=pl.String,
+    owned = (
+        deals.filter(pl.col("moulin_order_id").is_not_null())
+        .with_columns(
+            contact_id=pl.col("deal_id").replace_strict(
+                {k: (v[0] if v else None) for k, v in contacts_of.items()},
+                default=None,
+                return_dtype=pl.String,
+            )
         )
-    ).select(pl.col("moulin_order_id").alias("order_id"), "deal_id", "contact_id", "amount",
-             "closedate")
+        .select(
+            pl.col("moulin_order_id").alias("order_id"),
+            "deal_id",
+            "contact_id",
+            "amount",
+            "closedate",
+        )
+    )
     return deals, find_duplicates(deals, contacts_of, owned)
 
 
@@ -57,9 +66,7 @@ def audit_duplicates(client: HubSpotClient, keys: list[str]):
 def no_duplicate_deals(context: AssetCheckExecutionContext, hubspot: HubSpot) -> AssetCheckResult:
     client = hubspot.client()
     deals, duplicates = audit_duplicates(client, context.partition_keys)
-    by_key = duplicates.by_key.with_columns(
-        pl.col("deal_ids").list.join(", ")
-    )
+    by_key = duplicates.by_key.with_columns(pl.col("deal_ids").list.join(", "))
     return AssetCheckResult(
         passed=duplicates.count == 0,
         severity=AssetCheckSeverity.ERROR,
@@ -93,8 +100,12 @@ def every_order_has_a_deal(
     # Deals whose contact (or company) is not in HubSpot wait for it, by design.
     store = state.open()
     try:
-        contacts = store.hubspot_ids("contacts", payloads.records["contact_key"].drop_nulls().to_list())
-        companies = store.hubspot_ids("companies", payloads.records["company_key"].drop_nulls().to_list())
+        contacts = store.hubspot_ids(
+            "contacts", payloads.records["contact_key"].drop_nulls().to_list()
+        )
+        companies = store.hubspot_ids(
+            "companies", payloads.records["company_key"].drop_nulls().to_list()
+        )
     finally:
         store.close()
     waits = ~pl.col("contact_key").is_in(list(contacts)) | (
@@ -106,17 +117,23 @@ def every_order_has_a_deal(
     keys = expected["source_key"].to_list()
     for start in range(0, len(keys), 100):
         outcome = client.batch_read(
-            "deals", keys[start : start + 100], "moulin_order_id",
+            "deals",
+            keys[start : start + 100],
+            "moulin_order_id",
             ["moulin_order_id", "amount", "dealstage"],
         )
         found_rows.extend(
-            (r["properties"].get("moulin_order_id"), r["properties"].get("amount"),
-             r["properties"].get("dealstage"))
+            (
+                r["properties"].get("moulin_order_id"),
+                r["properties"].get("amount"),
+                r["properties"].get("dealstage"),
+            )
             for r in outcome.results
         )
     found = pl.DataFrame(
-        found_rows, schema={"source_key": pl.String, "hs_amount": pl.String,
-                            "hs_dealstage": pl.String}, orient="row",
+        found_rows,
+        schema={"source_key": pl.String, "hs_amount": pl.String, "hs_dealstage": pl.String},
+        orient="row",
     )
     joined = expected.join(found, on="source_key", how="left")
     missing = joined.filter(pl.col("hs_dealstage").is_null()).select("source_key")
@@ -171,8 +188,12 @@ def deals_are_associated(
     store = state.open()
     try:
         deal_ids = store.hubspot_ids("deals", payloads.records["source_key"].to_list())
-        contact_ids = store.hubspot_ids("contacts", payloads.records["contact_key"].drop_nulls().to_list())
-        company_ids = store.hubspot_ids("companies", payloads.records["company_key"].drop_nulls().to_list())
+        contact_ids = store.hubspot_ids(
+            "contacts", payloads.records["contact_key"].drop_nulls().to_list()
+        )
+        company_ids = store.hubspot_ids(
+            "companies", payloads.records["company_key"].drop_nulls().to_list()
+        )
     finally:
         store.close()
     ids = list(deal_ids.values())
@@ -195,7 +216,8 @@ def deals_are_associated(
         if company_key and company_ids.get(company_key) not in linked_companies.get(deal_id, []):
             problems.append((order_id, deal_id, "not associated with its company"))
     table = pl.DataFrame(
-        problems, schema={"order_id": pl.String, "deal_id": pl.String, "problem": pl.String},
+        problems,
+        schema={"order_id": pl.String, "deal_id": pl.String, "problem": pl.String},
         orient="row",
     )
     return AssetCheckResult(

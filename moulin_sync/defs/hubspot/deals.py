@@ -164,3 +164,28 @@ def hubspot_deals(
     finally:
         store.close()
     return sync_result(client, report)
+
+
+@asset(
+    key=["exports", "deal_ids"],
+    group_name="exports",
+    kinds={"csv"},
+    deps=[hubspot_deals],
+    description="Order → HubSpot deal id, as CSV for the App du Moulin to link each order "
+    "to its deal. Not refreshed while no_duplicate_deals fails: an order with two deals "
+    "has no single id to give.",
+)
+def deal_id_export(state: SyncStateStore, snapshots: Snapshots) -> MaterializeResult:
+    store = state.open()
+    try:
+        frame = store.deal_ids()
+    finally:
+        store.close()
+    path = snapshots.store().root / "exports" / "deal_ids.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    frame.write_csv(temporary)
+    temporary.replace(path)
+    return MaterializeResult(
+        metadata={"dagster/row_count": frame.height, "path": MetadataValue.path(str(path))}
+    )

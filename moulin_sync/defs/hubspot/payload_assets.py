@@ -12,7 +12,11 @@ PARTS = ("records", "quarantine", "erased")
 
 
 def save_payloads(
-    store: ParquetStore, object_type: str, payloads: Payloads, model: type, partition: str | None = None
+    store: ParquetStore,
+    object_type: str,
+    payloads: Payloads,
+    model: type,
+    partition: str | None = None,
 ) -> Payloads:
     """Validate the records against the payload model, then keep all three parts."""
     valid, invalid = validate_records(model, payloads.records)

@@ -29,7 +29,9 @@ def run_sync(
     archive_erased: bool = True,
 ) -> tuple[SyncPlan, SyncReport]:
     portal = {p["name"]: p for p in client.list_properties(object_type)}
-    sendable, refused = check_against_portal(payloads.records, portal, tuple(properties), object_type)
+    sendable, refused = check_against_portal(
+        payloads.records, portal, tuple(properties), object_type
+    )
     payloads = Payloads(
         records=sendable,
         quarantine=pl.concat([payloads.quarantine, refused], how="diagonal_relaxed"),

@@ -1,0 +1,246 @@
+"""Deals against the HubSpot emulator: issue 5's "done when"."""
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import polars as pl
+import pytest
+
+from moulin_sync.emulators.hubspot.testing import EmulatorHandle, run_hubspot_emulator
+from moulin_sync.hubspot.client import HubSpotClient
+from moulin_sync.hubspot.deal_audit import deals_closing_between
+from moulin_sync.source.reader import SourceReader
+from moulin_sync_tests.sync_world import DEAL_ASSETS, SyncWorld, new_world
+
+MONTHS = ("2025-09-01", "2026-02-01")  # six months in one run
+
+
+@pytest.fixture(scope="module")
+def hubspot() -> Iterator[EmulatorHandle]:
+    with run_hubspot_emulator(tier="unlimited") as handle:
+        yield handle
+
+
+@pytest.fixture
+def world(hubspot: EmulatorHandle, tmp_path: Path) -> SyncWorld:
+    hubspot.admin.reset()
+    hubspot.admin.clear_faults()
+    hubspot.admin.set_limits(per_10s=None, daily=None, search_per_s=None)
+    hubspot.admin.reset_stats()
+    return new_world(tmp_path, hubspot, customers=300, companies=10, orders=4_000)
+
+
+def _orders_in(world: SyncWorld, months: tuple[str, str]) -> pl.DataFrame:
+    paris = dt.timezone(dt.timedelta(hours=1))
+    start = dt.datetime.fromisoformat(months[0]).replace(tzinfo=paris)
+    last = dt.datetime.fromisoformat(months[1])
+    end = (
+        last.replace(year=last.year + 1, month=1)
+        if last.month == 12
+        else last.replace(month=last.month + 1)
+    ).replace(tzinfo=paris)
+    return SourceReader(world.source_url).read_orders(start, end)
+
+
+def _deals_by_order(world: SyncWorld) -> dict[str, list[dict]]:
+    found: dict[str, list[dict]] = {}
+    for deal in world.objects("deals"):
+        key = deal["properties"].get("moulin_order_id")
+        if key:
+            found.setdefault(key, []).append(deal)
+    return found
+
+
+def _assert_each_synced_order_once(world: SyncWorld, meta: dict) -> None:
+    deals = _deals_by_order(world)
+    assert all(len(v) == 1 for v in deals.values()), "an order has two deals"
+    state = world.state().load("deals")
+    synced = set(state.filter(pl.col("status") == "synced")["source_key"])
+    assert synced == set(deals)
+    check = meta["check:every_order_has_a_deal"]
+    assert check["passed"] and check["missing"] == 0 and check["extra"] == 0
+
+
+def test_a_multi_month_backfill_lands_every_order_once_and_associated(world: SyncWorld) -> None:
+    meta = world.run(DEAL_ASSETS, MONTHS)
+    orders = _orders_in(world, MONTHS)
+    deals = _deals_by_order(world)
+    created = meta["hubspot/deals"]["created"]
+    assert created == len(deals) > 0
+    # Every order is either a deal, quarantined with a reason, or waiting for its contact.
+    state = world.state().load("deals")
+    accounted = set(state["source_key"])
+    assert {str(i) for i in orders["id"]} == accounted
+    assert state.filter(pl.col("status") == "rejected")["last_error"].null_count() == 0
+    _assert_each_synced_order_once(world, meta)
+    # Created 100 per call, associations inline: no separate association call.
+    assert meta["hubspot/deals"]["write_calls"] == -(-created // 100)
+    # Associations: contact always, company (as primary) for B2B.
+    contacts = {o["id"]: o for o in world.objects("contacts")}
+    by_order = orders.select(pl.col("id").cast(pl.String), "customer_id", "company_id")
+    companies = {o["properties"]["moulin_company_id"]: o["id"] for o in world.objects("companies")}
+    for order_id, customer_id, company_id in by_order.iter_rows():
+        if order_id not in deals:
+            continue
+        links = deals[order_id][0]["associations"]
+        contact_ids = [a["id"] for a in links.get("contacts", [])]
+        assert len(contact_ids) == 1
+        assert contacts[contact_ids[0]]["properties"]["moulin_customer_id"] == str(customer_id)
+        if company_id is not None:
+            company = links.get("companies", [])
+            assert [c["id"] for c in company] == [companies[str(company_id)]]
+            assert 5 in company[0]["types"], "the company is the deal's primary company"
+    assert meta["check:deals_are_associated"]["passed"]
+    assert meta["check:no_duplicate_deals"]["passed"]
+    # Stages come from the pipelines API: ids of our pipeline, lost stages for undone orders.
+    pipeline = meta["hubspot/deal_pipeline"]
+    stage_ids = pipeline["stage_ids"]
+    for deals_of_order in deals.values():
+        props = deals_of_order[0]["properties"]
+        assert props["pipeline"] == pipeline["pipeline_id"]
+        assert props["dealstage"] == stage_ids[props["moulin_order_status"]]
+        assert props["deal_currency_code"] == "EUR"
+
+
+def test_a_rerun_makes_no_write(world: SyncWorld) -> None:
+    world.run(DEAL_ASSETS, MONTHS)
+    before = world.hubspot.admin.state()
+    world.hubspot.admin.reset_stats()
+    meta = world.run(DEAL_ASSETS, MONTHS)
+    assert world.write_calls() == 0
+    assert meta["hubspot/deals"]["write_calls"] == 0
+    assert meta["hubspot/deals"]["unchanged"] > 0
+    assert world.hubspot.admin.state() == before
+
+
+def test_a_changed_order_updates_its_deal(world: SyncWorld) -> None:
+    world.run(DEAL_ASSETS, MONTHS)
+    synced = world.state().load("deals").filter(pl.col("status") == "synced")
+    order_id = synced["source_key"][0]
+    world.sql("UPDATE orders SET status = 'refunded' WHERE id = ?", (int(order_id),))
+    world.hubspot.admin.reset_stats()
+    meta = world.run(DEAL_ASSETS, MONTHS)
+    assert meta["hubspot/deals"]["updated"] == 1
+    assert meta["hubspot/deals"]["write_calls"] == 1
+    deal = _deals_by_order(world)[order_id][0]
+    assert deal["properties"]["moulin_order_status"] == "refunded"
+    assert deal["properties"]["dealstage"] == meta["hubspot/deal_pipeline"]["stage_ids"]["refunded"]
+
+
+def test_commit_then_drop_mid_backfill_leaves_no_duplicate_and_no_gap(world: SyncWorld) -> None:
+    # Two batch creates are committed by HubSpot, but their answers never arrive.
+    world.hubspot.admin.add_fault(
+        kind="drop_after_commit", count=2, method="POST", route="/crm/v3/objects/deals/batch/create"
+    )
+    meta = world.run(DEAL_ASSETS, MONTHS)
+    assert not world.hubspot.admin.faults(), "the faults must have fired"
+    _assert_each_synced_order_once(world, meta)
+    first = len(world.objects("deals"))
+    meta = world.run(DEAL_ASSETS, MONTHS)
+    _assert_each_synced_order_once(world, meta)
+    assert len(world.objects("deals")) == first
+    assert meta["check:no_duplicate_deals"]["passed"]
+
+
+def test_legacy_look_alikes_are_caught_block_the_export_and_are_merged(world: SyncWorld) -> None:
+    world.run(DEAL_ASSETS, MONTHS)
+    deals = _deals_by_order(world)
+    # A legacy import made before moulin-sync: same contact, amount and day, no key.
+    victims = sorted(deals, key=int)[:3]
+    headers = {"Authorization": f"Bearer {world.hubspot.token}"}
+    for order_id in victims:
+        ours = deals[order_id][0]
+        contact = ours["associations"]["contacts"][0]["id"]
+        answer = httpx.post(
+            f"{world.hubspot.base_url}/crm/v3/objects/deals",
+            headers=headers,
+            json={
+                "properties": {
+                    "dealname": f"Import 2021 commande {order_id}",
+                    "amount": ours["properties"]["amount"],
+                    "closedate": ours["properties"]["closedate"][:10] + "T12:00:00.000Z",
+                    "dealstage": "closedwon",
+                },
+                "associations": [
+                    {
+                        "to": {"id": contact},
+                        "types": [
+                            {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 3}
+                        ],
+                    }
+                ],
+            },
+        )
+        assert answer.status_code == 201, answer.text
+    export = world.root / "data" / "exports" / "deal_ids.csv"
+    exported_before = export.read_text()
+    world.sql("UPDATE orders SET status = 'refunded' WHERE id = ?", (int(victims[0]),))
+    meta = world.run(DEAL_ASSETS, MONTHS, expect_success=False)
+    check = meta["check:no_duplicate_deals"]
+    assert not check["passed"]
+    assert check["legacy_look_alikes"] == 3 and check["duplicate_deals"] == 3
+    # Blocking: the export downstream did not run on a HubSpot with duplicates.
+    assert "exports/deal_ids" not in meta
+    assert meta["hubspot/deals"]["updated"] == 1, "the write itself ran; only downstream waits"
+    assert export.read_text() == exported_before
+
+    from dagster import DagsterInstance
+
+    from moulin_sync.defs.hubspot.dedupe import dedupe_deals
+
+    months = ["2025-09-01", "2025-10-01", "2025-11-01", "2025-12-01", "2026-01-01", "2026-02-01"]
+    run_config = {"ops": {"merge_duplicate_deals": {"config": {"dry_run": True, "months": months}}}}
+    with DagsterInstance.ephemeral() as instance:
+        dry = dedupe_deals.execute_in_process(
+            run_config=run_config, resources=world.resources(), instance=instance
+        )
+    assert dry.output_for_node("merge_duplicate_deals") == 0
+    assert len(world.objects("deals")) == len(deals) + 3, "a dry run changes nothing"
+
+    run_config["ops"]["merge_duplicate_deals"]["config"]["dry_run"] = False
+    with DagsterInstance.ephemeral() as instance:
+        done = dedupe_deals.execute_in_process(
+            run_config=run_config, resources=world.resources(), instance=instance
+        )
+    assert done.output_for_node("merge_duplicate_deals") == 3
+    after = world.objects("deals")
+    assert len(after) == len(deals)
+    survivors = _deals_by_order(world)
+    for order_id in victims:
+        assert survivors[order_id][0]["id"] == deals[order_id][0]["id"], "our deal survives"
+        assert survivors[order_id][0]["properties"]["hs_merged_object_ids"]
+    meta = world.run(DEAL_ASSETS, MONTHS)
+    assert meta["check:no_duplicate_deals"]["passed"]
+    assert meta["exports/deal_ids"]["dagster/row_count"] == len(survivors)
+
+
+def test_a_window_of_more_than_10000_deals_is_read_whole(hubspot: EmulatorHandle) -> None:
+    hubspot.admin.reset()
+    hubspot.admin.set_limits(per_10s=None, daily=None, search_per_s=None)
+    client = HubSpotClient(
+        base_url=hubspot.base_url, access_token=hubspot.token, tier="unlimited", search_per_s=None
+    )
+    month = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    total = 10_250
+    for start in range(0, total, 100):
+        inputs = [
+            {
+                "properties": {
+                    "dealname": f"d{i}",
+                    "dealstage": "closedwon",
+                    "amount": "10",
+                    "closedate": (month + dt.timedelta(minutes=4 * i))
+                    .isoformat()
+                    .replace("+00:00", "Z"),
+                }
+            }
+            for i in range(start, min(start + 100, total))
+        ]
+        client.batch_create("deals", inputs)
+    found = deals_closing_between(client, month, dt.datetime(2026, 4, 1, tzinfo=dt.UTC))
+    assert found.height == total
+    assert found["deal_id"].n_unique() == total
+    assert Counter(client.calls)["POST /crm/v3/objects/deals/search"] > total // 200
