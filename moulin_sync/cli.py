@@ -29,13 +29,20 @@ def emulator() -> None:
     type=click.Path(),
     help="Where the demo keeps its database, state and Dagster instance.",
 )
-def demo(root: str) -> None:
-    """Run the main job on embedded defaults (generated data, local emulators)."""
+@click.option("--customers", default=2_000, show_default=True, help="Demo database size.")
+@click.option("--companies", default=60, show_default=True)
+@click.option("--orders", default=20_000, show_default=True)
+def demo(root: str, customers: int, companies: int, orders: int) -> None:
+    """Run the main job on embedded defaults (generated data, local emulators).
+
+    The database is generated once; run it again to see a nightly run with nothing new.
+    """
     from pathlib import Path
 
     from moulin_sync.demo import run_demo
 
-    summary = run_demo(Path(root))
+    sizes = {"customers": customers, "companies": companies, "orders": orders}
+    summary = run_demo(Path(root), sizes=sizes)
     if not summary.success:
         raise SystemExit(1)
 
@@ -65,7 +72,9 @@ def sync(first: str | None, last: str | None) -> None:
 
 @main.command()
 @click.option("--samples", default=5, show_default=True, help="Sample records per action.")
-def plan(samples: int) -> None:
+@click.option("--from", "first", help="First month of deals (YYYY-MM-01); default: all history.")
+@click.option("--to", "last", help="Last month of deals (YYYY-MM-01); default: the current month.")
+def plan(samples: int, first: str | None, last: str | None) -> None:
     """Dry run: what a sync would create, update, leave and reject. No HubSpot call."""
     from rich.console import Console
     from rich.table import Table
@@ -73,7 +82,7 @@ def plan(samples: int) -> None:
     from moulin_sync.dry_run import dry_run
     from moulin_sync.settings import load_settings
 
-    plans = dry_run(load_settings())
+    plans = dry_run(load_settings(), (first, last))
     console = Console()
     table = Table(title="moulin-sync plan (dry run, nothing sent)")
     for column in ("object", "create", "update", "unchanged", "archive", "rejected", "waiting"):
@@ -133,3 +142,7 @@ def _register() -> None:
 
 
 _register()
+
+
+if __name__ == "__main__":
+    main()

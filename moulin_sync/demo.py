@@ -55,7 +55,7 @@ def demo_environment(root: Path) -> dict[str, str]:
     }
 
 
-def prepare(root: Path, console: Console) -> None:
+def prepare(root: Path, console: Console, sizes: dict[str, int]) -> None:
     from moulin_sync.source.generator import generate
 
     root.mkdir(parents=True, exist_ok=True)
@@ -67,7 +67,7 @@ def prepare(root: Path, console: Console) -> None:
         console.print(f"Generating the demo App du Moulin database in {database} …")
         generate(
             f"sqlite:///{database}",
-            **DEMO_SIZES,
+            **sizes,
             seed=DEMO_SEED,
             dirty_rate=DEMO_DIRTY_RATE,
             today=dt.date.today(),
@@ -75,12 +75,16 @@ def prepare(root: Path, console: Console) -> None:
         )
 
 
-def run_demo(root: Path = Path(DEMO_DIR), console: Console | None = None) -> RunSummary:
+def run_demo(
+    root: Path = Path(DEMO_DIR),
+    console: Console | None = None,
+    sizes: dict[str, int] | None = None,
+) -> RunSummary:
     from moulin_sync.emulators.hubspot.testing import run_hubspot_emulator
 
     console = console or Console()
     root = root.resolve()
-    prepare(root, console)
+    prepare(root, console, sizes or DEMO_SIZES)
     # The emulator keeps its state next to the rest, so a second `make demo` shows the
     # nightly case: nothing changed, nothing written.
     with run_hubspot_emulator(

@@ -45,7 +45,13 @@ def _ids(state: SyncState, object_type: str) -> dict[str, str]:
     return dict(frame.select("source_key", "hubspot_id").iter_rows())
 
 
-def dry_run(settings: MoulinSettings, now: dt.datetime | None = None) -> dict[str, SyncPlan]:
+def dry_run(
+    settings: MoulinSettings,
+    months: tuple[str | None, str | None] = (None, None),
+    now: dt.datetime | None = None,
+) -> dict[str, SyncPlan]:
+    """Plans per object type; deals for the months [first, last] (default: all history),
+    as `moulin-sync sync --from --to` would sync them."""
     now = now or dt.datetime.now(dt.UTC)
     reader = SourceReader(settings.source_url)
     reader.check()
@@ -55,13 +61,11 @@ def dry_run(settings: MoulinSettings, now: dt.datetime | None = None) -> dict[st
     points = reader.read_table("pickup_points")
     orders = reader.read_table("orders")
     tz = settings.timezone
-    # The same span as the monthly partitions: history start to the end of this month.
+    # The same span as the monthly partitions a run covers (by default all of them).
     from moulin_sync.defs.partitions import monthly_partitions
 
-    first, last = (
-        monthly_partitions.get_first_partition_key(),
-        monthly_partitions.get_last_partition_key(),
-    )
+    first = months[0] or monthly_partitions.get_first_partition_key()
+    last = months[1] or monthly_partitions.get_last_partition_key()
     history_start = monthly_partitions.time_window_for_partition_key(first).start.astimezone(dt.UTC)
     history_end = monthly_partitions.time_window_for_partition_key(last).end.astimezone(dt.UTC)
     state = SyncState(settings.state_url)

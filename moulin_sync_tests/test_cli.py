@@ -1,0 +1,105 @@
+"""The `moulin-sync` commands: plan (dry run), export-deal-ids, demo."""
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+from moulin_sync.cli import main
+from moulin_sync.dry_run import dry_run
+from moulin_sync.emulators.hubspot.testing import EmulatorHandle, run_hubspot_emulator
+from moulin_sync.settings import load_settings
+from moulin_sync_tests.sync_world import DEAL_ASSETS, SyncWorld, new_world
+
+MONTHS = ("2026-09-01", "2026-11-01")
+
+
+@pytest.fixture(scope="module")
+def hubspot() -> Iterator[EmulatorHandle]:
+    with run_hubspot_emulator(tier="unlimited") as handle:
+        yield handle
+
+
+@pytest.fixture
+def world(hubspot: EmulatorHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SyncWorld:
+    hubspot.admin.reset()
+    hubspot.admin.clear_faults()
+    hubspot.admin.reset_stats()
+    world = new_world(tmp_path, hubspot, customers=250, companies=8, orders=2_500)
+    monkeypatch.setenv("MOULIN_SOURCE_URL", world.source_url)
+    monkeypatch.setenv("MOULIN_STATE_URL", world.state_url)
+    monkeypatch.setenv("MOULIN_DATA_DIR", str(world.root / "data"))
+    return world
+
+
+def test_plan_predicts_what_the_next_run_does(world: SyncWorld) -> None:
+    before = world.hubspot.admin.stats()
+    plans = dry_run(load_settings(), MONTHS)
+    assert world.hubspot.admin.stats() == before, "a dry run calls HubSpot not once"
+    meta = world.run(DEAL_ASSETS, MONTHS)
+    for object_type in ("companies", "contacts", "deals"):
+        planned = plans[object_type].counts()
+        done = meta[f"hubspot/{object_type}"]
+        assert done["created"] == planned["create"], object_type
+        assert done["updated"] == planned["update"], object_type
+        assert done["rejected"] == planned["rejected"] + planned["waiting"], object_type
+    # After a change, the plan names exactly what the next run updates.
+    world.sql("UPDATE customers SET city = 'Moulins' WHERE id IN (1, 2, 3)")
+    world.sql("UPDATE orders SET status = 'refunded' WHERE id IN "
+              "(SELECT id FROM orders WHERE ordered_at >= '2026-10-01' LIMIT 4)")
+    plans = dry_run(load_settings(), MONTHS)
+    updates = {t: set(p.update["source_key"]) for t, p in plans.items()}
+    meta = world.run(DEAL_ASSETS, MONTHS)
+    assert meta["hubspot/contacts"]["updated"] == len(updates["contacts"]) > 0
+    assert meta["hubspot/deals"]["updated"] == len(updates["deals"]) > 0
+    assert meta["hubspot/companies"]["updated"] == len(updates["companies"])
+
+
+def test_plan_command_prints_counts_and_reasons(world: SyncWorld) -> None:
+    result = CliRunner().invoke(main, ["plan", "--from", MONTHS[0], "--to", MONTHS[1]])
+    assert result.exit_code == 0, result.output
+    assert "dry run, nothing sent" in result.output
+    for object_type in ("companies", "contacts", "deals"):
+        assert object_type in result.output
+    assert "rejected ×" in result.output  # the generated dirt is explained
+
+
+def test_export_deal_ids_lists_each_order_once(world: SyncWorld, tmp_path: Path) -> None:
+    world.run(DEAL_ASSETS, MONTHS)
+    out = tmp_path / "deals.csv"
+    result = CliRunner().invoke(main, ["export-deal-ids", "--format", "csv", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    exported = pl.read_csv(out, schema_overrides={"order_id": pl.String, "deal_id": pl.String})
+    in_hubspot = {
+        d["properties"]["moulin_order_id"]: d["id"] for d in world.objects("deals")
+    }
+    assert dict(exported.select("order_id", "deal_id").iter_rows()) == in_hubspot
+    as_json = CliRunner().invoke(main, ["export-deal-ids", "--format", "json"])
+    assert as_json.exit_code == 0
+    assert len(json.loads(as_json.output)) == len(in_hubspot)
+
+
+def test_demo_syncs_everything_then_finds_nothing_to_do(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    command = [
+        sys.executable, "-m", "moulin_sync.cli", "demo", "--dir", str(tmp_path / "demo"),
+        "--customers", "200", "--companies", "6", "--orders", "1500",
+    ]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MOULIN_", "HUBSPOT_", "DAGSTER_"))}
+    env["COLUMNS"] = "200"
+    first = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "succeeded" in first.stdout
+    assert "Duplicate deals found: 0" in first.stdout
+    created = int(first.stdout.split("Deals created this run: ")[1].split(".")[0].replace(",", ""))
+    assert created > 0
+    second = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "Deals created this run: 0." in second.stdout
+    assert "Duplicate deals found: 0" in second.stdout
