@@ -48,8 +48,10 @@ def test_plan_predicts_what_the_next_run_does(world: SyncWorld) -> None:
         assert done["rejected"] == planned["rejected"] + planned["waiting"], object_type
     # After a change, the plan names exactly what the next run updates.
     world.sql("UPDATE customers SET city = 'Moulins' WHERE id IN (1, 2, 3)")
-    world.sql("UPDATE orders SET status = 'refunded' WHERE id IN "
-              "(SELECT id FROM orders WHERE ordered_at >= '2026-10-01' LIMIT 4)")
+    world.sql(
+        "UPDATE orders SET status = 'refunded' WHERE id IN "
+        "(SELECT id FROM orders WHERE ordered_at >= '2026-10-01' LIMIT 4)"
+    )
     plans = dry_run(load_settings(), MONTHS)
     updates = {t: set(p.update["source_key"]) for t, p in plans.items()}
     meta = world.run(DEAL_ASSETS, MONTHS)
@@ -73,9 +75,7 @@ def test_export_deal_ids_lists_each_order_once(world: SyncWorld, tmp_path: Path)
     result = CliRunner().invoke(main, ["export-deal-ids", "--format", "csv", "-o", str(out)])
     assert result.exit_code == 0, result.output
     exported = pl.read_csv(out, schema_overrides={"order_id": pl.String, "deal_id": pl.String})
-    in_hubspot = {
-        d["properties"]["moulin_order_id"]: d["id"] for d in world.objects("deals")
-    }
+    in_hubspot = {d["properties"]["moulin_order_id"]: d["id"] for d in world.objects("deals")}
     assert dict(exported.select("order_id", "deal_id").iter_rows()) == in_hubspot
     as_json = CliRunner().invoke(main, ["export-deal-ids", "--format", "json"])
     assert as_json.exit_code == 0
@@ -88,10 +88,22 @@ def test_demo_syncs_everything_then_finds_nothing_to_do(tmp_path: Path) -> None:
     import sys
 
     command = [
-        sys.executable, "-m", "moulin_sync.cli", "demo", "--dir", str(tmp_path / "demo"),
-        "--customers", "200", "--companies", "6", "--orders", "1500",
+        sys.executable,
+        "-m",
+        "moulin_sync.cli",
+        "demo",
+        "--dir",
+        str(tmp_path / "demo"),
+        "--customers",
+        "200",
+        "--companies",
+        "6",
+        "--orders",
+        "1500",
     ]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MOULIN_", "HUBSPOT_", "DAGSTER_"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("MOULIN_", "HUBSPOT_", "DAGSTER_"))
+    }
     env["COLUMNS"] = "200"
     first = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
     assert first.returncode == 0, first.stdout + first.stderr

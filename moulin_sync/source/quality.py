@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import polars as pl
 
-# Close to what HubSpot accepts: a local part without spaces or specials, '@', and a
-# dotted domain whose labels may be any letters (IDN domains are valid addresses).
-EMAIL_PATTERN = (
-    r"^[^\s@\"(),:;<>\[\]\\.]+(?:\.[^\s@\"(),:;<>\[\]\\.]+)*"
-    r"@(?:[\w](?:[\w-]*[\w])?\.)+[\w][\w-]*[\w]$"
-)
+# Close to what HubSpot accepts: a local part of letters (any script), digits and the
+# RFC 5322 specials, dot-separated; '@'; a dotted domain whose labels may be any letters
+# (IDN domains are valid addresses). Spaces, quotes and emoji are not.
+_ATOM = r"[\w!#$%&'*+/=?^`{|}~-]+"
+EMAIL_PATTERN = rf"^{_ATOM}(?:\.{_ATOM})*@(?:\w(?:[\w-]*\w)?\.)+\w[\w-]*\w$"
 
 
 def normalised_email(column: str = "email") -> pl.Expr:

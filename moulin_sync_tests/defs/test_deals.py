@@ -244,3 +244,73 @@ def test_a_window_of_more_than_10000_deals_is_read_whole(hubspot: EmulatorHandle
     assert found.height == total
     assert found["deal_id"].n_unique() == total
     assert Counter(client.calls)["POST /crm/v3/objects/deals/search"] > total // 200
+
+
+def test_two_deals_with_one_order_id_are_caught_and_merged_into_ours(tmp_path: Path) -> None:
+    """Where `moulin_order_id` is not unique (a portal that had the property before
+    moulin-sync), HubSpot can hold two deals for one order: the check must see them."""
+    from dagster import DagsterInstance
+
+    from moulin_sync.defs.hubspot.deal_checks import audit_duplicates
+    from moulin_sync.defs.hubspot.dedupe import dedupe_deals
+    from moulin_sync.hubspot.state import Accepted
+
+    with run_hubspot_emulator(tier="unlimited") as hubspot:
+        client = HubSpotClient(
+            base_url=hubspot.base_url,
+            access_token=hubspot.token,
+            tier="unlimited",
+            search_per_s=None,
+        )
+        client.create_property_group("deals", "app_du_moulin", "App du Moulin")
+        client.create_property(
+            "deals",
+            {
+                "name": "moulin_order_id",
+                "label": "Order id",
+                "type": "string",
+                "fieldType": "text",
+                "groupName": "app_du_moulin",
+            },
+        )
+        day = "2026-01-15T10:00:00.000Z"
+        made = client.batch_create(
+            "deals",
+            [
+                {
+                    "properties": {
+                        "dealname": f"copy {n}",
+                        "dealstage": "closedwon",
+                        "amount": "12.5",
+                        "closedate": day,
+                        "moulin_order_id": "42",
+                    }
+                }
+                for n in range(3)
+            ],
+        )
+        ids = sorted((r["id"] for r in made.results), key=int)
+        world = new_world(tmp_path, hubspot, customers=20, companies=1, orders=50)
+        # The state store says which of the three is ours: the one the App du Moulin links.
+        world.state().record_accepted("deals", [Accepted("42", ids[1], "h")])
+
+        _, duplicates = audit_duplicates(client, ["2026-01-01"])
+        assert duplicates.by_key.height == 1
+        assert duplicates.by_key["deal_ids"][0].to_list() == ids
+        assert duplicates.count == 2
+
+        run_config = {
+            "ops": {
+                "merge_duplicate_deals": {"config": {"dry_run": False, "months": ["2026-01-01"]}}
+            }
+        }
+        with DagsterInstance.ephemeral() as instance:
+            done = dedupe_deals.execute_in_process(
+                run_config=run_config, resources=world.resources(), instance=instance
+            )
+        assert done.output_for_node("merge_duplicate_deals") == 2
+        live = [o for o in world.objects("deals")]
+        assert [o["id"] for o in live] == [ids[1]], "our deal survives, the copies are merged"
+        assert set(live[0]["properties"]["hs_merged_object_ids"].split(";")) == {ids[0], ids[2]}
+        _, duplicates = audit_duplicates(client, ["2026-01-01"])
+        assert duplicates.count == 0

@@ -1,0 +1,283 @@
+"""The pure transforms: source rows → HubSpot payloads and quarantine. No server."""
+
+import datetime as dt
+from decimal import Decimal
+
+import polars as pl
+import pytest
+
+from moulin_sync.hubspot.models import ContactProperties, DealProperties, validate_records
+from moulin_sync.hubspot.transforms import (
+    company_payloads,
+    contact_payloads,
+    deal_payloads,
+    e164,
+    order_totals,
+    payload_hashes,
+)
+from moulin_sync.source.reader import COLUMNS
+
+UTC = dt.UTC
+NOW = dt.datetime(2026, 11, 27, 12, tzinfo=UTC)
+
+
+def frame(table: str, rows: list[dict]) -> pl.DataFrame:
+    """Rows of a source table with every column present and typed as the reader does."""
+    schema = COLUMNS[table]
+    full = [{name: row.get(name) for name in schema} for row in rows]
+    return pl.DataFrame(full, schema=schema, orient="row")
+
+
+def customer(id: int, email: str | None = None, **extra) -> dict:
+    base = {
+        "id": id,
+        "email": email if email is not None else f"c{id}@example.fr",
+        "first_name": "Jeanne",
+        "last_name": "Moulin",
+        "phone": "06 12 34 56 78",
+        "city": "Lyon",
+        "postcode": "69001",
+        "marketing_consent": True,
+        "created_at": dt.datetime(2020, 5, 4, 22, 30, tzinfo=UTC),
+        "updated_at": dt.datetime(2021, 1, 1, tzinfo=UTC),
+    }
+    return {**base, **extra}
+
+
+def order(
+    id: int,
+    customer_id: int,
+    status: str = "picked_up",
+    amount: str = "12.50",
+    when: dt.datetime = dt.datetime(2026, 3, 31, 23, 30, tzinfo=UTC),
+    **extra,
+) -> dict:
+    return {
+        "id": id,
+        "order_number": f"M-2026-{id:07d}",
+        "customer_id": customer_id,
+        "ordered_at": when,
+        "status": status,
+        "amount_eur": Decimal(amount) if amount is not None else None,
+        "channel": "web",
+        "created_at": when,
+        "updated_at": when,
+        **extra,
+    }
+
+
+EMPTY = {t: frame(t, []) for t in COLUMNS}
+NO_TOTALS = order_totals(
+    EMPTY["orders"], EMPTY["pickup_points"], by="customer_id", timezone="Europe/Paris", now=NOW
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("06 12 34 56 78", "+33612345678"),
+        ("0612345678", "+33612345678"),
+        ("+33 6 12 34 56 78", "+33612345678"),
+        ("06.12.34.56.78", "+33612345678"),
+        ("04 72 13 66 02", "+33472136602"),
+        ("12", None),
+        ("not a phone", None),
+        (None, None),
+    ],
+)
+def test_phones_become_e164(raw: str | None, expected: str | None) -> None:
+    assert e164(raw) == expected
+
+
+def test_contacts_are_normalised_and_dirt_is_quarantined_with_reasons() -> None:
+    customers = frame(
+        "customers",
+        [
+            customer(1, "  Jeanne.Moulin@Example.FR "),
+            customer(2, None) | {"email": None},
+            customer(3, "jean.dupont@"),
+            customer(4, "jeanne.moulin@example.fr"),  # the same as 1 once trimmed and lowered
+            customer(5, "x" * 10 + "@example.fr", first_name="A" * 70_000),
+            customer(6, deleted_at=dt.datetime(2026, 1, 1, tzinfo=UTC)),
+            customer(7, "Zoë🌾@exemple.fr", first_name="Zoë 🌾\x00 Müller", phone="123"),
+            customer(8, "jean+pain@xn--caf-dma.fr"),
+            customer(9, "marie@münchen.de"),
+        ],
+    )
+    payloads = contact_payloads(
+        customers, EMPTY["company_contacts"], EMPTY["companies"], NO_TOTALS, timezone="Europe/Paris"
+    )
+    records = {r["source_key"]: r for r in payloads.records.iter_rows(named=True)}
+    reasons = dict(payloads.quarantine.iter_rows())
+    assert records["1"]["email"] == "jeanne.moulin@example.fr"
+    assert records["1"]["phone"] == "+33612345678"
+    # Created 22:30 UTC on May 4th is May 5th in Paris: the day a person there saw.
+    assert records["1"]["moulin_customer_since"] == "2020-05-05"
+    assert records["1"]["moulin_marketing_consent"] == "true"
+    assert records["1"]["moulin_customer_type"] == "B2C"
+    assert records["1"]["moulin_order_count"] == "0"
+    assert reasons["2"] == "missing email"
+    assert reasons["3"] == "invalid email syntax"
+    assert (
+        reasons["4"] == "email jeanne.moulin@example.fr also belongs to customer 1, the one synced"
+    )
+    assert reasons["5"] == "firstname is longer than 65,536 characters"
+    assert "6" not in records and "6" not in reasons
+    assert payloads.erased["source_key"].to_list() == ["6"]
+    assert reasons["7"] == "invalid email syntax"  # emoji in an address: not an email
+    assert {"8", "9"} <= set(records), "plus-addressing and IDN domains are valid emails"
+    # Every record that leaves the transform is valid by the payload model.
+    _, invalid = validate_records(ContactProperties, payloads.records)
+    assert invalid.is_empty()
+
+
+def test_control_characters_are_removed_not_sent() -> None:
+    customers = frame("customers", [customer(1, first_name="Zoë\x00\x07 ", last_name="Nguyễn\x1b")])
+    payloads = contact_payloads(
+        customers, EMPTY["company_contacts"], EMPTY["companies"], NO_TOTALS, timezone="Europe/Paris"
+    )
+    row = payloads.records.row(0, named=True)
+    assert (row["firstname"], row["lastname"]) == ("Zoë", "Nguyễn")
+
+
+def test_b2b_contacts_carry_their_company() -> None:
+    customers = frame("customers", [customer(1)])
+    companies = frame(
+        "companies",
+        [
+            {
+                "id": 7,
+                "name": "Boulangerie Lenoir",
+                "siret": "73282932000074",
+                "created_at": NOW,
+                "updated_at": NOW,
+            }
+        ],
+    )
+    links = frame(
+        "company_contacts",
+        [
+            {
+                "customer_id": 1,
+                "company_id": 7,
+                "role": "Gérante",
+                "created_at": NOW,
+                "updated_at": NOW,
+            }
+        ],
+    )
+    payloads = contact_payloads(customers, links, companies, NO_TOTALS, timezone="Europe/Paris")
+    row = payloads.records.row(0, named=True)
+    assert row["moulin_customer_type"] == "B2B"
+    assert row["company"] == "Boulangerie Lenoir"
+    assert row["moulin_company_role"] == "Gérante"
+    assert row["company_key"] == "7"
+    companies_out = company_payloads(
+        companies,
+        order_totals(
+            EMPTY["orders"],
+            EMPTY["pickup_points"],
+            by="company_id",
+            timezone="Europe/Paris",
+            now=NOW,
+        ),
+    )
+    assert companies_out.records.row(0, named=True)["moulin_siret"] == "73282932000074"
+
+
+def test_order_totals_count_what_was_bought_and_paid() -> None:
+    points = frame(
+        "pickup_points",
+        [
+            {"id": 1, "name": "Halles", "active": True, "created_at": NOW, "updated_at": NOW},
+            {"id": 2, "name": "Gare", "active": True, "created_at": NOW, "updated_at": NOW},
+        ],
+    )
+    orders = frame(
+        "orders",
+        [
+            order(
+                1, 5, "picked_up", "10.00", dt.datetime(2025, 1, 1, tzinfo=UTC), pickup_point_id=1
+            ),
+            order(
+                2, 5, "refunded", "99.00", dt.datetime(2025, 2, 1, tzinfo=UTC), pickup_point_id=2
+            ),
+            order(3, 5, "pending", "5.00", dt.datetime(2025, 3, 1, tzinfo=UTC)),
+            order(
+                4,
+                5,
+                "paid",
+                "2.50",
+                dt.datetime(2025, 12, 31, 23, 30, tzinfo=UTC),
+                pickup_point_id=2,
+            ),
+            order(5, 5, "paid", "1000.00", dt.datetime(2099, 1, 1, tzinfo=UTC)),  # a typo'd date
+        ],
+    )
+    totals = order_totals(orders, points, by="customer_id", timezone="Europe/Paris", now=NOW)
+    row = totals.row(0, named=True)
+    assert row["order_count"] == 3  # the refund does not count, the future order is ignored
+    assert row["lifetime_value_eur"] == Decimal("12.50")  # pending is not paid yet
+    assert row["first_order_date"] == "2025-01-01"
+    assert row["last_order_date"] == "2026-01-01"  # 23:30 UTC on Dec 31st is New Year in Paris
+    assert row["last_pickup_point"] == "Gare"
+
+
+def test_deals_are_mapped_and_bad_orders_quarantined() -> None:
+    customers = frame("customers", [customer(1), customer(2, anonymized_at=NOW)])
+    orders = frame(
+        "orders",
+        [
+            order(10, 1),
+            order(11, 1, status="cancelled"),
+            order(12, 99),
+            order(13, 2),
+            order(14, 1, amount="-5.00"),
+            order(15, 1, amount=None),
+            order(16, 1, amount="2000000.00"),
+            order(17, 1, status="lost_in_the_mail"),
+        ],
+    )
+    stages = {"picked_up": "won", "cancelled": "lost"}
+    payloads = deal_payloads(
+        orders,
+        customers,
+        EMPTY["companies"],
+        EMPTY["pickup_points"],
+        pipeline_id="p",
+        stage_ids=stages,
+        timezone="Europe/Paris",
+    )
+    records = {r["source_key"]: r for r in payloads.records.iter_rows(named=True)}
+    reasons = dict(payloads.quarantine.select("source_key", "reason").iter_rows())
+    deal = records["10"]
+    assert deal["dealname"] == "M-2026-0000010 — Jeanne Moulin"
+    assert deal["amount"] == "12.50"
+    assert deal["closedate"] == "2026-03-31T23:30:00.000Z"
+    assert deal["deal_currency_code"] == "EUR"
+    assert (deal["pipeline"], deal["dealstage"]) == ("p", "won")
+    assert deal["contact_key"] == "1" and deal["company_key"] is None
+    # 23:30 UTC on March 31st is April 1st in Paris: the April partition.
+    assert deal["partition_key"] == "2026-04-01"
+    assert records["11"]["dealstage"] == "lost"
+    assert reasons == {
+        "12": "customer 99 does not exist in the App du Moulin",
+        "13": "customer erased (GDPR): no contact to attach the deal to",
+        "14": "amount is negative",
+        "15": "amount is missing or not a number",
+        "16": "amount is above 1,000,000 EUR, surely a typo",
+        "17": "unknown order status lost_in_the_mail: map it in MOULIN_DEAL_STAGES",
+    }
+    _, invalid = validate_records(DealProperties, payloads.records)
+    assert invalid.is_empty()
+
+
+def test_payload_hashes_are_stable_and_sensitive() -> None:
+    a = pl.DataFrame({"x": ["1", "2"], "y": ["a", "b"]})
+    first = payload_hashes(a, ("x", "y")).to_list()
+    assert first == payload_hashes(a.clone(), ("x", "y")).to_list()
+    assert first[0] != first[1]
+    changed = payload_hashes(a.with_columns(pl.lit("c").alias("y")), ("x", "y")).to_list()
+    assert changed[0] != first[0]
+    # Hex digests of a canonical encoding: independent of polars' own hashing.
+    assert all(len(h) == 32 and int(h, 16) >= 0 for h in first)
