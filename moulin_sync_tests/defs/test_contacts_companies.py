@@ -263,3 +263,26 @@ def test_an_erased_customer_is_archived_and_never_recreated(world: SyncWorld) ->
     assert not [
         o for o in world.objects("contacts") if o["properties"].get("moulin_customer_id") == "7"
     ]
+
+
+def test_a_contact_moving_company_takes_its_association_along(world: SyncWorld) -> None:
+    world.run()
+    contacts = _by_key(world.objects("contacts"), "moulin_customer_id")
+    companies = _by_key(world.objects("companies"), "moulin_company_id")
+    links = world.sql("SELECT customer_id, company_id FROM company_contacts ORDER BY customer_id")
+    customer_id, old_company = next(
+        (c, k) for c, k in links if str(c) in contacts and str(k) in companies
+    )
+    new_company = next(k for k in map(int, companies) if k != old_company)
+    world.sql(
+        "UPDATE company_contacts SET company_id = ? WHERE customer_id = ?", (new_company, customer_id)
+    )
+    world.hubspot.admin.reset_stats()
+    meta = world.run()
+    assert meta["hubspot/contacts"]["updated"] == 1
+    assert meta["hubspot/contacts"]["associations_changed"] == 1
+    contact = _by_key(world.objects("contacts"), "moulin_customer_id")[str(customer_id)]
+    associated = contact["associations"]["companies"]
+    assert [a["id"] for a in associated] == [companies[str(new_company)]["id"]]
+    assert 1 in associated[0]["types"], "the new company is the primary one"
+    assert contact["properties"]["company"] == companies[str(new_company)]["properties"]["name"]
