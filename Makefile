@@ -25,6 +25,7 @@ demo: install
 	$(RUN)/moulin-sync demo
 
 test: install
+	bash scripts/install_browser.sh
 	$(RUN)/pytest -q
 
 lint: install

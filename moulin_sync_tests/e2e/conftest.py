@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
-import shutil
 import signal
 import subprocess
 import time
@@ -18,7 +17,8 @@ from moulin_sync.source.generator import generate
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TODAY = dt.date(2026, 11, 27)
 SOURCE_SIZES = {"customers": 50, "companies": 3, "orders": 200}
-CHROMIUM = "/usr/bin/chromium"
+# Debian's package (scripts/install_browser.sh); MOULIN_TEST_CHROMIUM points elsewhere.
+CHROMIUM = os.environ.get("MOULIN_TEST_CHROMIUM", "/usr/bin/chromium")
 # The machine's network is closed: without these Chromium keeps retrying background calls.
 CHROMIUM_ARGS = [
     "--headless",
@@ -52,7 +52,7 @@ def source_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 def chromium() -> str:
     """Debian's Chromium and the Playwright driver, or a skip (a failure when CI=true)."""
     problems = []
-    if not (shutil.which(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
         problems.append(f"no Chromium at {CHROMIUM} (run scripts/install_browser.sh)")
     try:
         import playwright.sync_api  # noqa: F401
@@ -66,22 +66,25 @@ def chromium() -> str:
     return CHROMIUM
 
 
-def stop_process_group(process: subprocess.Popen, grace: float = 5.0) -> None:
-    """Stop a process group started with `start_new_session=True`: SIGTERM, then SIGKILL
+def stop_process_groups(*processes: subprocess.Popen, grace: float = 3.0) -> None:
+    """Stop process groups started with `start_new_session=True`: SIGTERM, then SIGKILL
     after `grace` seconds (dagster-webserver and dagster-daemon may ignore SIGTERM in the
-    background), the whole group (code servers, run workers) in every case.
+    background), each whole group (code servers, run workers) in every case.
 
-    The leader is reaped only after the group's SIGKILL, so its id cannot have been
-    reused by an unrelated process when it is signalled.
+    A leader is reaped only after its group's SIGKILL, so its id cannot have been reused
+    by an unrelated process when it is signalled.
     """
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
+    for process in processes:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
     deadline = time.monotonic() + grace
-    while time.monotonic() < deadline and not _has_exited(process):
+    while time.monotonic() < deadline and not all(_has_exited(p) for p in processes):
         time.sleep(0.1)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait(10)
+    for process in processes:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+    for process in processes:
+        process.wait(10)
 
 
 def _has_exited(process: subprocess.Popen) -> bool:

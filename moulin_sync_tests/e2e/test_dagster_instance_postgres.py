@@ -80,7 +80,11 @@ def test_production_config_puts_every_storage_in_postgres(
         assert isinstance(instance.run_storage, PostgresRunStorage)
         assert isinstance(instance.event_log_storage, PostgresEventLogStorage)
         assert isinstance(instance.schedule_storage, PostgresScheduleStorage)
-        for storage in (instance.run_storage, instance.event_log_storage, instance.schedule_storage):
+        for storage in (
+            instance.run_storage,
+            instance.event_log_storage,
+            instance.schedule_storage,
+        ):
             url = make_url(storage.postgres_url)
             assert url.drivername == "postgresql+psycopg2"
             assert url.database == database
@@ -139,9 +143,10 @@ def test_hubspot_pool_runs_one_step_at_a_time(production_home: Path) -> None:
             ("run-b", "hubspot__companies")
         ]
         storage.free_concurrency_slots_for_run("run-a")
-        assert storage.claim_concurrency_slot(
-            HUBSPOT_POOL, "run-b", "hubspot__companies"
-        ).slot_status == ConcurrencySlotStatus.CLAIMED
+        assert (
+            storage.claim_concurrency_slot(HUBSPOT_POOL, "run-b", "hubspot__companies").slot_status
+            == ConcurrencySlotStatus.CLAIMED
+        )
         storage.free_concurrency_slots_for_run("run-b")
         assert storage.get_concurrency_info(HUBSPOT_POOL).claimed_slots == []
 
