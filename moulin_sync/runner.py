@@ -31,6 +31,20 @@ def _values(metadata: Mapping[str, Any]) -> dict[str, Any]:
     return {name: getattr(value, "value", value) for name, value in metadata.items()}
 
 
+def failure_reason(event: Any) -> str:
+    """Why a step failed, in one line: the error our code raised, not Dagster's wrapper
+    ("Execution of step ... failed"), nor the stack. Our errors never carry a secret
+    (the HubSpot client redacts the token; URLs are shown with their password as ***)."""
+    data = getattr(event, "step_failure_data", None)
+    error = data.error if data is not None else None
+    while error is not None and error.cls_name.startswith("Dagster") and error.cause is not None:
+        error = error.cause
+    if error is None:
+        return str(event.message or "failed")
+    text = error.message.strip().splitlines()[0] if error.message.strip() else error.cls_name
+    return text[:1000]
+
+
 def run_nightly_sync(
     first: str | None = None, last: str | None = None, *, instance: DagsterInstance | None = None
 ) -> RunSummary:
@@ -76,5 +90,5 @@ def run_nightly_sync(
             summary.blocking_failures.add(evaluation.check_name)
     for event in result.all_events:
         if event.is_step_failure:
-            summary.failures.append(f"{event.step_key}: {event.message}")
+            summary.failures.append(f"{event.step_key}: {failure_reason(event)}")
     return summary

@@ -167,13 +167,17 @@ E_ASSOC_CREATE = _Endpoint("POST", f"{_ASSOC}/batch/create")
 E_ASSOC_READ = _Endpoint("POST", f"{_ASSOC}/batch/read")
 E_ASSOC_ARCHIVE = _Endpoint("POST", f"{_ASSOC}/batch/archive")
 E_LIST_PROPERTIES = _Endpoint("GET", _PROPS)
+E_GET_PROPERTY = _Endpoint("GET", f"{_PROPS}/{{propertyName}}")
+E_GET_GROUP = _Endpoint("GET", f"{_PROPS}/groups/{{groupName}}")
 # Creating a property or group twice cannot duplicate it (names are unique): a retry after
-# a lost answer at worst gets a 409 CONFLICT, which the caller reads as "exists".
+# a lost answer at worst gets a 409 CONFLICT — the first attempt's own doing, so the create
+# answers with what that attempt made (see `create_property`).
 E_CREATE_GROUP = _Endpoint("POST", f"{_PROPS}/groups")
 E_CREATE_PROPERTY = _Endpoint("POST", _PROPS)
 E_UPDATE_PROPERTY = _Endpoint("PATCH", f"{_PROPS}/{{propertyName}}")
 E_PIPELINES = _Endpoint("GET", "/crm/v3/pipelines/{objectType}")
-# A replayed pipeline create would make a second pipeline: never retried blindly.
+# A replayed pipeline create would make a second pipeline: never retried blindly (a lost
+# answer is reconciled by label, see `create_pipeline`).
 E_CREATE_PIPELINE = _Endpoint("POST", "/crm/v3/pipelines/{objectType}", idempotent=False)
 
 
@@ -822,24 +826,54 @@ class HubSpotClient:
         body = properties_sdk.PropertyGroupCreate(
             name=name, label=label, display_order=display_order
         )
-        answer = self._send(
-            E_CREATE_GROUP,
-            lambda **kw: self._groups_api.create_with_http_info(object_type, body, **kw),
-            objectType=object_type,
-        )
+        try:
+            answer = self._send(
+                E_CREATE_GROUP,
+                lambda **kw: self._groups_api.create_with_http_info(object_type, body, **kw),
+                objectType=object_type,
+            )
+        except HubSpotApiError as exc:
+            if exc.status == 409 and exc.after_lost_answer:
+                # The first attempt made it; its answer was lost, the retry saw it exist.
+                return self._get(
+                    E_GET_GROUP,
+                    lambda **kw: self._groups_api.get_by_name_with_http_info(
+                        object_type, name, **kw
+                    ),
+                    objectType=object_type,
+                )
+            raise
         return dict(answer.body)
 
     def create_property(self, object_type: str, definition: Mapping[str, Any]) -> dict[str, Any]:
         """Create a property from HubSpot's JSON (``name``, ``label``, ``type``,
-        ``fieldType``, ``groupName``, ``options``, ``hasUniqueValue``...)."""
+        ``fieldType``, ``groupName``, ``options``, ``hasUniqueValue``...).
+
+        A property that already exists is a 409 `HubSpotApiError` — unless the 409 answers
+        a retry of this very call whose first attempt went unanswered: that attempt made
+        the property, which is then returned as if its answer had arrived."""
         _check_type(object_type)
         body = _model(properties_sdk.PropertyCreate, definition, "property definition")
-        answer = self._send(
-            E_CREATE_PROPERTY,
-            lambda **kw: self._properties_api.create_with_http_info(object_type, body, **kw),
-            objectType=object_type,
-        )
+        try:
+            answer = self._send(
+                E_CREATE_PROPERTY,
+                lambda **kw: self._properties_api.create_with_http_info(object_type, body, **kw),
+                objectType=object_type,
+            )
+        except HubSpotApiError as exc:
+            if exc.status == 409 and exc.after_lost_answer:
+                return self._get(
+                    E_GET_PROPERTY,
+                    lambda **kw: self._properties_api.get_by_name_with_http_info(
+                        object_type, body.name, **kw
+                    ),
+                    objectType=object_type,
+                )
+            raise
         return dict(answer.body)
+
+    def _get(self, endpoint: _Endpoint, call: Callable[..., Any], **types: str) -> dict[str, Any]:
+        return dict(self._send(endpoint, call, **types).body)
 
     def update_property(
         self, object_type: str, name: str, changes: Mapping[str, Any]
@@ -865,15 +899,35 @@ class HubSpotClient:
         return list(answer.body.get("results") or [])
 
     def create_pipeline(self, object_type: str, pipeline: Mapping[str, Any]) -> dict[str, Any]:
-        """Create a pipeline (``label``, ``displayOrder``, ``stages``); returns it with ids."""
+        """Create a pipeline (``label``, ``displayOrder``, ``stages``); returns it with ids.
+
+        Never sent twice blindly: when the answer is lost, the pipelines are read back and
+        the one with this label (labels are unique per object type) is the result; only
+        if HubSpot has none is the create sent again."""
         _check_type(object_type)
         body = _model(pipelines_sdk.PipelineInput, pipeline, "pipeline")
-        answer = self._send(
-            E_CREATE_PIPELINE,
-            lambda **kw: self._pipelines_api.create_with_http_info(object_type, body, **kw),
-            objectType=object_type,
-        )
-        return dict(answer.body)
+
+        def create() -> dict[str, Any]:
+            return dict(
+                self._send(
+                    E_CREATE_PIPELINE,
+                    lambda **kw: self._pipelines_api.create_with_http_info(object_type, body, **kw),
+                    objectType=object_type,
+                ).body
+            )
+
+        try:
+            return create()
+        except HubSpotAmbiguousWrite as lost:
+            found = [p for p in self.pipelines(object_type) if p.get("label") == body.label]
+            if found:
+                logger.warning(
+                    "HubSpot %s: the answer was lost but the pipeline %r exists (id %s): "
+                    "using it",
+                    lost.endpoint, body.label, found[0].get("id"),
+                )  # fmt: skip
+                return dict(found[0])
+            return create()
 
     # ------------------------------------------------------------------ transport
     def _merge_api(self, object_type: str) -> Any:
@@ -956,6 +1010,8 @@ class HubSpotClient:
         key = endpoint.key(**types)
         limiter = self.search_limiter if endpoint.search else self.limiter
         attempt = 0
+        # An earlier attempt of this write went unanswered: HubSpot may have applied it.
+        lost_answer = False
         while True:
             self.daily.take_one()
             slot = limiter.acquire()
@@ -984,13 +1040,18 @@ class HubSpotClient:
 
             if failure is not None:
                 delay = self._transport_failure(endpoint, key, failure, attempt)
+                lost_answer = lost_answer or (endpoint.is_write and not _never_sent(failure))
             else:
                 assert status is not None
                 self._observe(headers, endpoint)
                 body = self._parse(raw)
                 if 200 <= status < 300:
                     return _Answer(status, headers, body)
-                delay = self._error_status(endpoint, key, status, headers, body, attempt, limiter)
+                delay = self._error_status(
+                    endpoint, key, status, headers, body, attempt, limiter, lost_answer
+                )
+                if status in RETRYABLE_5XX and status not in REFUSED_5XX:
+                    lost_answer = lost_answer or endpoint.is_write
 
             with self._stats_lock:
                 self.retries += 1
@@ -1003,13 +1064,9 @@ class HubSpotClient:
         self, endpoint: _Endpoint, key: str, failure: BaseException, attempt: int
     ) -> float:
         """The delay before retrying a call that got no answer, or raise."""
-        reason = (
-            failure.reason if isinstance(failure, urllib3.exceptions.MaxRetryError) else failure
-        )
+        reason = _reason(failure)
         what = self._redact(f"{type(reason).__name__}: {reason}")
-        # A connect failure means the request never left: safe to retry even a create.
-        never_sent = isinstance(reason, urllib3.exceptions.ConnectTimeoutError)
-        if not never_sent and not endpoint.idempotent:
+        if not _never_sent(failure) and not endpoint.idempotent:
             raise HubSpotAmbiguousWrite(
                 f"HubSpot {key}: the request was sent but no answer came back ({what}). "
                 "HubSpot may or may not have applied it, so it is not retried (a retry could "
@@ -1038,9 +1095,11 @@ class HubSpotClient:
         body: Any,
         attempt: int,
         limiter: SlidingWindowLimiter,
+        lost_answer: bool = False,
     ) -> float:
         """The delay before retrying a call answered with an error status, or raise."""
         error = self._api_error(status, body, key)
+        error.after_lost_answer = lost_answer
         if status == 429:
             with self._stats_lock:
                 self.rate_limited += 1
@@ -1083,6 +1142,16 @@ class HubSpotClient:
             f" in {delay:.1f} s" if delay else " when the window allows",
         )  # fmt: skip
         return delay
+
+
+def _reason(failure: BaseException) -> BaseException:
+    return failure.reason if isinstance(failure, urllib3.exceptions.MaxRetryError) else failure
+
+
+def _never_sent(failure: BaseException) -> bool:
+    """A connect failure (refused, timed out) means the request never left: safe to retry
+    even a create. (urllib3's NewConnectionError is a ConnectTimeoutError.)"""
+    return isinstance(_reason(failure), urllib3.exceptions.ConnectTimeoutError)
 
 
 def _is_no_associations(error: Any) -> bool:

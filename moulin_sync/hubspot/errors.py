@@ -43,6 +43,7 @@ class HubSpotApiError(HubSpotError):
         endpoint: str = "",
         sub_category: str | None = None,
         policy_name: str | None = None,
+        after_lost_answer: bool = False,
     ) -> None:
         self.status = status
         self.category = category
@@ -52,6 +53,9 @@ class HubSpotApiError(HubSpotError):
         self.endpoint = endpoint
         self.sub_category = sub_category
         self.policy_name = policy_name
+        # A retry answered this after an earlier attempt of the same call went unanswered
+        # (so a 409 may be that earlier attempt's own doing).
+        self.after_lost_answer = after_lost_answer
         super().__init__(self._describe())
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -65,6 +69,7 @@ class HubSpotApiError(HubSpotError):
                     "endpoint": self.endpoint,
                     "sub_category": self.sub_category,
                     "policy_name": self.policy_name,
+                    "after_lost_answer": self.after_lost_answer,
                 },
             ),
         )

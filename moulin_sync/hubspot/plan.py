@@ -6,14 +6,13 @@ cannot disagree.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import polars as pl
 
 from moulin_sync.hubspot.state import ARCHIVED, MERGED, SYNCED
-from moulin_sync.hubspot.transforms import Payloads
+from moulin_sync.hubspot.transforms import Payloads, blake2b_hex
 
 # For each link column of a payload frame: which object type its keys belong to.
 LINK_TARGETS = {"company_key": "companies", "contact_key": "contacts"}
@@ -40,10 +39,6 @@ class SyncPlan:
             "waiting": self.waiting.height,
             "merged": self.merged.height,
         }
-
-
-def _digest(text: str) -> str:
-    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 def plan_sync(
@@ -90,9 +85,7 @@ def plan_sync(
                 )
             )
         ).to_series()
-        records = records.with_columns(
-            pl.Series("payload_hash", [_digest(text) for text in combined], dtype=pl.String)
-        )
+        records = records.with_columns(blake2b_hex(combined).alias("payload_hash"))
 
     known = state.select(
         "source_key",

@@ -6,14 +6,22 @@ database (`MOULIN_STATE_URL`), never in the App du Moulin's: the source stays
 read-only. Each HubSpot batch is recorded as soon as HubSpot answers, so a crash loses
 at most one batch of bookkeeping — and since every write is an upsert by a unique id
 property, redoing that batch creates nothing twice.
+
+A store that is briefly unreachable (a SQLite file locked by another process, a
+PostgreSQL restart or failover, connections cut) is waited for: every read and write is
+retried with backoff for about 15 seconds before `StateStoreError` says which setting and
+what failed. Every write is an idempotent upsert in one transaction, so a retry is safe.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+import logging
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import polars as pl
 from sqlalchemy import (
@@ -30,10 +38,21 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 
 from moulin_sync.lib.urls import redacted, sqlalchemy_url
 
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
 STATE_URL_VARIABLE = "MOULIN_STATE_URL"
+# Waits between attempts when the store is unreachable: 15.5 s in all, enough for a lock
+# held by another process, a restart or a failover; then the run fails, saying so.
+RETRY_DELAYS_S = (0.5, 1.0, 2.0, 4.0, 8.0)
+# What "unreachable for a moment" looks like: locked, refused, cut, closed under us...
+_TRANSIENT = (OperationalError, InterfaceError, DisconnectionError)
+# ...unless waiting cannot help: a wrong database name, user or password fails at once.
+_PERMANENT = ("does not exist", "authentication failed", "no password supplied")
 
 SYNCED = "synced"
 REJECTED = "rejected"
@@ -92,14 +111,17 @@ class Rejected:
 
 
 class SyncState:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, retry_delays_s: Sequence[float] = RETRY_DELAYS_S) -> None:
         self.url = url
+        self.retry_delays_s = tuple(retry_delays_s)
         parsed = make_url(url)
         if parsed.get_backend_name() == "sqlite" and parsed.database:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         self.engine: Engine = create_engine(sqlalchemy_url(url), pool_pre_ping=True)
         try:
-            metadata.create_all(self.engine)
+            self._retrying("open", lambda: metadata.create_all(self.engine))
+        except StateStoreError:
+            raise
         except Exception as exc:
             raise StateStoreError(
                 f"{STATE_URL_VARIABLE}: cannot open the sync state store at {redacted(url)} "
@@ -108,6 +130,45 @@ class SyncState:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def _retrying(self, what: str, action: Callable[[], T]) -> T:
+        """`action()`, retried with backoff while the store is unreachable; then a
+        StateStoreError naming the setting (the password, if any, never shown)."""
+        attempt = 0
+        while True:
+            try:
+                return action()
+            except _TRANSIENT as exc:
+                if any(p in str(exc) for p in _PERMANENT):
+                    raise
+                if attempt >= len(self.retry_delays_s):
+                    waited = sum(self.retry_delays_s)
+                    raise StateStoreError(
+                        f"{STATE_URL_VARIABLE}: the sync state store at {redacted(self.url)} "
+                        f"could not {what} ({self._first_line(exc)}), still after "
+                        f"{attempt + 1} attempts over {waited:.0f} s. Check that the database "
+                        "is reachable and not locked by another process; the next run "
+                        "continues from what was recorded (HubSpot writes are keyed, so "
+                        "nothing is created twice)."
+                    ) from None
+                delay = self.retry_delays_s[attempt]
+                logger.warning(
+                    "sync state store %s: could not %s (%s); retry %d/%d in %.1f s",
+                    redacted(self.url), what, self._first_line(exc), attempt + 1,
+                    len(self.retry_delays_s), delay,
+                )  # fmt: skip
+                # Connections that saw the failure are of no further use.
+                self.engine.dispose()
+                time.sleep(delay)
+                attempt += 1
+
+    def _first_line(self, exc: BaseException) -> str:
+        text = str(getattr(exc, "orig", None) or exc).strip()
+        line = text.splitlines()[0] if text else type(exc).__name__
+        password = make_url(self.url).password
+        if password:
+            line = line.replace(str(password), "***")
+        return f"{type(getattr(exc, 'orig', None) or exc).__name__}: {line[:300]}"
 
     # Reading ---------------------------------------------------------------
 
@@ -122,26 +183,34 @@ class SyncState:
             sync_records.c.last_error,
             sync_records.c.partition_key,
         ).where(sync_records.c.object_type == object_type)
-        with self.engine.connect() as connection:
-            rows = connection.execute(query).all()
+
+        def read() -> list:
+            with self.engine.connect() as connection:
+                return list(connection.execute(query).all())
+
+        rows = self._retrying(f"read the {object_type} records", read)
         return pl.DataFrame([tuple(row) for row in rows], schema=STATE_SCHEMA, orient="row")
 
     def hubspot_ids(self, object_type: str, source_keys: Iterable[str]) -> dict[str, str]:
         """HubSpot ids of the given records (those that have one)."""
         keys = list(source_keys)
-        found: dict[str, str] = {}
-        with self.engine.connect() as connection:
-            for start in range(0, len(keys), 500):
-                chunk = keys[start : start + 500]
-                query = select(sync_records.c.source_key, sync_records.c.hubspot_id).where(
-                    and_(
-                        sync_records.c.object_type == object_type,
-                        sync_records.c.source_key.in_(chunk),
-                        sync_records.c.hubspot_id.is_not(None),
+
+        def read() -> dict[str, str]:
+            found: dict[str, str] = {}
+            with self.engine.connect() as connection:
+                for start in range(0, len(keys), 500):
+                    chunk = keys[start : start + 500]
+                    query = select(sync_records.c.source_key, sync_records.c.hubspot_id).where(
+                        and_(
+                            sync_records.c.object_type == object_type,
+                            sync_records.c.source_key.in_(chunk),
+                            sync_records.c.hubspot_id.is_not(None),
+                        )
                     )
-                )
-                found.update({key: hubspot_id for key, hubspot_id in connection.execute(query)})
-        return found
+                    found.update(dict(connection.execute(query).all()))
+            return found
+
+        return self._retrying(f"read the {object_type} ids", read)
 
     def deal_ids(self) -> pl.DataFrame:
         """Order → HubSpot deal id, for the App du Moulin to show and link each deal."""
@@ -156,11 +225,15 @@ class SyncState:
                 sync_records.c.hubspot_id.is_not(None),
             )
         )
-        with self.engine.connect() as connection:
-            rows = [
-                (key, hubspot_id, month, synced.isoformat() if synced else None)
-                for key, hubspot_id, month, synced in connection.execute(query)
-            ]
+
+        def read() -> list[tuple]:
+            with self.engine.connect() as connection:
+                return [
+                    (key, hubspot_id, month, synced.isoformat() if synced else None)
+                    for key, hubspot_id, month, synced in connection.execute(query)
+                ]
+
+        rows = self._retrying("read the deal ids", read)
         schema = {
             "order_id": pl.String,
             "deal_id": pl.String,
@@ -266,5 +339,10 @@ class SyncState:
             index_elements=["object_type", "source_key"],
             set_={name: getattr(insert.excluded, name) for name in update},
         )
-        with self.engine.begin() as connection:
-            connection.execute(statement, rows)
+
+        def write() -> None:
+            with self.engine.begin() as connection:
+                connection.execute(statement, rows)
+
+        what = f"record {len(rows)} {rows[0]['object_type']} record(s) HubSpot answered for"
+        self._retrying(what, write)

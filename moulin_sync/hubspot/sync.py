@@ -602,15 +602,40 @@ def _halves(items: list) -> list[list]:
     return [items[:middle], items[middle:]]
 
 
+def _per_property(errors: Sequence[Any] | None) -> str:
+    """HubSpot's per-property problems in words: "Email address x is invalid (INVALID_EMAIL
+    on email)" — rather than its envelope ("Property values were not valid: [{...}]")."""
+    parts = []
+    for error in errors or []:
+        if not isinstance(error, dict):
+            continue
+        message = str(error.get("message") or "").strip()
+        code = str(error.get("code") or "")
+        context = error.get("context") if isinstance(error.get("context"), dict) else {}
+        names = ", ".join(str(n) for n in (context or {}).get("propertyName") or [])
+        where = f" on {names}" if names else ""
+        if message and code:
+            parts.append(f"{message} ({code}{where})")
+        elif message or code:
+            parts.append(f"{message or code}{where}")
+    return "; ".join(parts[:3])
+
+
 def _reason(error: dict | None) -> str:
     if not error:
         return "HubSpot did not accept the record and gave no reason"
+    detail = _per_property(error.get("errors"))
+    if detail:
+        return f"HubSpot refused it: {detail}"
     message = str(error.get("message") or "")
     codes = [str(e.get("code")) for e in error.get("errors") or [] if e.get("code")]
     return f"{message} ({', '.join(codes)})" if codes else message
 
 
 def _api_reason(exc: HubSpotApiError) -> str:
+    detail = _per_property(exc.errors)
+    if detail:
+        return f"HubSpot refused it: {detail}"
     codes = ", ".join(exc.codes)
     properties = ", ".join(exc.property_names)
     detail = f" ({codes}{' on ' + properties if properties else ''})" if codes else ""

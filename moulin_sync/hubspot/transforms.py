@@ -12,9 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
+from functools import cache
+from itertools import pairwise
+from typing import Any
 
 import phonenumbers
 import polars as pl
+import pyarrow as pa
 
 from moulin_sync.source.quality import email_problem, is_erased, normalised_email
 
@@ -59,6 +63,7 @@ COMPANY_PROPERTIES = (
     "moulin_first_order_date",
     "moulin_last_order_date",
 )
+HASH_SLICE = 100_000  # rows encoded and hashed at a time
 QUARANTINE_SCHEMA = {"source_key": pl.String, "reason": pl.String}
 
 
@@ -113,10 +118,70 @@ def e164(phone: str | None) -> str | None:
 
 
 def e164_phones(frame: pl.DataFrame, column: str) -> pl.Series:
-    """E.164 for a whole column, parsing each distinct raw value once."""
-    distinct = frame.get_column(column).drop_nulls().unique()
-    mapping = {raw: e164(raw) for raw in distinct.to_list()}
-    return frame.get_column(column).replace_strict(mapping, default=None, return_dtype=pl.String)
+    """E.164 for a whole column, parsing each distinct raw value once.
+
+    French numbers written the usual way (0 and nine digits, in pairs or not, separated
+    by spaces, dots or dashes) are checked against libphonenumber's own French patterns
+    as polars expressions, which gives exactly what `e164` gives; any other value goes
+    through `e164` (libphonenumber's parser).
+    """
+    raw = frame.get_column(column)
+    distinct = pl.DataFrame({"raw": raw.drop_nulls().unique()}, schema={"raw": pl.String})
+    valid = _french_validity()
+    mapping: dict[str, str | None] = {}
+    if valid is not None:
+        shaped = distinct.filter(pl.col("raw").str.contains(FRENCH_NATIONAL_FORMAT))
+        quick = shaped.select(
+            "raw", national=pl.col("raw").str.replace_all(r"[ .\-]", "").str.slice(1)
+        ).select("raw", pl.when(valid).then("+33" + pl.col("national")).alias("e164"))
+        mapping.update(zip(quick["raw"].to_list(), quick["e164"].to_list(), strict=True))
+        distinct = distinct.join(shaped, on="raw", how="anti")
+    mapping.update({text: e164(text) for text in distinct["raw"].to_list()})
+    return raw.replace_strict(mapping, default=None, return_dtype=pl.String)
+
+
+# 0 then nine digits, optionally in pairs separated by one space, dot or dash.
+FRENCH_NATIONAL_FORMAT = r"^0[1-9](?:[ .\-]?[0-9]{2}){4}$"
+# The number types `phonenumbers.is_valid_number` accepts (any type but UNKNOWN).
+_NUMBER_TYPES = (
+    "premium_rate",
+    "toll_free",
+    "shared_cost",
+    "voip",
+    "personal_number",
+    "pager",
+    "uan",
+    "voicemail",
+    "fixed_line",
+    "mobile",
+)
+
+
+@cache
+def _french_validity() -> pl.Expr | None:
+    """`phonenumbers.is_valid_number` for a French national significant number (column
+    `national`: nine ASCII digits), built from libphonenumber's metadata for FR; None
+    when the metadata is not of the expected shape (then every value is parsed)."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region("FR")
+    if metadata is None or metadata.country_code != 33 or metadata.national_prefix != "0":
+        return None
+
+    def matches(desc: Any) -> pl.Expr:
+        # phonenumbers' _is_number_matching_desc: the length, then a full match.
+        if desc is None or not desc.national_number_pattern:
+            return pl.lit(False)
+        if desc.possible_length and 9 not in desc.possible_length:
+            return pl.lit(False)
+        return pl.col("national").str.contains(f"^(?:{desc.national_number_pattern})$")
+
+    valid = matches(metadata.general_desc) & pl.any_horizontal(
+        [matches(getattr(metadata, name, None)) for name in _NUMBER_TYPES]
+    )
+    try:  # every pattern must compile in polars' regex engine too
+        pl.DataFrame({"national": ["612345678"]}).select(valid)
+    except pl.exceptions.PolarsError:
+        return None
+    return valid
 
 
 def payload_hashes(frame: pl.DataFrame, columns: tuple[str, ...]) -> pl.Series:
@@ -125,12 +190,35 @@ def payload_hashes(frame: pl.DataFrame, columns: tuple[str, ...]) -> pl.Series:
     blake2b over a canonical JSON encoding, not polars' own hash, which may change
     between polars versions and would then make every record look changed.
     """
-    encoded = frame.select(pl.struct(list(columns)).struct.json_encode()).to_series()
-    return pl.Series(
-        "payload_hash",
-        [hashlib.blake2b(text.encode(), digest_size=16).hexdigest() for text in encoded],
-        dtype=pl.String,
-    )
+    encoder = pl.struct(list(columns)).struct.json_encode()
+    # By slices, so the JSON text of only one slice is alive at a time (memory).
+    parts = [
+        blake2b_hex(frame.slice(start, HASH_SLICE).select(encoder).to_series())
+        for start in range(0, frame.height, HASH_SLICE)
+    ]
+    if not parts:
+        return pl.Series("payload_hash", [], dtype=pl.String)
+    return pl.concat(parts, rechunk=False).alias("payload_hash")
+
+
+def blake2b_hex(texts: pl.Series) -> pl.Series:
+    """blake2b (16 bytes, hex) of each string's UTF-8 bytes, read straight from the
+    Arrow buffer (no Python str is built); null hashes as ""."""
+    if texts.is_empty():
+        return pl.Series(texts.name, [], dtype=pl.String)
+    array = texts.cast(pl.String).to_arrow()
+    if array.null_count:
+        array = array.fill_null("")
+    array = array.cast(pa.large_string())
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    _, offsets_buffer, data_buffer = array.buffers()
+    start = array.offset
+    offsets = memoryview(offsets_buffer).cast("q")[start : start + len(array) + 1].tolist()
+    data = memoryview(data_buffer) if data_buffer is not None else memoryview(b"")
+    digest = hashlib.blake2b
+    digests = [digest(data[a:b], digest_size=16).digest() for a, b in pairwise(offsets)]
+    return pl.Series(texts.name, digests, dtype=pl.Binary).bin.encode("hex")
 
 
 def _too_long(columns: tuple[str, ...]) -> pl.Expr:

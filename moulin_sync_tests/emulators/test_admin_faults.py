@@ -134,3 +134,112 @@ def test_admin_rejects_bad_faults(hs) -> None:
     r = httpx.post(hs.base_url + "/_emulator/faults", headers=auth, json={"kind": "explode"})
     assert r.status_code == 400
     assert httpx.get(hs.base_url + "/_emulator/health").json() == {"status": "ok"}
+
+
+def _contacts_upsert(http: httpx.Client, email: str) -> httpx.Response:
+    return http.post(
+        "/crm/v3/objects/contacts/batch/upsert",
+        json={"inputs": [{"idProperty": "email", "id": email, "properties": {}}]},
+    )
+
+
+def _emails(hs) -> set[str]:
+    return {c["properties"]["email"] for c in hs.admin.state()["objects"]["contacts"]}
+
+
+def test_skip_and_writes_pick_the_nth_write_and_ignore_reads(hs) -> None:
+    auth = {"Authorization": f"Bearer {hs.token}"}
+    fault = hs.admin.add_fault(kind="status", status=500, writes=True, skip=2)
+    assert fault["id"] >= 1 and fault["skip"] == 2 and fault["writes"] is True
+    with httpx.Client(base_url=hs.base_url, headers=auth) as http:
+        for i in range(2):
+            assert _contacts_upsert(http, f"w{i}@x.io").status_code == 200
+            # Reads, batch reads and searches are not writes: never counted, never hit.
+            assert http.get("/crm/v3/objects/contacts").status_code == 200
+            read = http.post(
+                "/crm/v3/objects/contacts/batch/read",
+                json={"inputs": [{"id": "w0@x.io"}], "idProperty": "email", "properties": []},
+            )
+            assert read.status_code == 200
+            assert http.post("/crm/v3/objects/contacts/search", json={}).status_code == 200
+        assert _contacts_upsert(http, "w2@x.io").status_code == 500  # the third write
+        assert _contacts_upsert(http, "w3@x.io").status_code == 200
+    assert _emails(hs) == {"w0@x.io", "w1@x.io", "w3@x.io"}
+    assert hs.admin.faults() == []
+    (spent,) = hs.admin.fault_log()
+    assert (spent["seen"], spent["fired"]) == (3, 1)
+    assert spent["fired_on"] == ["POST /crm/v3/objects/contacts/batch/upsert"]
+    hs.admin.clear_faults()
+    assert hs.admin.fault_log() == []
+
+
+def test_hang_after_commit_commits_then_holds_until_the_client_is_gone(hs) -> None:
+    fault = hs.admin.add_fault(kind="hang_after_commit", writes=True, skip=1)
+    auth = {"Authorization": f"Bearer {hs.token}"}
+    with httpx.Client(base_url=hs.base_url, headers=auth, timeout=0.5) as http:
+        assert _contacts_upsert(http, "first@x.io").status_code == 200
+        with pytest.raises(httpx.ReadTimeout):
+            _contacts_upsert(http, "held@x.io")
+    # Committed although no answer came; the held request ended when the client left.
+    assert "held@x.io" in _emails(hs)
+    seen = hs.admin.wait_for_fault(fault["id"], counter="committed", timeout=5)
+    assert seen is not None and seen["fired"] == 1 and seen["committed"] == 1
+    # The emulator serves others meanwhile and afterwards.
+    with httpx.Client(base_url=hs.base_url, headers=auth) as http:
+        assert _contacts_upsert(http, "after@x.io").status_code == 200
+
+
+def test_hang_after_commit_with_seconds_answers_late(hs) -> None:
+    hs.admin.add_fault(kind="hang_after_commit", seconds=0.3, route="/crm/v3/objects/contacts")
+    auth = {"Authorization": f"Bearer {hs.token}"}
+    with httpx.Client(base_url=hs.base_url, headers=auth, timeout=5) as http:
+        answer = _contacts_upsert(http, "late@x.io")
+    assert answer.status_code == 200
+    assert answer.json()["results"][0]["properties"]["email"] == "late@x.io"
+    assert answer.elapsed.total_seconds() >= 0.3
+    assert answer.headers.get("content-type", "").startswith("application/json")
+
+
+def test_wait_for_fault_gives_up_when_told(hs) -> None:
+    fault = hs.admin.add_fault(kind="status", status=503, writes=True)
+    assert hs.admin.wait_for_fault(fault["id"], timeout=0.2) is None
+    assert hs.admin.wait_for_fault(fault["id"], timeout=30, still_waiting=lambda: False) is None
+
+
+def test_drop_after_commit_counts_committed_writes(client, hs) -> None:
+    fault = hs.admin.add_fault(kind="drop_after_commit", writes=True)
+    with pytest.raises(urllib3.exceptions.ProtocolError):
+        _upsert(client, "counted@x.io")
+    assert hs.admin.fault(fault["id"])["committed"] == 1
+
+
+def test_admin_rejects_bad_skip_and_writes(hs) -> None:
+    auth = {"Authorization": f"Bearer {hs.token}"}
+    for body in ({"kind": "hang", "skip": -1}, {"kind": "hang", "writes": "yes"}):
+        r = httpx.post(hs.base_url + "/_emulator/faults", headers=auth, json=body)
+        assert r.status_code == 400, body
+
+
+def test_status_fault_with_a_message_of_its_own(hs) -> None:
+    hs.admin.add_fault(kind="status", status=400, message="nope: try again")
+    auth = {"Authorization": f"Bearer {hs.token}"}
+    answer = httpx.get(hs.base_url + "/crm/v3/objects/contacts", headers=auth)
+    assert answer.status_code == 400 and answer.json()["message"] == "nope: try again"
+
+
+def test_after_commit_faults_count_only_requests_hubspot_executed(hs) -> None:
+    # A 429 (or an injected status) executes nothing: it does not use up the fault.
+    hs.admin.set_limits(per_10s=1)
+    fault = hs.admin.add_fault(kind="drop_after_commit", writes=True, skip=1)
+    hs.admin.add_fault(kind="status", status=503, writes=True)
+    auth = {"Authorization": f"Bearer {hs.token}"}
+    with httpx.Client(base_url=hs.base_url, headers=auth) as http:
+        assert _contacts_upsert(http, "refused@x.io").status_code == 503
+        assert _contacts_upsert(http, "first@x.io").status_code == 200
+        assert _contacts_upsert(http, "limited@x.io").status_code == 429
+        hs.admin.set_limits(per_10s=None)
+        with pytest.raises(httpx.RemoteProtocolError):
+            _contacts_upsert(http, "dropped@x.io")
+    assert _emails(hs) == {"first@x.io", "dropped@x.io"}
+    spent = hs.admin.fault(fault["id"])
+    assert (spent["seen"], spent["fired"], spent["committed"]) == (2, 1, 1)

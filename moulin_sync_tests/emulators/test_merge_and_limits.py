@@ -117,6 +117,7 @@ def test_limits_changed_at_runtime_and_daily_budget(client, hs) -> None:
     status, body = api_error(api.get_page)
     assert status == 429 and body["policyName"] == "DAILY"
     assert body["message"] == "You have reached your daily limit."
+    assert hs.admin.limits()["daily_used"] == 5, "429s consume no budget"
 
 
 def test_cli_rate_limit_overrides_the_tier() -> None:

@@ -286,3 +286,28 @@ def test_create_a_pipeline_and_use_its_stages(client) -> None:
     )
     assert status == 400
     assert client.crm.pipelines.pipelines_api.get_by_id("deals", pipeline.id).label == "B2B"
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "jean+moulin@example.fr",
+        "hans@münchen.de",
+        "jean@exemple.café",
+        "user@email.삼성",
+        "o'brien@example.ie",
+        "x@xn--mnchen-3ya.de",
+    ],
+)
+def test_unusual_but_valid_emails_are_accepted(client, email: str) -> None:
+    # HubSpot: RFC 2822 plus internationalized domains ("user@email.삼성" is valid).
+    created = _create_contact(client, email=email)
+    assert created.properties["email"] == email.lower()
+
+
+@pytest.mark.parametrize(
+    "email", ["δοκιμή@παράδειγμα.δοκιμή", "a@x_y.fr", "a@-x.fr", "jean@@x.fr", "a@b"]
+)
+def test_emails_hubspot_refuses(client, email: str) -> None:
+    status, body = api_error(_create_contact, client, email=email)
+    assert status == 400 and body["errors"][0]["code"] == "INVALID_EMAIL"

@@ -68,6 +68,38 @@ def deal_pipeline(hubspot: HubSpot, snapshots: Snapshots) -> MaterializeResult:
     )
 
 
+def validated_deal_payloads(
+    orders: pl.DataFrame,
+    customers: pl.DataFrame,
+    companies: pl.DataFrame,
+    pickup_points: pl.DataFrame,
+    pipeline: DealPipeline,
+    *,
+    timezone: str,
+) -> Payloads:
+    """Orders → deal payloads checked against `DealProperties`: what the payload asset
+    keeps (and what the sync benchmark times). Rows the model refuses join the quarantine
+    with pydantic's reason and their month."""
+    payloads = deal_payloads(
+        orders,
+        customers,
+        companies,
+        pickup_points,
+        pipeline_id=pipeline.pipeline_id,
+        stage_ids=pipeline.stage_ids,
+        timezone=timezone,
+    )
+    valid, invalid = validate_records(DealProperties, payloads.records)
+    invalid = invalid.join(
+        payloads.records.select("source_key", "partition_key"), on="source_key", how="left"
+    )
+    return Payloads(
+        records=valid,
+        quarantine=pl.concat([payloads.quarantine, invalid], how="diagonal_relaxed"),
+        erased=payloads.erased,
+    )
+
+
 @asset(
     key=["hubspot_payloads", "deals"],
     group_name="hubspot_payloads",
@@ -87,24 +119,13 @@ def deal_pipeline(hubspot: HubSpot, snapshots: Snapshots) -> MaterializeResult:
 def deal_payload_records(context: AssetExecutionContext, snapshots: Snapshots) -> MaterializeResult:
     store = snapshots.store()
     keys = context.partition_keys
-    pipeline = pipeline_snapshot(snapshots)
-    payloads = deal_payloads(
+    payloads = validated_deal_payloads(
         store.read_partitions([SOURCE, "orders"], keys),
         store.read([SOURCE, "customers"]),
         store.read([SOURCE, "companies"]),
         store.read([SOURCE, "pickup_points"]),
-        pipeline_id=pipeline.pipeline_id,
-        stage_ids=pipeline.stage_ids,
+        pipeline_snapshot(snapshots),
         timezone=settings().timezone,
-    )
-    valid, invalid = validate_records(DealProperties, payloads.records)
-    invalid = invalid.join(
-        payloads.records.select("source_key", "partition_key"), on="source_key", how="left"
-    )
-    payloads = Payloads(
-        records=valid,
-        quarantine=pl.concat([payloads.quarantine, invalid], how="diagonal_relaxed"),
-        erased=payloads.erased,
     )
     for key in keys:
         for part in ("records", "quarantine"):

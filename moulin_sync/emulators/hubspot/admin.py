@@ -69,7 +69,11 @@ def add_fault(em: Emulator, req: Req) -> Result:
 
 
 def list_faults(em: Emulator, req: Req) -> Result:
-    return 200, {"faults": [f.to_json() for f in em.faults.armed]}
+    """Armed faults, and the spent ones (their counters prove they fired)."""
+    return 200, {
+        "faults": [f.to_json() for f in em.faults.armed],
+        "spent": [f.to_json() for f in em.faults.spent],
+    }
 
 
 def clear_faults(em: Emulator, req: Req) -> Result:
@@ -104,7 +108,12 @@ def set_limits(em: Emulator, req: Req) -> Result:
 
 
 def get_limits(em: Emulator, req: Req) -> Result:
-    return 200, {**em.limiter.limits.to_json(), "search_lag": em.store.search_lag}
+    """The limits, and `daily_used`: the requests counted against today's budget so far."""
+    return 200, {
+        **em.limiter.limits.to_json(),
+        "search_lag": em.store.search_lag,
+        "daily_used": em.limiter.daily_used,
+    }
 
 
 ROUTES: list[tuple[str, str, Any, bool]] = [

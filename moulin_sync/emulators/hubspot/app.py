@@ -2,8 +2,8 @@
 
 The gate (`HubSpotGate`) handles, in order: the unauthenticated health check, bearer-token
 auth (401), admin passthrough, injected faults (hang, canned status), rate limits (429 with
-HubSpot's body and headers on every answer), the dropped answer after a committed write, and
-per-route statistics. The bearer token is never logged nor stored in stats.
+HubSpot's body and headers on every answer), the dropped or held answer after a committed
+write, and per-route statistics. The bearer token is never logged nor stored in stats.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import admin, handlers
 from .errors import ApiError, correlation_id
-from .faults import Faults, fault_body
+from .faults import AFTER_COMMIT, BEFORE, Fault, Faults, fault_body
 from .handlers import Req
 from .objects import Objects
 from .ratelimit import Limits, RateLimiter, rate_limit_body
@@ -103,6 +103,8 @@ class HubSpotGate:
         self.routes = [r for r in app.routes if isinstance(r, Route)]
         self.bearer = b"Bearer " + em.token.encode()
         self._templates: dict[tuple[str, str], str] = {}
+        # The routes that write, for faults armed with `writes: true`.
+        self.writing = {(m, p) for m, p, _, mutates in handlers.ROUTES if mutates}
 
     def template(self, scope: Scope) -> str:
         key = (scope["method"], scope["path"])
@@ -146,16 +148,14 @@ class HubSpotGate:
             await self.app(scope, receive, send)
             return
         template = self.template(scope)
-        drop = False
-        for fault in em.faults.take(method, path):
+        write = (method, template) in self.writing
+        for fault in em.faults.take(method, path, write, BEFORE):
             if fault.kind == "hang":
                 await asyncio.sleep(fault.seconds)
-            elif fault.kind == "status":
-                em.stats[(method, template, fault.status)] += 1
-                await _reply(send, fault.status, fault_body(fault.status))
-                return
             else:
-                drop = True
+                em.stats[(method, template, fault.status)] += 1
+                await _reply(send, fault.status, fault_body(fault.status, fault.message))
+                return
         search = method == "POST" and path.endswith("/search")
         policy = em.limiter.acquire(search)
         extra = em.limiter.headers(search)
@@ -163,7 +163,15 @@ class HubSpotGate:
             em.stats[(method, template, 429)] += 1
             await _reply(send, 429, rate_limit_body(policy), extra)
             return
+        drop: Fault | None = None
+        hold: Fault | None = None
+        for fault in em.faults.take(method, path, write, AFTER_COMMIT):
+            if fault.kind == "drop_after_commit":
+                drop = fault
+            else:
+                hold = fault
         status = 500
+        held: list[Message] = []
 
         async def send_with_headers(message: Message) -> None:
             nonlocal status
@@ -174,12 +182,37 @@ class HubSpotGate:
                 message = {**message, "headers": [*message.get("headers", ()), *extra]}
             elif drop:
                 return
+            if hold:
+                held.append(message)
+                return
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
         em.stats[(method, template, status)] += 1
         if drop:
+            drop.committed += 1
             _drop_connection(send)
+        elif hold:
+            # Executed and committed; the answer waits until the client goes away (it
+            # was killed, or timed out) or `seconds` pass, then goes out if anyone listens.
+            hold.committed += 1
+            if not await _client_gone(receive, hold.seconds or None):
+                for message in held:
+                    await send(message)
+
+
+async def _client_gone(receive: Receive, seconds: float | None) -> bool:
+    """Wait until the client disconnects (True) or `seconds` pass (False; None: forever)."""
+
+    async def disconnected() -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+
+    try:
+        await asyncio.wait_for(disconnected(), timeout=seconds)
+    except TimeoutError:
+        return False
+    return True
 
 
 def _drop_connection(send: Send) -> None:

@@ -288,7 +288,11 @@ def default_pipelines(t: str) -> dict[str, dict[str, Any]]:
 # --------------------------------------------------------------------------- value validation
 Validator = Callable[[str], str]
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)$")
-_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")  # fmt: skip
+# HubSpot: RFC 2822 (an unquoted ASCII local part) and a domain that may be internationalized
+# ("user@email.삼성" is valid, says HubSpot): labels of letters and digits of any script,
+# hyphens inside. HubSpot also requires an IANA-delegated TLD; no TLD list is modeled here.
+_LABEL = r"[^\W_](?:(?:[^\W_]|-)*[^\W_])?"
+_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@" + _LABEL + r"(?:\." + _LABEL + r")+$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DIGITS = re.compile(r"^-?\d+$")
 DAY_MS = 86_400_000

@@ -3,6 +3,9 @@
     with run_hubspot_emulator(tier="starter", search_lag=0.5) as hs:
         client = hubspot_client(hs)
         hs.admin.add_fault(kind="status", status=503, count=1)
+        # hold the answer of the 12th write once it is committed, until the client dies
+        fault = hs.admin.add_fault(kind="hang_after_commit", writes=True, skip=11)
+        hs.admin.wait_for_fault(fault["id"], counter="committed")
         hs.restart()          # same port, same --state file
 
 The server runs in its own process group (`start_new_session=True`) and the group is killed on
@@ -69,7 +72,38 @@ class AdminClient:
         return self._call("POST", "/_emulator/faults", fault)
 
     def faults(self) -> list[dict[str, Any]]:
+        """The armed faults (a spent one leaves this list; see `fault_log`)."""
         return self._call("GET", "/_emulator/faults")["faults"]
+
+    def fault_log(self) -> list[dict[str, Any]]:
+        """Every fault since the last `clear_faults`, armed and spent, with its counters."""
+        answer = self._call("GET", "/_emulator/faults")
+        return sorted(answer["faults"] + answer["spent"], key=lambda f: f["id"])
+
+    def fault(self, fault_id: int) -> dict[str, Any] | None:
+        return next((f for f in self.fault_log() if f["id"] == fault_id), None)
+
+    def wait_for_fault(
+        self,
+        fault_id: int,
+        *,
+        counter: str = "fired",
+        at_least: int = 1,
+        timeout: float = 60.0,
+        still_waiting: Any = None,
+        poll_s: float = 0.02,
+    ) -> dict[str, Any] | None:
+        """Poll until fault `fault_id`'s `counter` (fired, committed, seen) reaches
+        `at_least`; None on timeout, or as soon as `still_waiting()` turns false (e.g. the
+        client process under test has exited)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            fault = self.fault(fault_id)
+            if fault is not None and fault[counter] >= at_least:
+                return fault
+            if time.monotonic() > deadline or (still_waiting and not still_waiting()):
+                return None
+            time.sleep(poll_s)
 
     def clear_faults(self) -> None:
         self._call("DELETE", "/_emulator/faults")

@@ -1,0 +1,51 @@
+"""The bad-input corpus: every bad record quarantined with a reason a person understands,
+every good-but-unusual one landed exactly, nothing else changed."""
+
+from __future__ import annotations
+
+import pytest
+
+from moulin_sync_tests.reliability.corpus import KNOWN_BUGS, CorpusReport, known_bug, run_corpus
+from moulin_sync_tests.reliability.harness import World
+
+
+@pytest.fixture(scope="module")
+def corpus(world: World) -> CorpusReport:
+    return run_corpus(world)
+
+
+def test_every_bad_input_is_quarantined_and_every_good_one_lands(corpus: CorpusReport) -> None:
+    unexplained = [p for p in corpus.problems if known_bug(p) is None]
+    assert unexplained == []
+    assert corpus.good_tried >= 50 and corpus.good_landed == corpus.good_tried
+    known = sum(1 for p in corpus.problems if known_bug(p))
+    assert corpus.bad_tried >= 40
+    assert corpus.bad_quarantined >= corpus.bad_tried - known
+
+
+def test_reasons_are_in_words(corpus: CorpusReport) -> None:
+    reasons = corpus.reasons
+    assert reasons["contacts 900101"] == "invalid email syntax"
+    assert reasons["contacts 900104"] == "missing email"
+    assert reasons["contacts 900111"] == "address is longer than 65,536 characters"
+    assert reasons["companies 90101"] == "company has no name"
+    assert reasons["deals 9000101"] == "amount is negative"
+    assert reasons["deals 9000110"] == "customer 987654321 does not exist in the App du Moulin"
+    assert reasons["deals 9000108"].startswith("unknown order status lost_in_space")
+    # Refused by HubSpot itself: its words, not its JSON envelope.
+    assert reasons["contacts 900110"] == (
+        "HubSpot refused it: Email address a@x_y.fr is invalid (INVALID_EMAIL on email)"
+    )
+
+
+@pytest.mark.parametrize(
+    "bug",
+    [
+        pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=description))
+        for name, (_, description) in KNOWN_BUGS.items()
+    ],
+)
+def test_known_bug_is_fixed(corpus: CorpusReport, bug: str) -> None:
+    """Each known bug (in code outside the suite's ownership) still shows; when one is
+    fixed this XPASSes, failing strictly: delete its KNOWN_BUGS entry then."""
+    assert not [p for p in corpus.problems if known_bug(p) == bug]
