@@ -23,6 +23,7 @@ import pyarrow as pa
 from moulin_sync.source.quality import email_problem, is_erased, normalised_email
 
 MAX_STRING_CHARS = 65_536
+MAX_DEAL_AMOUNT_EUR = 1_000_000
 # Orders that count towards a customer's history: placed and not undone.
 COUNTED_STATUSES = ("pending", "paid", "ready", "picked_up", "delivered")
 # Orders whose money was received and kept.
@@ -101,7 +102,9 @@ def hubspot_datetime(column: str | pl.Expr) -> pl.Expr:
 def decimal_string(column: str | pl.Expr) -> pl.Expr:
     """An amount as HubSpot wants a number: '1234.50', one decimal point, no grouping."""
     expr = pl.col(column) if isinstance(column, str) else column
-    return expr.cast(pl.Decimal(18, 2)).cast(pl.String)
+    # Wide enough that no sum of valid amounts overflows; an impossible value becomes
+    # null (and is quarantined upstream), never an exception that stops every record.
+    return expr.cast(pl.Decimal(38, 2), strict=False).cast(pl.String)
 
 
 def e164(phone: str | None) -> str | None:
@@ -252,10 +255,15 @@ def order_totals(
     """Per customer (or company): order count, lifetime value, first/last order day, and
     the last pickup point. Orders dated in the future are data errors and ignored here
     (the source check reports them)."""
+    # Orders whose deal is quarantined for its amount (missing, negative, a typo'd
+    # million) must not count either: one 9e15 EUR typo would swamp a lifetime value.
     counted = orders.filter(
         pl.col(by).is_not_null()
         & pl.col("status").is_in(COUNTED_STATUSES)
         & (pl.col("ordered_at") <= now)
+        & pl.col("amount_eur").is_not_null()
+        & (pl.col("amount_eur") >= 0)
+        & (pl.col("amount_eur") <= MAX_DEAL_AMOUNT_EUR)
     )
     points = pickup_points.select(
         pl.col("id").alias("pickup_point_id"), pl.col("name").alias("pickup_point_name")
@@ -415,7 +423,6 @@ DEAL_PROPERTIES = (
     "moulin_pickup_point",
     "moulin_paid_at",
 )
-MAX_DEAL_AMOUNT_EUR = 1_000_000
 
 
 def deal_payloads(

@@ -154,7 +154,11 @@ class SourceReader:
         # SQLite's NUMERIC affinity stores 12.00 as the integer 12, and connectorx then
         # types the column from the first row it sees: read amounts as REAL throughout.
         if self.dialect == "sqlite" and isinstance(dtype, pl.Decimal):
-            return f"CAST({name} AS REAL) AS {name}"
+            # Text ('NaN', 'douze euros') must stay unknown, not become 0.0.
+            return (
+                f"CASE WHEN typeof({name}) IN ('integer', 'real') "
+                f"THEN CAST({name} AS REAL) END AS {name}"
+            )
         return name
 
     def read_orders(self, start: dt.datetime, end: dt.datetime) -> pl.DataFrame:

@@ -287,32 +287,11 @@ def plant(source: Path) -> list[tuple[Input, bool]]:
 # the problem it causes (pytest marks them xfail(strict=True): fixing one fails the test
 # until its entry goes). `make reliability` counts them like any other problem.
 KNOWN_BUGS: dict[str, tuple[tuple[str, ...], str]] = {
-    "text-amount-read-as-zero": (
-        (
-            "deals 9000103 (order with {'amount': 'NaN'})",
-            "deals 9000105 (order with {'amount': 'douze euros'})",
-        ),
-        "source/reader.py reads an SQLite amount stored as text ('NaN', 'douze euros') "
-        "with CAST(... AS REAL), which makes it 0.0: the order lands as a 0 EUR deal "
-        "instead of being quarantined as 'amount is missing or not a number'",
-    ),
     "malformed-order-date-vanishes": (
         ("deals 9000113 (order dated 2026-07-32 25:61)",),
         "an order whose ordered_at text is not a date is selected by the partition's SQL "
         "window, becomes null in the reader, and is dropped by every partition filter: "
         "neither synced, nor quarantined, nor reported by orders_are_dated_within_history",
-    ),
-    "bad-amounts-in-lifetime-value": (
-        ("lifetime value counts amounts its deals quarantine",),
-        "transforms.order_totals sums every order's amount, including those the deal "
-        "payloads quarantine (negative, above 1,000,000 EUR): the contact's "
-        "moulin_lifetime_value_eur shows a 9e15 EUR typo",
-    ),
-    "lifetime-value-overflow-stops-the-sync": (
-        ("the sync stopped on one customer's totals",),
-        "two orders of 9e15 EUR make a customer's lifetime value overflow Decimal(18, 2) in "
-        "transforms.decimal_string (a strict cast): hubspot_payloads/contacts fails, so no "
-        "contact (and no deal) of any customer is synced",
     ),
 }
 
