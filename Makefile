@@ -8,7 +8,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 RUN := $(VENV)/bin
 
-.PHONY: install demo test lint format bench clean
+.PHONY: install demo test lint format bench bench-large reliability clean
 
 # uv comes from PyPI into a private venv, so nothing but Python is needed beforehand.
 $(UV):
@@ -36,9 +36,19 @@ format: install
 	$(RUN)/ruff check --fix .
 	$(RUN)/ruff format .
 
+# Benchmarks and the full reliability suite are not part of `make test` (minutes each).
 bench: install
+	$(RUN)/python bench/sync_benchmark.py
+
+bench-large: install
+	$(RUN)/python bench/sync_benchmark.py --large
+
+bench-parts: install
 	$(RUN)/python bench/generator_benchmark.py
 	$(RUN)/python bench/emulator_throughput.py
+
+reliability: install
+	$(RUN)/python bench/reliability.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .moulin .pytest_cache .ruff_cache
