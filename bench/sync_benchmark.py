@@ -34,6 +34,7 @@ CPU seconds next to its wall time.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import math
@@ -451,24 +452,33 @@ def transform_worker(data_dir: str, months: list[str], target: int) -> dict[str,
     if copies > 1:
         stride = int(orders["id"].max()) + 1
         orders = pl.concat(
-            [orders.with_columns(pl.col("id") + i * stride) for i in range(copies)]
-        ).head(target)
-    orders = orders.rechunk()
+            [
+                orders.head(target - i * source_orders).with_columns(pl.col("id") + i * stride)
+                for i in range(copies)
+            ]
+        )
+    orders = orders.head(target).rechunk()
     gc.collect()
     rss_before = _rss_bytes()
     runs: list[float] = []
     cpus: list[float] = []
     payloads = None
+    peaks: list[int] = []
     for _ in range(2):  # the best of two: the machine is shared
         del payloads
         gc.collect()
+        _reset_peak_rss()
         started, cpu = time.perf_counter(), _cpu_s()
         payloads = validated_deal_payloads(
             orders, customers, companies, points, pipeline, timezone=settings().timezone
         )
         runs.append(time.perf_counter() - started)
         cpus.append(_cpu_s() - cpu)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        peaks.append(_peak_rss_bytes())
+    # The transform's own peak (the kernel's high-water mark, reset before each run),
+    # not the reading and tiling of the inputs; the process's whole peak is kept too.
+    peak = max(peaks)
+    process_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     return {
         "orders": orders.height,
         "source_orders": source_orders,
@@ -481,12 +491,30 @@ def transform_worker(data_dir: str, months: list[str], target: int) -> dict[str,
         "quarantined": payloads.quarantine.height,
         "rss_before_bytes": rss_before,
         "peak_rss_bytes": peak,
+        "process_peak_rss_bytes": process_peak,
     }
 
 
 def _cpu_s() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
+
+
+def _reset_peak_rss() -> None:
+    """Reset the kernel's RSS high-water mark of this process (Linux: clear_refs 5)."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+
+
+def _peak_rss_bytes() -> int:
+    """RSS high-water mark since the last reset (VmHWM), else the process's peak."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def _rss_bytes() -> int:
@@ -709,7 +737,8 @@ def build_rows(result: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             (
                 "   peak memory",
                 f"{transform['peak_rss_bytes'] / 1024**3:.2f} GiB",
-                f"process peak RSS; {transform['rss_before_bytes'] / 1024**3:.2f} GiB before",
+                f"peak RSS during the transform; {transform['rss_before_bytes'] / 1024**3:.2f} GiB "
+                "with its inputs loaded",
                 verdict(transform["peak_rss_bytes"] < MAX_PEAK_BYTES),
             )
         )
@@ -814,7 +843,9 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         scratch = tempfile.TemporaryDirectory(prefix="moulin-sync-bench-")
         root = Path(scratch.name)
     try:
-        today = dt.datetime.now(dt.UTC).date()
+        # History ends yesterday: an order dated later today would start counting in its
+        # customer's totals between two runs, and "nothing changed" would not hold.
+        today = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
         source = root / "app.db"
         started = time.perf_counter()
         summary = generate(
