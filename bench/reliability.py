@@ -130,6 +130,8 @@ def main() -> int:
             tally.good_inputs_tried += corpus.good_tried
             tally.good_inputs_landed += corpus.good_landed
             tally.corpus_problems += corpus.problems
+            tally.corpus_lost += corpus.lost
+            tally.corpus_wrong += corpus.wrong
             print(
                 f"[{'ok' if not corpus.problems else 'FAILED'}] bad-input corpus: "
                 f"{corpus.bad_quarantined}/{corpus.bad_tried} bad inputs quarantined, "

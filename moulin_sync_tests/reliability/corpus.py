@@ -309,6 +309,8 @@ class CorpusReport:
     bad_quarantined: int = 0
     good_tried: int = 0
     good_landed: int = 0
+    lost: int = 0  # inputs neither in HubSpot nor quarantined, good inputs missing
+    wrong: int = 0  # bad inputs in HubSpot, good ones with wrong values, others changed
     problems: list[str] = field(default_factory=list)
     reasons: dict[str, str] = field(default_factory=dict)  # "kind key" → reason seen
     seconds: float = 0.0
@@ -395,8 +397,10 @@ def run_corpus(world: World, image_before: HubSpotImage | None = None) -> Corpus
             report.reasons[f"{item.kind} {item.key}"] = reason
             missing = [w for w in item.reason if w.lower() not in reason.lower()]
             if landed:
+                report.wrong += 1
                 report.problems.append(f"bad input landed in HubSpot: {label}")
             elif not reason:
+                report.lost += 1
                 report.problems.append(f"bad input neither in HubSpot nor quarantined: {label}")
             elif missing:
                 report.problems.append(f"{label}: reason {reason!r} lacks {missing}")
@@ -406,6 +410,8 @@ def run_corpus(world: World, image_before: HubSpotImage | None = None) -> Corpus
         report.good_tried += 1
         found = after.records[item.kind].get(item.key, [])
         if len(found) != 1:
+            report.lost += not found
+            report.wrong += len(found) > 1
             why = rejected[item.kind].get(item.key)
             report.problems.append(
                 f"good input {label}: {len(found)} records in HubSpot"
@@ -419,6 +425,7 @@ def run_corpus(world: World, image_before: HubSpotImage | None = None) -> Corpus
             if properties.get(name) != value
         }
         if wrong:
+            report.wrong += 1
             report.problems.append(f"good input {label}: expected vs HubSpot {wrong}")
         else:
             report.good_landed += 1
@@ -437,6 +444,8 @@ def run_corpus(world: World, image_before: HubSpotImage | None = None) -> Corpus
     )
     drift = compare(before, untouched)
     if not drift.clean:
+        report.lost += drift.lost
+        report.wrong += drift.duplicates + drift.extra + drift.mismatched
         report.problems.append("records outside the corpus changed: " + drift.describe(6))
 
     dirt_checked, dirt_problems = _generator_dirt(world.source_url, rejected)
@@ -449,6 +458,7 @@ def run_corpus(world: World, image_before: HubSpotImage | None = None) -> Corpus
     if amounts:
         value = json.loads(amounts[0])["properties"].get("moulin_lifetime_value_eur")
         if value not in (None, "0.00", "0"):
+            report.wrong += 1
             report.problems.append(
                 f"contacts 900021: lifetime value counts amounts its deals quarantine ({value})"
             )
