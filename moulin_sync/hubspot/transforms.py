@@ -459,6 +459,10 @@ def deal_payloads(
         schema={"status": pl.String, "dealstage": pl.String},
     )
     amount = pl.col("amount_eur")
+    month = pl.col("ordered_at").dt.convert_time_zone(timezone).dt.strftime("%Y-%m-01")
+    if "partition_key" in orders.columns:
+        # The snapshot's month: the only one an order whose date does not read has.
+        month = pl.coalesce(month, pl.col("partition_key"))
     frame = (
         orders.join(people, on="customer_id", how="left")
         .join(firms, on="company_id", how="left")
@@ -466,7 +470,7 @@ def deal_payloads(
         .join(stages, on="status", how="left")
         .with_columns(
             is_b2b=pl.col("company_id").is_not_null(),
-            month=pl.col("ordered_at").dt.convert_time_zone(timezone).dt.strftime("%Y-%m-01"),
+            month=month,
         )
     )
     frame = frame.select(
@@ -515,7 +519,9 @@ def deal_payloads(
             pl.when(pl.col("dealstage").is_null()).then(
                 pl.format("unknown order status {}: map it in MOULIN_DEAL_STAGES", "status")
             ),
-            pl.when(pl.col("ordered_at").is_null()).then(pl.lit("order date is missing")),
+            pl.when(pl.col("ordered_at").is_null()).then(
+                pl.lit("order date is missing or not a date: fix ordered_at in the App du Moulin")
+            ),
         ).alias("reason"),
     )
     quarantine = frame.filter(pl.col("reason").is_not_null()).select(

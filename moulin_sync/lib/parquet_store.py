@@ -40,7 +40,15 @@ class ParquetStore:
     def read(self, key: Sequence[str], partition: str | None = None) -> pl.DataFrame:
         return self.read_partitions(key, [partition])
 
-    def read_partitions(self, key: Sequence[str], partitions: Sequence[str | None]) -> pl.DataFrame:
+    def read_partitions(
+        self,
+        key: Sequence[str],
+        partitions: Sequence[str | None],
+        *,
+        partition_column: str | None = None,
+    ) -> pl.DataFrame:
+        """The snapshots of `partitions`, stacked; `partition_column` names a column that
+        says which partition each row came from (when the rows cannot tell)."""
         paths = [self.path(key, partition) for partition in partitions]
         missing = [path for path in paths if not path.is_file()]
         if missing:
@@ -49,7 +57,13 @@ class ParquetStore:
                 f"asset {'/'.join(key)} has no snapshot for {names} under {self.root}: "
                 "materialize it first (in the Dagster UI, or with `make demo`)."
             )
-        return pl.concat([pl.read_parquet(path) for path in paths], how="vertical_relaxed")
+        frames = [pl.read_parquet(path) for path in paths]
+        if partition_column:
+            frames = [
+                frame.with_columns(pl.lit(partition, pl.String).alias(partition_column))
+                for frame, partition in zip(frames, partitions, strict=True)
+            ]
+        return pl.concat(frames, how="vertical_relaxed")
 
     def partitions(self, key: Sequence[str]) -> list[str]:
         folder = self.root.joinpath(*key)

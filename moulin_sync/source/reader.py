@@ -168,6 +168,15 @@ class SourceReader:
             where=f"ordered_at >= {self._timestamp(start)} AND ordered_at < {self._timestamp(end)}",
         )
 
+    def read_order_ids(self, start: dt.datetime, end: dt.datetime) -> pl.Series:
+        """Ids of the orders the window [start, end) selects, however their date reads: in
+        SQLite a malformed date ('2026-07-32 25:61') is text that sorts into one window."""
+        return self.read_table(
+            "orders",
+            where=f"ordered_at >= {self._timestamp(start)} AND ordered_at < {self._timestamp(end)}",
+            columns=["id"],
+        )["id"]
+
     def read_orders_outside(self, start: dt.datetime, end: dt.datetime) -> pl.DataFrame:
         """Orders placed before `start` or from `end` on: outside every partition."""
         return self.read_table(

@@ -275,7 +275,8 @@ def test_a_contact_moving_company_takes_its_association_along(world: SyncWorld) 
     )
     new_company = next(k for k in map(int, companies) if k != old_company)
     world.sql(
-        "UPDATE company_contacts SET company_id = ? WHERE customer_id = ?", (new_company, customer_id)
+        "UPDATE company_contacts SET company_id = ? WHERE customer_id = ?",
+        (new_company, customer_id),
     )
     world.hubspot.admin.reset_stats()
     meta = world.run()

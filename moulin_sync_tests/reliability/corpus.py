@@ -286,14 +286,7 @@ def plant(source: Path) -> list[tuple[Input, bool]]:
 # Bugs the corpus finds in code this suite does not own, each recognised by a phrase of
 # the problem it causes (pytest marks them xfail(strict=True): fixing one fails the test
 # until its entry goes). `make reliability` counts them like any other problem.
-KNOWN_BUGS: dict[str, tuple[tuple[str, ...], str]] = {
-    "malformed-order-date-vanishes": (
-        ("deals 9000113 (order dated 2026-07-32 25:61)",),
-        "an order whose ordered_at text is not a date is selected by the partition's SQL "
-        "window, becomes null in the reader, and is dropped by every partition filter: "
-        "neither synced, nor quarantined, nor reported by orders_are_dated_within_history",
-    ),
-}
+KNOWN_BUGS: dict[str, tuple[tuple[str, ...], str]] = {}
 
 
 def known_bug(problem: str) -> str | None:

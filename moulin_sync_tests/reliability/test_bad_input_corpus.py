@@ -32,6 +32,8 @@ def test_reasons_are_in_words(corpus: CorpusReport) -> None:
     assert reasons["deals 9000101"] == "amount is negative"
     assert reasons["deals 9000110"] == "customer 987654321 does not exist in the App du Moulin"
     assert reasons["deals 9000108"].startswith("unknown order status lost_in_space")
+    # A date that does not read ('2026-07-32 25:61') is quarantined in the month it sorts into.
+    assert reasons["deals 9000113"].startswith("order date is missing or not a date")
     # Refused by HubSpot itself: its words, not its JSON envelope.
     assert reasons["contacts 900110"] == (
         "HubSpot refused it: Email address a@x_y.fr is invalid (INVALID_EMAIL on email)"

@@ -21,11 +21,6 @@ def test_the_daily_limit_stops_the_run_cleanly_and_the_next_run_finishes(
     assert outcome.passed, outcome.describe()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defs/hubspot/sync_step.run_sync calls client.list_properties before the Syncer's "
-    "DailyBudgetExhausted handling: a write step that starts with the budget gone fails",
-)
 def test_the_daily_limit_reached_before_a_write_step_starts(
     world: World, reference: Reference
 ) -> None:

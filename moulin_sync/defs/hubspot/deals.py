@@ -120,7 +120,7 @@ def deal_payload_records(context: AssetExecutionContext, snapshots: Snapshots) -
     store = snapshots.store()
     keys = context.partition_keys
     payloads = validated_deal_payloads(
-        store.read_partitions([SOURCE, "orders"], keys),
+        store.read_partitions([SOURCE, "orders"], keys, partition_column="partition_key"),
         store.read([SOURCE, "customers"]),
         store.read([SOURCE, "companies"]),
         store.read([SOURCE, "pickup_points"]),

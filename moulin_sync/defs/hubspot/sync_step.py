@@ -6,6 +6,7 @@ import polars as pl
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue
 
 from moulin_sync.hubspot.client import HubSpotClient
+from moulin_sync.hubspot.errors import DailyBudgetExhausted
 from moulin_sync.hubspot.plan import SyncPlan, plan_sync
 from moulin_sync.hubspot.schema_sync import check_against_portal
 from moulin_sync.hubspot.state import SyncState
@@ -28,15 +29,21 @@ def run_sync(
     adopt_by_email: bool = False,
     archive_erased: bool = True,
 ) -> tuple[SyncPlan, SyncReport]:
-    portal = {p["name"]: p for p in client.list_properties(object_type)}
-    sendable, refused = check_against_portal(
-        payloads.records, portal, tuple(properties), object_type
-    )
-    payloads = Payloads(
-        records=sendable,
-        quarantine=pl.concat([payloads.quarantine, refused], how="diagonal_relaxed"),
-        erased=payloads.erased,
-    )
+    try:
+        portal = {p["name"]: p for p in client.list_properties(object_type)}
+    except DailyBudgetExhausted as exc:
+        # The budget ran out before this step's first call: end cleanly, as the Syncer
+        # does mid-step, and leave the whole plan to the next run.
+        portal, not_started = None, f"not started: {exc}"
+    if portal is not None:
+        sendable, refused = check_against_portal(
+            payloads.records, portal, tuple(properties), object_type
+        )
+        payloads = Payloads(
+            records=sendable,
+            quarantine=pl.concat([payloads.quarantine, refused], how="diagonal_relaxed"),
+            erased=payloads.erased,
+        )
     plan = plan_sync(
         object_type,
         payloads,
@@ -45,6 +52,15 @@ def run_sync(
         required_links=required_links,
         archive_erased=archive_erased,
     )
+    if portal is None:
+        context.log.warning(f"{object_type}: {not_started}")
+        report = SyncReport(
+            object_type,
+            unchanged=plan.unchanged.height,
+            waiting=plan.waiting.height,
+            stopped=not_started,
+        )
+        return plan, report
     context.log.info(f"{object_type}: plan {plan.counts()}")
     report = Syncer(
         client,
