@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from moulin_sync.hubspot.state import ARCHIVED, MERGED, SYNCED
+from moulin_sync.hubspot.state import ARCHIVED, MERGED, REJECTED, SYNCED
 from moulin_sync.hubspot.transforms import Payloads, blake2b_hex
 
 # For each link column of a payload frame: which object type its keys belong to.
@@ -25,8 +25,10 @@ class SyncPlan:
     update: pl.DataFrame  # in HubSpot, changed since HubSpot last accepted it (or failed)
     unchanged: pl.DataFrame
     archive: pl.DataFrame  # erased at the source (GDPR), still live in HubSpot
-    rejected: pl.DataFrame  # quarantined: source_key, reason
-    waiting: pl.DataFrame  # valid, but an association target is not in HubSpot yet
+    # Quarantined (source_key, reason, recorded) and valid-but-waiting for an association
+    # target not in HubSpot yet; `recorded`: the state store already holds that reason.
+    rejected: pl.DataFrame
+    waiting: pl.DataFrame
     merged: pl.DataFrame  # merged by a person into another of our records: left alone
 
     def counts(self) -> dict[str, int]:
@@ -108,9 +110,29 @@ def plan_sync(
         update=joined.filter(has_id & ~same.fill_null(False)),
         unchanged=joined.filter(has_id & same.fill_null(False)),
         archive=erased.select("source_key", "hubspot_id") if archive_erased else erased.head(0),
-        rejected=payloads.quarantine,
-        waiting=waiting.select("source_key").with_columns(
-            reason=pl.lit("waiting for its association target to reach HubSpot")
+        rejected=_mark_recorded(payloads.quarantine, state),
+        waiting=_mark_recorded(
+            waiting.select("source_key", *_partition_column(waiting)).with_columns(
+                reason=pl.lit("waiting for its association target to reach HubSpot")
+            ),
+            state,
         ),
         merged=merged.select("source_key"),
     )
+
+
+def _mark_recorded(rejected: pl.DataFrame, state: pl.DataFrame) -> pl.DataFrame:
+    """Add `recorded`: the state store already holds the row as rejected for this very
+    reason, so the write step need not write it again (thousands of rows every night)."""
+    held = state.filter(pl.col("status") == REJECTED).select(
+        "source_key", pl.col("last_error").alias("held_reason")
+    )
+    return (
+        rejected.join(held, on="source_key", how="left")
+        .with_columns(recorded=(pl.col("held_reason") == pl.col("reason")).fill_null(False))
+        .drop("held_reason")
+    )
+
+
+def _partition_column(frame: pl.DataFrame) -> list[str]:
+    return ["partition_key"] if "partition_key" in frame.columns else []

@@ -142,8 +142,8 @@ class Syncer:
         link_columns = [a.column for a in self.associations]
         self.report.unchanged = plan.unchanged.height
         self.report.waiting = plan.waiting.height
-        self._reject([(k, r) for k, r in plan.rejected.select("source_key", "reason").iter_rows()])
-        self._reject([(k, r) for k, r in plan.waiting.select("source_key", "reason").iter_rows()])
+        for frame in (plan.rejected, plan.waiting):
+            self._record_quarantine(frame)
         try:
             creates = _records(plan.create, self.properties, link_columns)
             updates = _records(plan.update, self.properties, link_columns)
@@ -583,6 +583,23 @@ class Syncer:
                     partition_key=r.partition_key,
                 )
                 for r in records
+            ],
+        )
+
+    def _record_quarantine(self, frame: pl.DataFrame) -> None:
+        """Report every quarantined row; write only those the state store lacks."""
+        if frame.is_empty():
+            return
+        self.report.rejected.extend(frame.select("source_key", "reason").iter_rows())
+        if "recorded" in frame.columns:
+            frame = frame.filter(~pl.col("recorded"))
+        if "partition_key" not in frame.columns:
+            frame = frame.with_columns(partition_key=pl.lit(None, pl.String))
+        self.state.record_rejected(
+            self.object_type,
+            [
+                Rejected(*row)
+                for row in frame.select("source_key", "reason", "partition_key").iter_rows()
             ],
         )
 

@@ -100,3 +100,25 @@ def test_records_merged_by_a_person_are_left_alone() -> None:
     )
     assert plan.create.is_empty() and plan.update.is_empty()
     assert keys(plan.merged) == ["6"]
+
+
+def test_quarantine_already_recorded_for_the_same_reason_is_not_rewritten() -> None:
+    quarantine = pl.DataFrame(
+        {"source_key": ["q1", "q2", "q3"], "reason": ["missing email", "missing email", "bad"]}
+    )
+    plan = plan_sync(
+        "contacts",
+        Payloads(
+            records=payloads([]).records,
+            quarantine=quarantine,
+            erased=pl.DataFrame(schema={"source_key": pl.String}),
+        ),
+        state(
+            [
+                ("q1", None, None, None, "rejected", "missing email"),  # same reason
+                ("q2", None, None, None, "rejected", "invalid email syntax"),  # reason changed
+            ]
+        ),
+    )
+    recorded = dict(plan.rejected.select("source_key", "recorded").iter_rows())
+    assert recorded == {"q1": True, "q2": False, "q3": False}
