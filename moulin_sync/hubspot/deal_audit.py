@@ -69,12 +69,14 @@ def deals_closing_between(
     ).unique("deal_id")
 
 
-def deal_contacts(client: HubSpotClient, deal_ids: Iterable[str]) -> dict[str, list[str]]:
-    """deal id → its associated contact ids (v4 batch read, 1,000 per call)."""
+def deal_associations(
+    client: HubSpotClient, deal_ids: Iterable[str], target: str = "contacts"
+) -> dict[str, list[str]]:
+    """deal id → the ids of its associated `target` records (v4 batch read, 1,000 per call)."""
     ids = list(deal_ids)
     found: dict[str, list[str]] = {}
     for start in range(0, len(ids), 1000):
-        answer = client.associations_read("deals", "contacts", ids[start : start + 1000])
+        answer = client.associations_read("deals", target, ids[start : start + 1000])
         found.update({k: [str(t["toObjectId"]) for t in v] for k, v in answer.items()})
     return found
 

@@ -7,7 +7,7 @@ from moulin_sync.defs.hubspot.payload_assets import (
     payload_result,
     save_payloads,
 )
-from moulin_sync.defs.hubspot.sync_step import run_sync, sync_result
+from moulin_sync.defs.hubspot.sync_step import write_step
 from moulin_sync.defs.resources import Snapshots, SyncStateStore
 from moulin_sync.hubspot.client import HubSpot
 from moulin_sync.hubspot.models import CompanyProperties
@@ -46,17 +46,11 @@ def hubspot_companies(
     state: SyncStateStore,
     snapshots: Snapshots,
 ) -> MaterializeResult:
-    client = hubspot.client()
-    store = state.open()
-    try:
-        _, report = run_sync(
-            context,
-            client,
-            store,
-            "companies",
-            load_payloads(snapshots.store(), "companies"),
-            COMPANY_PROPERTIES,
-        )
-    finally:
-        store.close()
-    return sync_result(client, report)
+    return write_step(
+        context,
+        hubspot,
+        state,
+        "companies",
+        load_payloads(snapshots.store(), "companies"),
+        COMPANY_PROPERTIES,
+    )

@@ -4,7 +4,7 @@ from dagster import AssetExecutionContext, MaterializeResult, asset
 
 from moulin_sync.defs.hubspot.companies import hubspot_companies
 from moulin_sync.defs.hubspot.payload_assets import load_payloads, payload_result, save_payloads
-from moulin_sync.defs.hubspot.sync_step import run_sync, sync_result
+from moulin_sync.defs.hubspot.sync_step import write_step
 from moulin_sync.defs.resources import Snapshots, SyncStateStore
 from moulin_sync.hubspot.client import HubSpot
 from moulin_sync.hubspot.models import ContactProperties
@@ -57,22 +57,15 @@ def hubspot_contacts(
     state: SyncStateStore,
     snapshots: Snapshots,
 ) -> MaterializeResult:
-    client = hubspot.client()
-    store = state.open()
-    try:
-        companies = store.load("companies").drop_nulls("hubspot_id")
-        _, report = run_sync(
-            context,
-            client,
-            store,
-            "contacts",
-            load_payloads(snapshots.store(), "contacts"),
-            CONTACT_PROPERTIES,
-            links={"company_key": dict(companies.select("source_key", "hubspot_id").iter_rows())},
-            associations=[CONTACT_TO_COMPANY],
-            adopt_by_email=True,
-            archive_erased=state.archive_erased,
-        )
-    finally:
-        store.close()
-    return sync_result(client, report)
+    return write_step(
+        context,
+        hubspot,
+        state,
+        "contacts",
+        load_payloads(snapshots.store(), "contacts"),
+        CONTACT_PROPERTIES,
+        link_columns=["company_key"],
+        associations=[CONTACT_TO_COMPANY],
+        adopt_by_email=True,
+        archive_erased=state.archive_erased,
+    )

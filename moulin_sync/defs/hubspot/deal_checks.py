@@ -16,7 +16,7 @@ from moulin_sync.defs.partitions import monthly_partitions
 from moulin_sync.defs.resources import Snapshots, SyncStateStore
 from moulin_sync.hubspot.client import HubSpot, HubSpotClient
 from moulin_sync.hubspot.deal_audit import (
-    deal_contacts,
+    deal_associations,
     deals_closing_between,
     find_duplicates,
 )
@@ -34,7 +34,7 @@ def audit_duplicates(client: HubSpotClient, keys: list[str]):
     """HubSpot's deals closing in the partitions' window, and the duplicates among them."""
     start, end = run_window(keys)
     deals = deals_closing_between(client, start, end)
-    contacts_of = deal_contacts(client, deals["deal_id"].to_list())
+    contacts_of = deal_associations(client, deals["deal_id"].to_list(), "contacts")
     owned = (
         deals.filter(pl.col("moulin_order_id").is_not_null())
         .with_columns(
@@ -196,14 +196,8 @@ def deals_are_associated(
         )
     finally:
         store.close()
-    ids = list(deal_ids.values())
-    linked_contacts: dict[str, list[str]] = {}
-    linked_companies: dict[str, list[str]] = {}
-    for start in range(0, len(ids), 1000):
-        chunk = ids[start : start + 1000]
-        for target, into in (("contacts", linked_contacts), ("companies", linked_companies)):
-            answer = client.associations_read("deals", target, chunk)
-            into.update({k: [str(t["toObjectId"]) for t in v] for k, v in answer.items()})
+    linked_contacts = deal_associations(client, deal_ids.values(), "contacts")
+    linked_companies = deal_associations(client, deal_ids.values(), "companies")
     problems = []
     for order_id, contact_key, company_key in payloads.records.select(
         "source_key", "contact_key", "company_key"

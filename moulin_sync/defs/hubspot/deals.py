@@ -17,7 +17,7 @@ from dagster import (
 
 from moulin_sync.defs.hubspot.contacts import hubspot_contacts
 from moulin_sync.defs.hubspot.payload_assets import PARTS, payload_result
-from moulin_sync.defs.hubspot.sync_step import run_sync, sync_result
+from moulin_sync.defs.hubspot.sync_step import write_step
 from moulin_sync.defs.partitions import monthly_partitions
 from moulin_sync.defs.resources import Snapshots, SyncStateStore
 from moulin_sync.hubspot.client import HubSpot
@@ -161,30 +161,19 @@ def hubspot_deals(
     state: SyncStateStore,
     snapshots: Snapshots,
 ) -> MaterializeResult:
-    client = hubspot.client()
-    store = state.open()
-    try:
-        contacts = store.load("contacts").drop_nulls("hubspot_id")
-        companies = store.load("companies").drop_nulls("hubspot_id")
-        _, report = run_sync(
-            context,
-            client,
-            store,
-            "deals",
-            load_deal_payloads(snapshots, context.partition_keys),
-            DEAL_PROPERTIES,
-            links={
-                "contact_key": dict(contacts.select("source_key", "hubspot_id").iter_rows()),
-                "company_key": dict(companies.select("source_key", "hubspot_id").iter_rows()),
-            },
-            # A deal is never created without its contact (nor a B2B deal without its
-            # company): it waits, reported, until they are in HubSpot.
-            required_links=("contact_key", "company_key"),
-            associations=[DEAL_TO_CONTACT, DEAL_TO_COMPANY],
-        )
-    finally:
-        store.close()
-    return sync_result(client, report)
+    return write_step(
+        context,
+        hubspot,
+        state,
+        "deals",
+        load_deal_payloads(snapshots, context.partition_keys),
+        DEAL_PROPERTIES,
+        link_columns=["contact_key", "company_key"],
+        # A deal is never created without its contact (nor a B2B deal without its
+        # company): it waits, reported, until they are in HubSpot.
+        required_links=("contact_key", "company_key"),
+        associations=[DEAL_TO_CONTACT, DEAL_TO_COMPANY],
+    )
 
 
 @asset(

@@ -1,18 +1,51 @@
 """What every `hubspot/<object>` asset does: plan from the state store, write, report."""
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import polars as pl
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue
 
-from moulin_sync.hubspot.client import HubSpotClient
+from moulin_sync.defs.resources import SyncStateStore
+from moulin_sync.hubspot.client import HubSpot, HubSpotClient
 from moulin_sync.hubspot.errors import DailyBudgetExhausted
-from moulin_sync.hubspot.plan import SyncPlan, plan_sync
+from moulin_sync.hubspot.plan import LINK_TARGETS, SyncPlan, plan_sync
 from moulin_sync.hubspot.schema_sync import check_against_portal
 from moulin_sync.hubspot.state import SyncState
 from moulin_sync.hubspot.sync import Association, Syncer, SyncReport
 from moulin_sync.hubspot.transforms import Payloads
 from moulin_sync.lib.metadata import markdown_table
+
+
+def write_step(
+    context: AssetExecutionContext,
+    hubspot: HubSpot,
+    state: SyncStateStore,
+    object_type: str,
+    payloads: Payloads,
+    properties: Sequence[str],
+    *,
+    link_columns: Sequence[str] = (),
+    **options: Any,
+) -> MaterializeResult:
+    """A `hubspot/<object>` asset's body: open the client and the state store, resolve
+    each link column (`contact_key`, `company_key`) to the HubSpot ids the state store
+    knows for its target type, sync (`options` go to `run_sync`), report."""
+    client = hubspot.client()
+    store = state.open()
+    try:
+        links = {}
+        for column in link_columns:
+            known = store.load(LINK_TARGETS[column]).drop_nulls("hubspot_id")
+            links[column] = dict(
+                zip(known["source_key"].to_list(), known["hubspot_id"].to_list(), strict=True)
+            )
+        _, report = run_sync(
+            context, client, store, object_type, payloads, properties, links=links, **options
+        )
+    finally:
+        store.close()
+    return sync_result(client, report)
 
 
 def run_sync(
