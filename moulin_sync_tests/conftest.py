@@ -1,4 +1,5 @@
-"""Shared fixtures: a real PostgreSQL database per test session, demo-sized sources."""
+"""Shared fixtures: a real PostgreSQL database per test session, demo-sized sources, one
+HubSpot emulator per test module."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from collections.abc import Iterator
 import psycopg2
 import pytest
 from sqlalchemy.engine import make_url
+
+from moulin_sync.emulators.hubspot.testing import EmulatorHandle, run_hubspot_emulator
 
 POSTGRES_URL = os.environ.get(
     "MOULIN_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -55,3 +58,11 @@ def postgres_database(postgres_server: str) -> Iterator[str]:
         with admin.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+@pytest.fixture(scope="module")
+def hubspot() -> Iterator[EmulatorHandle]:
+    """A HubSpot emulator with no rate limits, shared by a module's tests (`new_world`
+    resets it for each)."""
+    with run_hubspot_emulator(tier="unlimited") as handle:
+        yield handle

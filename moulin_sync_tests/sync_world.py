@@ -147,6 +147,12 @@ class SyncWorld:
 
 
 def new_world(root: Path, hubspot: EmulatorHandle, **sizes: int) -> SyncWorld:
+    """Generated App du Moulin data under `root`, and a blank portal: no records, faults,
+    limits nor counters left by an earlier test."""
+    hubspot.admin.reset()
+    hubspot.admin.clear_faults()
+    hubspot.admin.set_limits(per_10s=None, daily=None, search_per_s=None)
+    hubspot.admin.reset_stats()
     root.mkdir(parents=True, exist_ok=True)
     source = root / "app.db"
     generate(

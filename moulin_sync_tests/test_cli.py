@@ -1,7 +1,6 @@
 """The `moulin-sync` commands: plan (dry run), export-deal-ids, demo."""
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
@@ -10,24 +9,15 @@ from click.testing import CliRunner
 
 from moulin_sync.cli import main
 from moulin_sync.dry_run import dry_run
-from moulin_sync.emulators.hubspot.testing import EmulatorHandle, run_hubspot_emulator
+from moulin_sync.emulators.hubspot.testing import EmulatorHandle
 from moulin_sync.settings import load_settings
 from moulin_sync_tests.sync_world import DEAL_ASSETS, SyncWorld, new_world
 
 MONTHS = ("2026-09-01", "2026-11-01")
 
 
-@pytest.fixture(scope="module")
-def hubspot() -> Iterator[EmulatorHandle]:
-    with run_hubspot_emulator(tier="unlimited") as handle:
-        yield handle
-
-
 @pytest.fixture
 def world(hubspot: EmulatorHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SyncWorld:
-    hubspot.admin.reset()
-    hubspot.admin.clear_faults()
-    hubspot.admin.reset_stats()
     world = new_world(tmp_path, hubspot, customers=250, companies=8, orders=2_500)
     monkeypatch.setenv("MOULIN_SOURCE_URL", world.source_url)
     monkeypatch.setenv("MOULIN_STATE_URL", world.state_url)

@@ -1,30 +1,19 @@
 """Contacts and companies against the HubSpot emulator: issue 4's "done when"."""
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import polars as pl
 import pytest
 
-from moulin_sync.emulators.hubspot.testing import EmulatorHandle, run_hubspot_emulator
+from moulin_sync.emulators.hubspot.testing import EmulatorHandle
 from moulin_sync.source import quality
 from moulin_sync.source.reader import SourceReader
 from moulin_sync_tests.sync_world import SyncWorld, new_world
 
 
-@pytest.fixture(scope="module")
-def hubspot() -> Iterator[EmulatorHandle]:
-    with run_hubspot_emulator(tier="unlimited") as handle:
-        yield handle
-
-
 @pytest.fixture
 def world(hubspot: EmulatorHandle, tmp_path: Path) -> SyncWorld:
-    hubspot.admin.reset()
-    hubspot.admin.clear_faults()
-    hubspot.admin.set_limits(per_10s=None, daily=None)
-    hubspot.admin.reset_stats()
     return new_world(tmp_path, hubspot)
 
 

@@ -2,7 +2,6 @@
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -18,18 +17,8 @@ from moulin_sync_tests.sync_world import DEAL_ASSETS, SyncWorld, new_world
 MONTHS = ("2025-09-01", "2026-02-01")  # six months in one run
 
 
-@pytest.fixture(scope="module")
-def hubspot() -> Iterator[EmulatorHandle]:
-    with run_hubspot_emulator(tier="unlimited") as handle:
-        yield handle
-
-
 @pytest.fixture
 def world(hubspot: EmulatorHandle, tmp_path: Path) -> SyncWorld:
-    hubspot.admin.reset()
-    hubspot.admin.clear_faults()
-    hubspot.admin.set_limits(per_10s=None, daily=None, search_per_s=None)
-    hubspot.admin.reset_stats()
     return new_world(tmp_path, hubspot, customers=300, companies=10, orders=4_000)
 
 
@@ -256,6 +245,7 @@ def test_two_deals_with_one_order_id_are_caught_and_merged_into_ours(tmp_path: P
     from moulin_sync.hubspot.state import Accepted
 
     with run_hubspot_emulator(tier="unlimited") as hubspot:
+        world = new_world(tmp_path, hubspot, customers=20, companies=1, orders=50)
         client = HubSpotClient(
             base_url=hubspot.base_url,
             access_token=hubspot.token,
@@ -290,7 +280,6 @@ def test_two_deals_with_one_order_id_are_caught_and_merged_into_ours(tmp_path: P
             ],
         )
         ids = sorted((r["id"] for r in made.results), key=int)
-        world = new_world(tmp_path, hubspot, customers=20, companies=1, orders=50)
         # The state store says which of the three is ours: the one the App du Moulin links.
         world.state().record_accepted("deals", [Accepted("42", ids[1], "h")])
 
