@@ -32,9 +32,11 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    bindparam,
     create_engine,
     event,
     select,
+    update,
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -288,6 +290,30 @@ class SyncState:
                 "partition_key",
             ),
         )
+
+    def record_hashes(self, object_type: str, hashes: Sequence[tuple[str, str]]) -> None:
+        """Store (source key, hash) for synced records whose payload HubSpot already
+        holds, when only the hash's format changed: nothing else is touched."""
+        if not hashes:
+            return
+        statement = (
+            update(sync_records)
+            .where(
+                and_(
+                    sync_records.c.object_type == object_type,
+                    sync_records.c.source_key == bindparam("key"),
+                    sync_records.c.status == SYNCED,
+                )
+            )
+            .values(payload_hash=bindparam("hash"))
+        )
+        rows = [{"key": key, "hash": value} for key, value in hashes]
+
+        def write() -> None:
+            with self.engine.begin() as connection:
+                connection.execute(statement, rows)
+
+        self._retrying(f"store {len(rows)} {object_type} hash(es) in the new format", write)
 
     def record_rejected(self, object_type: str, records: Sequence[Rejected]) -> None:
         """Keep the reason; keep the HubSpot id and hash of the last accepted payload."""

@@ -144,6 +144,9 @@ class Syncer:
         self.report.waiting = plan.waiting.height
         for frame in (plan.rejected, plan.waiting):
             self._record_quarantine(frame)
+        # Unchanged, hashed in an older format: the new hash is stored, nothing is sent.
+        if not plan.rehash.is_empty():
+            self.state.record_hashes(self.object_type, plan.rehash.rows())
         try:
             creates = _records(plan.create, self.properties, link_columns)
             updates = _records(plan.update, self.properties, link_columns)

@@ -18,6 +18,7 @@ from typing import Any
 
 import phonenumbers
 import polars as pl
+import polars_hash  # noqa: F401  (registers the `nchash` expression namespace)
 import pyarrow as pa
 
 from moulin_sync.source.quality import email_problem, is_erased, normalised_email
@@ -64,7 +65,12 @@ COMPANY_PROPERTIES = (
     "moulin_first_order_date",
     "moulin_last_order_date",
 )
-HASH_SLICE = 100_000  # rows encoded and hashed at a time
+# Rows encoded and hashed at a time: bounds the text alive at once (a few hundred MB),
+# large enough that the per-slice overhead does not count.
+HASH_SLICE = 500_000
+UNIT_SEPARATOR = "\x1f"  # between the values of a payload, where it is hashed
+# Marks a hash as `stable_hash`'s: the legacy hashes have no prefix.
+HASH_PREFIX = "xxh3:"
 QUARANTINE_SCHEMA = {"source_key": pl.String, "reason": pl.String}
 
 
@@ -188,13 +194,65 @@ def _french_validity() -> pl.Expr | None:
 
 
 def payload_hashes(frame: pl.DataFrame, columns: tuple[str, ...]) -> pl.Series:
-    """A stable hash of each row's payload (what HubSpot would hold after the write).
+    """A stable hash of each row's payload (what HubSpot would hold after the write),
+    as `stable_hash` gives it: "xxh3:" and 32 hex characters (the legacy blake2b hashes
+    are 32 hex characters alone, see `legacy_payload_hashes`).
 
-    blake2b over a canonical JSON encoding, not polars' own hash, which may change
-    between polars versions and would then make every record look changed.
+    Not polars' own `hash`, which may change between polars versions and would then make
+    every record look changed. The hashed text is the property values joined by the
+    unit separator (U+001F), after a fingerprint of the property names, so a property
+    added, renamed or reordered changes every hash (and re-sends every record). A row
+    where a value holds the separator, or is null, would make that text ambiguous: such
+    rows (rare, found by a cheap literal search) are encoded as JSON instead. The two
+    encodings cannot give the same text: JSON starts with "{", a joined text with the
+    fingerprint's hex digits.
     """
+    values = [pl.col(c) for c in columns]
+    joined = pl.concat_str([pl.lit(_fingerprint(columns)), *values], separator=UNIT_SEPARATOR)
+    ambiguous = pl.any_horizontal(
+        [v.str.contains(UNIT_SEPARATOR, literal=True).fill_null(True) for v in values]
+    )
+    parts = []
+    # By slices, so the text of only one slice is alive at a time (memory).
+    for start in range(0, frame.height, HASH_SLICE):
+        chunk = frame.slice(start, HASH_SLICE)
+        texts = chunk.select(joined.alias("text"), ambiguous.alias("ambiguous"))
+        odd = texts["ambiguous"].arg_true()
+        text = texts["text"]
+        if odd.len():
+            encoded = chunk[odd].select(pl.struct(list(columns)).struct.json_encode())
+            text = text.scatter(odd, encoded.to_series())
+        parts.append(text.to_frame().select(stable_hash(pl.col("text"))).to_series())
+    if not parts:
+        return pl.Series("payload_hash", [], dtype=pl.String)
+    return pl.concat(parts, rechunk=False).alias("payload_hash")
+
+
+def _fingerprint(columns: tuple[str, ...]) -> str:
+    """Eight hex characters that change when the property names or their order do."""
+    names = UNIT_SEPARATOR.join(columns).encode()
+    return hashlib.blake2b(names, digest_size=4).hexdigest()
+
+
+def stable_hash(texts: pl.Expr) -> pl.Expr:
+    """XXH3-128 of each string's UTF-8 bytes, in the canonical (big-endian) byte order,
+    as "xxh3:" and 32 hex characters; null stays null.
+
+    Computed in Rust by polars-hash, no Python per row. XXH3's output is fixed by its
+    specification, unlike polars' own `hash`. Not a cryptographic hash, which change
+    detection does not need: 128 bits make an accidental collision out of reach, and it
+    is five times faster than blake3 here.
+    """
+    digest = texts.nchash.xxh3_128(return_binary=True, byte_order="big")  # polars_hash
+    return pl.concat_str([pl.lit(HASH_PREFIX), digest.bin.encode("hex")])
+
+
+def legacy_payload_hashes(frame: pl.DataFrame, columns: tuple[str, ...]) -> pl.Series:
+    """The payload hash as moulin-sync stored it until `payload_hashes`: blake2b (16
+    bytes, 32 hex characters) of a canonical JSON encoding. Kept so a state store
+    written by an older release is read without re-sending every record
+    (see `plan.plan_sync`)."""
     encoder = pl.struct(list(columns)).struct.json_encode()
-    # By slices, so the JSON text of only one slice is alive at a time (memory).
     parts = [
         blake2b_hex(frame.slice(start, HASH_SLICE).select(encoder).to_series())
         for start in range(0, frame.height, HASH_SLICE)
@@ -206,7 +264,7 @@ def payload_hashes(frame: pl.DataFrame, columns: tuple[str, ...]) -> pl.Series:
 
 def blake2b_hex(texts: pl.Series) -> pl.Series:
     """blake2b (16 bytes, hex) of each string's UTF-8 bytes, read straight from the
-    Arrow buffer (no Python str is built); null hashes as ""."""
+    Arrow buffer (no Python str is built); null hashes as "". The legacy hash."""
     if texts.is_empty():
         return pl.Series(texts.name, [], dtype=pl.String)
     array = texts.cast(pl.String).to_arrow()
@@ -441,20 +499,22 @@ def deal_payloads(
     The close date is the day the order was placed: it is when the sale happened, and it
     is what a legacy import made before moulin-sync would carry too.
     """
-    people = customers.select(
+    # The small tables are cleaned before the join: once per customer, company or
+    # pickup point, not once per order.
+    people = customers.lazy().select(
         pl.col("id").alias("customer_id"),
         is_erased().alias("customer_erased"),
         pl.concat_str(
             [clean_text("first_name"), clean_text("last_name")], separator=" ", ignore_nulls=True
         ).alias("customer_name"),
     )
-    firms = companies.select(
+    firms = companies.lazy().select(
         pl.col("id").alias("company_id"), clean_text("name").alias("company_name")
     )
-    points = pickup_points.select(
+    points = pickup_points.lazy().select(
         pl.col("id").alias("pickup_point_id"), clean_text("name").alias("pickup_point_name")
     )
-    stages = pl.DataFrame(
+    stages = pl.LazyFrame(
         {"status": list(stage_ids), "dealstage": list(stage_ids.values())},
         schema={"status": pl.String, "dealstage": pl.String},
     )
@@ -463,71 +523,91 @@ def deal_payloads(
     if "partition_key" in orders.columns:
         # The snapshot's month: the only one an order whose date does not read has.
         month = pl.coalesce(month, pl.col("partition_key"))
+    is_b2b = pl.col("company_id").is_not_null()
+    # Why an order cannot become a deal, in words for the web team: the first that holds.
+    problems = [
+        (
+            pl.col("customer_erased").is_null(),
+            pl.format("customer {} does not exist in the App du Moulin", "customer_id"),
+        ),
+        (
+            pl.col("customer_erased"),
+            pl.lit("customer erased (GDPR): no contact to attach the deal to"),
+        ),
+        (amount.is_null(), pl.lit("amount is missing or not a number")),
+        (amount < 0, pl.lit("amount is negative")),
+        (
+            amount > MAX_DEAL_AMOUNT_EUR,
+            pl.lit(f"amount is above {MAX_DEAL_AMOUNT_EUR:,} EUR, surely a typo"),
+        ),
+        (
+            pl.col("dealstage").is_null(),
+            pl.format("unknown order status {}: map it in MOULIN_DEAL_STAGES", "status"),
+        ),
+        (
+            pl.col("ordered_at").is_null(),
+            pl.lit("order date is missing or not a date: fix ordered_at in the App du Moulin"),
+        ),
+    ]
+    # Only whether an order is blocked is computed for every order; the reason's text,
+    # for the blocked ones alone (a `when` builds its `then` text for every row).
+    blocked = pl.any_horizontal([condition for condition, _ in problems]).fill_null(False)
+    reason = pl.coalesce([pl.when(condition).then(text) for condition, text in problems])
+    # One lazy query, collected once: the joined orders are never materialised, only
+    # the payload columns, which polars computes in parallel.
     frame = (
-        orders.join(people, on="customer_id", how="left")
-        .join(firms, on="company_id", how="left")
-        .join(points, on="pickup_point_id", how="left")
-        .join(stages, on="status", how="left")
-        .with_columns(
-            is_b2b=pl.col("company_id").is_not_null(),
-            month=month,
+        orders.lazy()
+        .join(people, on="customer_id", how="left", maintain_order="left")
+        .join(firms, on="company_id", how="left", maintain_order="left")
+        .join(points, on="pickup_point_id", how="left", maintain_order="left")
+        .join(stages, on="status", how="left", maintain_order="left")
+        .select(
+            pl.col("id").cast(pl.String).alias("source_key"),
+            pl.concat_str(
+                [
+                    pl.col("order_number"),
+                    pl.when(is_b2b)
+                    .then(pl.col("company_name"))
+                    .otherwise(pl.col("customer_name"))
+                    .fill_null("client inconnu"),
+                ],
+                separator=" — ",
+            ).alias("dealname"),
+            decimal_string(amount).alias("amount"),
+            pl.lit("EUR").alias("deal_currency_code"),
+            hubspot_datetime("ordered_at").alias("closedate"),
+            pl.lit(pipeline_id).alias("pipeline"),
+            pl.col("dealstage"),
+            clean_text("order_number").alias("moulin_order_number"),
+            pl.when(is_b2b)
+            .then(pl.lit("B2B"))
+            .otherwise(pl.lit("B2C"))
+            .alias("moulin_customer_type"),
+            pl.col("channel").alias("moulin_channel"),
+            pl.col("status").alias("moulin_order_status"),
+            pl.col("pickup_point_name").alias("moulin_pickup_point"),
+            hubspot_datetime("paid_at").alias("moulin_paid_at"),
+            pl.col("customer_id").cast(pl.String).alias("contact_key"),
+            pl.col("company_id").cast(pl.String).alias("company_key"),
+            month.alias("partition_key"),
+            blocked.alias("blocked"),
+            # What the reason needs, for the few blocked orders.
+            "customer_id",
+            "customer_erased",
+            "amount_eur",
+            "status",
+            "ordered_at",
         )
+        # The order id is the source key: cast once, copied.
+        .with_columns(moulin_order_id=pl.col("source_key"))
+        .collect(engine="in-memory")
     )
-    frame = frame.select(
-        pl.col("id").cast(pl.String).alias("source_key"),
-        pl.concat_str(
-            [
-                pl.col("order_number"),
-                pl.when(pl.col("is_b2b"))
-                .then(pl.col("company_name"))
-                .otherwise(pl.col("customer_name"))
-                .fill_null("client inconnu"),
-            ],
-            separator=" — ",
-        ).alias("dealname"),
-        decimal_string(amount).alias("amount"),
-        pl.lit("EUR").alias("deal_currency_code"),
-        hubspot_datetime("ordered_at").alias("closedate"),
-        pl.lit(pipeline_id).alias("pipeline"),
-        pl.col("dealstage"),
-        pl.col("id").cast(pl.String).alias("moulin_order_id"),
-        clean_text("order_number").alias("moulin_order_number"),
-        pl.when(pl.col("is_b2b"))
-        .then(pl.lit("B2B"))
-        .otherwise(pl.lit("B2C"))
-        .alias("moulin_customer_type"),
-        pl.col("channel").alias("moulin_channel"),
-        pl.col("status").alias("moulin_order_status"),
-        pl.col("pickup_point_name").alias("moulin_pickup_point"),
-        hubspot_datetime("paid_at").alias("moulin_paid_at"),
-        pl.col("customer_id").cast(pl.String).alias("contact_key"),
-        pl.col("company_id").cast(pl.String).alias("company_key"),
-        pl.col("month").alias("partition_key"),
-        # Why an order cannot become a deal, in words for the web team.
-        pl.coalesce(
-            pl.when(pl.col("customer_erased").is_null()).then(
-                pl.format("customer {} does not exist in the App du Moulin", "customer_id")
-            ),
-            pl.when(pl.col("customer_erased")).then(
-                pl.lit("customer erased (GDPR): no contact to attach the deal to")
-            ),
-            pl.when(amount.is_null()).then(pl.lit("amount is missing or not a number")),
-            pl.when(amount < 0).then(pl.lit("amount is negative")),
-            pl.when(amount > MAX_DEAL_AMOUNT_EUR).then(
-                pl.lit(f"amount is above {MAX_DEAL_AMOUNT_EUR:,} EUR, surely a typo")
-            ),
-            pl.when(pl.col("dealstage").is_null()).then(
-                pl.format("unknown order status {}: map it in MOULIN_DEAL_STAGES", "status")
-            ),
-            pl.when(pl.col("ordered_at").is_null()).then(
-                pl.lit("order date is missing or not a date: fix ordered_at in the App du Moulin")
-            ),
-        ).alias("reason"),
+    quarantine = frame.filter("blocked").select(
+        "source_key",
+        reason.alias("reason"),
+        "partition_key",
     )
-    quarantine = frame.filter(pl.col("reason").is_not_null()).select(
-        "source_key", "reason", "partition_key"
-    )
-    records = frame.filter(pl.col("reason").is_null()).select(
+    records = frame.filter(~pl.col("blocked")).select(
         "source_key", *_strings(DEAL_PROPERTIES), "contact_key", "company_key", "partition_key"
     )
     records = records.with_columns(payload_hashes(records, DEAL_PROPERTIES))

@@ -2,8 +2,9 @@
 
 - `validate_records` screens rows with polars expressions and runs pydantic only on the
   rows they flag: same quarantine (keys, order, reasons), same valid rows.
-- `payload_hashes` / `blake2b_hex` hash from the Arrow buffer: the same blake2b values
-  as hashing each Python string, so the state store's hashes stay valid.
+- `legacy_payload_hashes` / `blake2b_hex` (the hashes stores written before the XXH3
+  hashes hold) hash from the Arrow buffer: the same blake2b values as hashing each
+  Python string, so those stored hashes are still recognised.
 - `e164_phones` checks usual French numbers against libphonenumber's French patterns in
   polars: the same E.164 (or None) as parsing each one with libphonenumber.
 """
@@ -16,7 +17,7 @@ import pytest
 from pydantic import ValidationError
 
 from moulin_sync.hubspot import models
-from moulin_sync.hubspot.transforms import blake2b_hex, e164, e164_phones, payload_hashes
+from moulin_sync.hubspot.transforms import blake2b_hex, e164, e164_phones, legacy_payload_hashes
 
 # Values that trip every kind of rule: digits of other scripts, look-alike letters,
 # control characters, over-long text, near-miss dates and amounts.
@@ -113,9 +114,9 @@ def test_hashes_from_the_arrow_buffer_are_the_per_string_blake2b() -> None:
     frame = pl.DataFrame({"x": texts, "y": [t and t[::-1] for t in texts]})
     encoded = frame.select(pl.struct("x", "y").struct.json_encode()).to_series()
     expected = [hashlib.blake2b(t.encode(), digest_size=16).hexdigest() for t in encoded]
-    assert payload_hashes(frame, ("x", "y")).to_list() == expected
+    assert legacy_payload_hashes(frame, ("x", "y")).to_list() == expected
     # Slices and chunked series hash the same as fresh ones.
-    assert payload_hashes(frame.slice(7, 100), ("x", "y")).to_list() == expected[7:107]
+    assert legacy_payload_hashes(frame.slice(7, 100), ("x", "y")).to_list() == expected[7:107]
     chunked = pl.concat([encoded.slice(0, 10), encoded.slice(10)], rechunk=False)
     assert blake2b_hex(chunked).to_list() == expected
     assert blake2b_hex(pl.Series([], dtype=pl.String)).to_list() == []

@@ -1,10 +1,21 @@
 """plan_sync: what to create, update, leave, archive — from payloads and state alone."""
 
+from pathlib import Path
+
 import polars as pl
 
 from moulin_sync.hubspot.plan import plan_sync
-from moulin_sync.hubspot.state import STATE_SCHEMA
-from moulin_sync.hubspot.transforms import Payloads
+from moulin_sync.hubspot.state import STATE_SCHEMA, Accepted, Rejected, SyncState
+from moulin_sync.hubspot.transforms import (
+    COMPANY_PROPERTIES,
+    Payloads,
+    blake2b_hex,
+    legacy_payload_hashes,
+    payload_hashes,
+)
+
+QUARANTINE = {"source_key": pl.String, "reason": pl.String}
+KEYS = {"source_key": pl.String}
 
 
 def payloads(rows: list[tuple[str, str, str | None]], erased: list[str] = ()) -> Payloads:
@@ -122,3 +133,96 @@ def test_quarantine_already_recorded_for_the_same_reason_is_not_rewritten() -> N
     )
     recorded = dict(plan.rejected.select("source_key", "recorded").iter_rows())
     assert recorded == {"q1": True, "q2": False, "q3": False}
+
+
+# Upgrading from the blake2b payload hash (32 hex) to xxh3 ("xxh3:" and 32 hex) -------
+
+
+def company_records(names: list[str]) -> pl.DataFrame:
+    """Company payload rows with every property, hashed as the transforms hash them."""
+    rows = [
+        {p: f"{p} {i}" for p in COMPANY_PROPERTIES} | {"name": name} for i, name in enumerate(names)
+    ]
+    records = pl.DataFrame(rows, schema=dict.fromkeys(COMPANY_PROPERTIES, pl.String))
+    records = records.insert_column(0, pl.Series("source_key", [str(i) for i in range(len(rows))]))
+    return records.with_columns(payload_hashes(records, COMPANY_PROPERTIES))
+
+
+def test_a_legacy_hash_of_the_same_payload_is_unchanged_and_rewritten() -> None:
+    records = company_records(["Boulangerie Roux", "Épicerie Fine"])
+    legacy = legacy_payload_hashes(records, COMPANY_PROPERTIES).to_list()
+    assert all(len(h) == 32 for h in legacy)
+    plan = plan_sync(
+        "companies",
+        Payloads(records, pl.DataFrame(schema=QUARANTINE), pl.DataFrame(schema=KEYS)),
+        state(
+            [
+                ("0", "100", legacy[0], None, "synced"),  # same payload, old format
+                ("1", "101", legacy[1], None, "rejected", "HubSpot refused it"),
+            ]
+        ),
+    )
+    assert keys(plan.unchanged) == ["0"]
+    assert keys(plan.update) == ["1"], "failed last time: retried, whatever its hash"
+    assert plan.rehash.rows() == [("0", records["payload_hash"][0])]
+    assert "legacy" not in plan.unchanged.columns and "same" not in plan.update.columns
+
+
+def test_a_legacy_hash_of_another_payload_is_an_update() -> None:
+    before = company_records(["Boulangerie Roux"])
+    after = company_records(["Boulangerie Roux & Fils"])
+    legacy = legacy_payload_hashes(before, COMPANY_PROPERTIES).item()
+    plan = plan_sync(
+        "companies",
+        Payloads(after, pl.DataFrame(schema=QUARANTINE), pl.DataFrame(schema=KEYS)),
+        state([("0", "100", legacy, None, "synced")]),
+    )
+    assert keys(plan.update) == ["0"]
+    assert plan.unchanged.is_empty() and plan.rehash.is_empty()
+
+
+def test_a_legacy_hash_with_links_is_checked_with_its_resolved_ids() -> None:
+    records = company_records(["Roux"]).with_columns(company_key=pl.lit("77"))
+    # What the older release stored: blake2b of "<legacy payload hash>|<resolved id>".
+    legacy_payload = legacy_payload_hashes(records, COMPANY_PROPERTIES).item()
+    stored = blake2b_hex(pl.Series([f"{legacy_payload}|9001"])).item()
+    empty = Payloads(records, pl.DataFrame(schema=QUARANTINE), pl.DataFrame(schema=KEYS))
+    same = plan_sync(
+        "companies",
+        empty,
+        state([("0", "100", stored, None, "synced")]),
+        links={"company_key": {"77": "9001"}},
+    )
+    assert keys(same.unchanged) == ["0"]
+    [(key, rewritten)] = same.rehash.rows()
+    assert key == "0" and rewritten.startswith("xxh3:")
+    # Once rewritten, the new hash is what matches.
+    again = plan_sync(
+        "companies",
+        empty,
+        state([("0", "100", rewritten, None, "synced")]),
+        links={"company_key": {"77": "9001"}},
+    )
+    assert keys(again.unchanged) == ["0"] and again.rehash.is_empty()
+    moved = plan_sync(
+        "companies",
+        empty,
+        state([("0", "100", stored, None, "synced")]),
+        links={"company_key": {"77": "9002"}},
+    )
+    assert keys(moved.update) == ["0"] and moved.rehash.is_empty()
+
+
+def test_the_state_store_rewrites_only_the_hash(tmp_path: Path) -> None:
+    store = SyncState(f"sqlite:///{tmp_path / 'state.db'}")
+    try:
+        store.record_accepted("companies", [Accepted("0", "100", "a" * 32, partition_key="p")])
+        store.record_rejected("companies", [Rejected("1", "refused")])
+        store.record_hashes("companies", [("0", "b" * 64), ("1", "c" * 64)])
+        rows = {r["source_key"]: r for r in store.load("companies").iter_rows(named=True)}
+    finally:
+        store.close()
+    assert rows["0"]["payload_hash"] == "b" * 64
+    assert (rows["0"]["hubspot_id"], rows["0"]["status"]) == ("100", "synced")
+    assert rows["0"]["partition_key"] == "p"
+    assert rows["1"]["payload_hash"] is None, "only synced records are rewritten"

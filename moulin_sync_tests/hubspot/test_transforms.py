@@ -1,6 +1,7 @@
 """The pure transforms: source rows → HubSpot payloads and quarantine. No server."""
 
 import datetime as dt
+import hashlib
 from decimal import Decimal
 
 import polars as pl
@@ -12,8 +13,10 @@ from moulin_sync.hubspot.transforms import (
     contact_payloads,
     deal_payloads,
     e164,
+    legacy_payload_hashes,
     order_totals,
     payload_hashes,
+    stable_hash,
 )
 from moulin_sync.source.reader import COLUMNS
 
@@ -279,5 +282,38 @@ def test_payload_hashes_are_stable_and_sensitive() -> None:
     assert first[0] != first[1]
     changed = payload_hashes(a.with_columns(pl.lit("c").alias("y")), ("x", "y")).to_list()
     assert changed[0] != first[0]
-    # Hex digests of a canonical encoding: independent of polars' own hashing.
-    assert all(len(h) == 32 and int(h, 16) >= 0 for h in first)
+    # XXH3-128 hex digests, marked (the legacy ones are 32 hex characters alone):
+    # independent of polars' own hashing, which may change between polars versions.
+    assert all(h.startswith("xxh3:") and len(int(h[5:], 16).to_bytes(16)) == 16 for h in first)
+    assert payload_hashes(a, ("x", "y")).to_list() != payload_hashes(a, ("y", "x")).to_list()
+
+
+def test_payload_hashes_tell_apart_values_that_join_the_same() -> None:
+    # A value holding the separator, and null next to "": encoded as JSON instead.
+    tricky = pl.DataFrame(
+        {"x": ["a\x1fb", "a", None, "", "a\x1fb"], "y": ["c", "b\x1fc", "", None, "c"]}
+    )
+    hashes = payload_hashes(tricky, ("x", "y")).to_list()
+    assert len(set(hashes[:4])) == 4
+    assert hashes[4] == hashes[0]
+    assert hashes == [
+        payload_hashes(tricky.slice(i, 1), ("x", "y")).item() for i in range(tricky.height)
+    ]
+
+
+def test_the_stable_hash_is_xxh3_128_as_specified() -> None:
+    texts = pl.DataFrame({"t": ["", None]}, schema={"t": pl.String})
+    # XXH3-128 of no bytes (seed 0), as xxHash's own tests and `xxh128_hexdigest` give it.
+    assert texts.select(stable_hash(pl.col("t"))).to_series().to_list() == [
+        "xxh3:99aa06d3014798d86001c324468d497f",
+        None,
+    ]
+
+
+def test_legacy_payload_hashes_are_the_blake2b_of_the_json() -> None:
+    a = pl.DataFrame({"x": ["1", None], "y": ["é", "b"]})
+    expected = [
+        hashlib.blake2b(b'{"x":"1","y":"\xc3\xa9"}', digest_size=16).hexdigest(),
+        hashlib.blake2b(b'{"x":null,"y":"b"}', digest_size=16).hexdigest(),
+    ]
+    assert legacy_payload_hashes(a, ("x", "y")).to_list() == expected
