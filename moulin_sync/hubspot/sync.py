@@ -13,13 +13,18 @@
 - A batch refused because of one record is split until that record is isolated; its
   reason goes to the state store and the report, and it is retried next run.
 - Every batch is recorded in the state store as soon as HubSpot answers.
+- Up to `client.max_in_flight` batches wait for HubSpot at once (threads): one at a time,
+  a sync would spend most of the rate limit waiting for answers. Order does not matter
+  between batches, and each is replay-safe on its own.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -132,8 +137,55 @@ class Syncer:
         self.id_property = SCHEMAS[object_type].id_property
         self.associations = tuple(associations)
         self.adopt_by_email = adopt_by_email
-        self.log = log
+        self._log = log
         self.report = SyncReport(object_type)
+        self._lock = threading.Lock()
+        # Messages of batches running in worker threads, logged by the calling thread
+        # (Dagster's log is the caller's).
+        self._deferred: list[str] = []
+        self._caller = threading.current_thread()
+
+    def log(self, message: str) -> None:
+        if threading.current_thread() is self._caller:
+            self._log(message)
+        else:
+            self._deferred.append(message)
+
+    def _flush_log(self) -> None:
+        while self._deferred:
+            self._log(self._deferred.pop(0))
+
+    def _count(self, name: str, n: int) -> None:
+        """Add `n` to a report counter (batches in several threads add to it)."""
+        with self._lock:
+            setattr(self.report, name, getattr(self.report, name) + n)
+
+    def _in_flight(self, work: Callable[[Any], Any], items: Iterable[Any]) -> list[Any]:
+        """`work(item)` for each item, at most `client.max_in_flight` at once; their
+        results, in order. The first failure (the daily limit, say) stops new work and is
+        raised once the running ones are done."""
+        items = list(items)
+        width = max(1, min(getattr(self.client, "max_in_flight", 1), len(items)))
+        if width == 1:
+            return [work(item) for item in items]
+        futures: list[Future] = []
+        error: BaseException | None = None
+        with ThreadPoolExecutor(width, thread_name_prefix=f"hubspot-{self.object_type}") as pool:
+            for item in items:
+                running = [f for f in futures if not f.done()]
+                if len(running) >= width:
+                    wait(running, return_when=FIRST_COMPLETED)
+                self._flush_log()
+                error = next((f.exception() for f in futures if f.done() and f.exception()), None)
+                if error is not None:
+                    break
+                futures.append(pool.submit(work, item))
+            wait(futures)
+        self._flush_log()
+        error = error or next((f.exception() for f in futures if f.exception()), None)
+        if error is not None:
+            raise error
+        return [f.result() for f in futures]
 
     # Entry point -------------------------------------------------------------
 
@@ -153,10 +205,8 @@ class Syncer:
             if self.adopt_by_email and creates:
                 creates, adopted = self._adopt_by_email(creates)
                 updates.extend(adopted)
-            for chunk in _chunks(creates):
-                self._create(chunk)
-            for chunk in _chunks(updates):
-                self._update(chunk)
+            self._in_flight(self._create, _chunks(creates))
+            self._in_flight(self._update, _chunks(updates))
             self._archive(plan.archive)
         except DailyBudgetExhausted as exc:
             # Ending cleanly is the point: everything written so far is recorded, the
@@ -222,7 +272,7 @@ class Syncer:
             if record is not None:
                 record.hubspot_id = str(result["id"])
                 accepted.append(record)
-        self.report.created += len(accepted)
+        self._count("created", len(accepted))
         self._record_accepted(accepted)
         leftovers = [r for r in records if r not in accepted]
         conflicting = [r for r in leftovers if _is_conflict(failed_keys.get(r.source_key))]
@@ -293,10 +343,13 @@ class Syncer:
         rejected: list[tuple[str, str]] = []
         emails = list(by_email)
         found: dict[str, dict[str, Any]] = {}
-        for chunk in _chunks(emails):
-            outcome = self.client.batch_read(
+
+        def read(chunk: list[str]) -> BatchOutcome:
+            return self.client.batch_read(
                 self.object_type, chunk, "email", ["email", self.id_property]
             )
+
+        for outcome in self._in_flight(read, _chunks(emails)):
             for result in outcome.results:
                 email = str(result["properties"].get("email") or "").lower()
                 found[email] = result
@@ -318,7 +371,7 @@ class Syncer:
                     )
                 )
         self._reject(rejected)
-        self.report.adopted += len(adopted)
+        self._count("adopted", len(adopted))
         return to_create, adopted
 
     # Updates -------------------------------------------------------------------
@@ -347,9 +400,9 @@ class Syncer:
         done_ids = {str(result["id"]) for result in outcome.results}
         accepted = [r for r in records if r.hubspot_id in done_ids]
         if counts_as == "updated":
-            self.report.updated += len(accepted)
+            self._count("updated", len(accepted))
         elif counts_as == "created":
-            self.report.created += len(accepted)
+            self._count("created", len(accepted))
         self._sync_associations(accepted, force=force_links)
         self._record_accepted(accepted)
         failed = [r for r in records if r.hubspot_id not in done_ids]
@@ -412,7 +465,7 @@ class Syncer:
         lost = still_lost
         if lost and self.adopt_by_email:
             lost, adopted = self._adopt_by_email(lost)
-            self.report.adopted -= len(adopted)  # counted as re-resolved instead
+            self._count("adopted", -len(adopted))  # counted as re-resolved instead
             resolved.extend(adopted)
         if merged_into_another:
             # A person merged two of our records: respect it. Writing our key back on
@@ -428,8 +481,8 @@ class Syncer:
                     for record, survivor in merged_into_another
                 ],
             )
-            self.report.merged += len(merged_into_another)
-        self.report.reresolved += len(resolved)
+            self._count("merged", len(merged_into_another))
+        self._count("reresolved", len(resolved))
         if resolved:
             self._update(resolved, counts_as="reresolved", force_links=True)
         for record in lost:
@@ -519,7 +572,7 @@ class Syncer:
                     association.to_type,
                     [{"from": r.hubspot_id, "to": r.accepted_links[column]} for r in chunk],
                 )
-            self.report.associations_changed += len(moved)
+            self._count("associations_changed", len(moved))
 
     # Archive (GDPR) --------------------------------------------------------------
 
@@ -528,7 +581,7 @@ class Syncer:
         for chunk in _chunks(rows):
             self.client.batch_archive(self.object_type, [hubspot_id for _, hubspot_id in chunk])
             self.state.record_archived(self.object_type, [key for key, _ in chunk])
-            self.report.archived += len(chunk)
+            self._count("archived", len(chunk))
 
     # Bookkeeping -----------------------------------------------------------------
 
@@ -543,7 +596,7 @@ class Syncer:
                 continue
             record.hubspot_id = str(result["id"])
             accepted.append(record)
-        self.report.created += len(accepted)
+        self._count("created", len(accepted))
         self._record_accepted(accepted)
         failed = [r for r in records if r not in accepted]
         if failed:

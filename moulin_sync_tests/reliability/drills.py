@@ -37,10 +37,18 @@ WRITE_STEPS = ("companies", "contacts", "deals")
 CONTACT_WRITES = "/crm/v3/objects/contacts/batch/create"
 
 
-def _trigger(world: World, route: str, *, skip: int = 0, hold_s: float = 0.5) -> dict[str, Any]:
-    """Hold, for `hold_s`, the answer of the (skip+1)-th committed write to `route`."""
+def _trigger(
+    world: World, route: str, *, skip: int = 0, hold_s: float = 0.5, count: int = 1
+) -> dict[str, Any]:
+    """Hold, for `hold_s`, the answer of the (skip+1)-th committed write to `route` (and of
+    the `count` - 1 next ones)."""
     return world.hubspot.admin.add_fault(
-        kind="hang_after_commit", writes=True, route=route, skip=skip, seconds=hold_s
+        kind="hang_after_commit",
+        writes=True,
+        route=route,
+        skip=skip,
+        seconds=hold_s,
+        count=count,
     )
 
 
@@ -171,11 +179,15 @@ def drill_429_storm(
 
 
 def drill_daily_limit(
-    world: World, expected: HubSpotImage, *, left: int = 3, during: str = "deals"
+    world: World, expected: HubSpotImage, *, left: int = 0, during: str = "deals"
 ) -> Outcome:
     """Mid-run (`during` the deals or the contacts write), only `left` calls remain of
     today's budget: the write steps stop cleanly and say so (`stopped_early`), nothing is
-    half-written or wrongly rejected, and the next day's run finishes the work."""
+    half-written or wrongly rejected, and the next day's run finishes the work.
+
+    The budget drops while the first batch's answer is held; the batches sent alongside
+    it (`max_in_flight`) are already counted, so the limit falls inside the write only
+    when more batches than that remain."""
     started = time.monotonic()
     outcome = _new_outcome(
         "drill: daily limit", f"daily budget down to {left} calls during the {during} write"
@@ -188,7 +200,10 @@ def drill_daily_limit(
         admin.set_limits(daily=admin.limits()["daily_used"] + left)
 
     route = DEALS_CREATE if during == "deals" else CONTACT_WRITES
-    result, fired = _during(world, run, _trigger(world, route), exhaust)
+    # Every answer on the route is held a second: the batches in flight beside the first
+    # one cannot finish, and free their thread for another batch, before the budget drops.
+    trigger = _trigger(world, route, hold_s=1.0, count=1_000)
+    result, fired = _during(world, run, trigger, exhaust)
     outcome.faults = 1
     if not fired:
         outcome.problems.append("the trigger never fired")

@@ -463,7 +463,11 @@ def kill_point(
     world.reset_hubspot()
     run = world.run_dir(f"kill-{k:03d}")
     admin = world.hubspot.admin
-    fault = admin.add_fault(kind="hang_after_commit", writes=True, route=route, skip=k - 1)
+    # Every answer from the k-th write on is held until the kill: the batches sent beside
+    # it (up to `max_in_flight`) commit, but no thread is freed to send one more.
+    fault = admin.add_fault(
+        kind="hang_after_commit", writes=True, route=route, skip=k - 1, count=1_000
+    )
     process = world.start(run, "killed")
     hit = admin.wait_for_fault(
         fault["id"], counter="committed", timeout=RUN_TIMEOUT_S, still_waiting=process.running
