@@ -60,13 +60,17 @@ def tier_limits(tier: str) -> TierLimits:
 
 
 class Slot:
-    """One call's entry in the window: sent at `sent`, answered at `done` (None in flight)."""
+    """One call's entry in the window: sent at `sent`, answered at `done` (None in flight).
 
-    __slots__ = ("done", "sent")
+    A `phantom` stands for a call the server counted that is not ours (or not known to
+    this limiter: an earlier step's client, another integration on the same token)."""
 
-    def __init__(self, sent: float, done: float | None = None) -> None:
+    __slots__ = ("done", "phantom", "sent")
+
+    def __init__(self, sent: float, done: float | None = None, *, phantom: bool = False) -> None:
         self.sent = sent
         self.done = done
+        self.phantom = phantom
 
 
 class SlidingWindowLimiter:
@@ -157,7 +161,13 @@ class SlidingWindowLimiter:
             # Measured against the server's own Max: a cap below it leaves the difference
             # unused, it is not "used by someone else".
             used_by_server = (limit or self._limit) - max(0, remaining)
-            self._add_phantoms(used_by_server - len(self._slots), now)
+            # The calls counted by the server that are not our answered ones: our calls in
+            # flight may or may not be among them, so they are counted apart (the log
+            # never under-counts). Both ways: as the server's entries expire, phantoms
+            # go, instead of each outliving its real call by up to a whole window (which
+            # cost each new step's client nearly a window of waiting).
+            answered = sum(1 for s in self._slots if s.done is not None and not s.phantom)
+            self._set_phantoms(used_by_server - answered, now)
 
     def saturate(self) -> bool:
         """A 429 without guidance: assume the window is full now. False if there is no limit."""
@@ -185,7 +195,18 @@ class SlidingWindowLimiter:
         self._slots = [s for s in self._slots if s.done is None or s.done > horizon]
 
     def _add_phantoms(self, count: int, now: float) -> None:
-        self._slots.extend(Slot(now, now) for _ in range(max(0, count)))
+        self._slots.extend(Slot(now, now, phantom=True) for _ in range(max(0, count)))
+
+    def _set_phantoms(self, count: int, now: float) -> None:
+        """Keep exactly max(0, count) phantoms: add new ones, or drop the oldest (they
+        stand for the server's oldest entries, the first to expire)."""
+        phantoms = [s for s in self._slots if s.phantom]
+        missing = max(0, count) - len(phantoms)
+        if missing >= 0:
+            self._add_phantoms(missing, now)
+            return
+        dropped = {id(s) for s in sorted(phantoms, key=lambda s: s.done or 0.0)[:-missing]}
+        self._slots = [s for s in self._slots if id(s) not in dropped]
 
     def _wait_needed(self, now: float) -> float:
         if now < self._paused_until:

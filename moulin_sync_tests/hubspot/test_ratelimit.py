@@ -258,3 +258,24 @@ def test_tiers() -> None:
     assert tier_limits("unlimited").per_window is None
     with pytest.raises(ValueError, match="unknown HubSpot tier"):
         tier_limits("gold")
+
+
+def test_phantoms_go_as_the_server_window_drains() -> None:
+    """A new client (the next step) finds the window full of the previous step's calls:
+    it waits only until the server says they expired, not a whole window after it
+    first heard of them."""
+    clock = FakeClock()
+    limiter = SlidingWindowLimiter(190, 10.0, clock=clock, sleep=clock.sleep)
+    run_calls(limiter, clock, 1)
+    limiter.observe(limit=190, remaining=0, window_s=10.0)  # 189 calls that are not ours
+    assert limiter.in_window() == 190
+    clock.now += 0.5
+    # Half a second on, the server's oldest entries expired: 150 of its 190 are left,
+    # our one call among them.
+    limiter.observe(limit=190, remaining=40, window_s=10.0)
+    assert limiter.in_window() == 150
+    run_calls(limiter, clock, 40)
+    assert clock.sleeps == []  # the 40 calls the server says remain go at once
+    # The server's count rising again brings phantoms back (another integration).
+    limiter.observe(limit=190, remaining=0, window_s=10.0)
+    assert limiter.in_window() == 190
