@@ -132,9 +132,9 @@ def plan_sync(
         archive=erased.select("source_key", "hubspot_id") if archive_erased else erased.head(0),
         rejected=_mark_recorded(payloads.quarantine, state),
         waiting=_mark_recorded(
-            waiting.select("source_key", *_partition_column(waiting)).with_columns(
-                reason=pl.lit("waiting for its association target to reach HubSpot")
-            ),
+            waiting.select(
+                "source_key", *(["partition_key"] if "partition_key" in waiting.columns else [])
+            ).with_columns(reason=pl.lit("waiting for its association target to reach HubSpot")),
             state,
         ),
         merged=merged.select("source_key"),
@@ -189,17 +189,22 @@ def _accept_legacy_hashes(
 
 
 def _mark_recorded(rejected: pl.DataFrame, state: pl.DataFrame) -> pl.DataFrame:
-    """Add `recorded`: the state store already holds the row as rejected for this very
-    reason, so the write step need not write it again (thousands of rows every night)."""
+    """(source_key, reason, partition_key, recorded): `recorded` when the state store
+    already holds the row as rejected for this very reason and month, so the write step
+    need not write it again (thousands of rows every night)."""
+    if "partition_key" not in rejected.columns:
+        rejected = rejected.with_columns(partition_key=pl.lit(None, pl.String))
     held = state.filter(pl.col("status") == REJECTED).select(
-        "source_key", pl.col("last_error").alias("held_reason")
+        "source_key",
+        pl.col("last_error").alias("held_reason"),
+        pl.col("partition_key").alias("held_partition"),
+    )
+    same = (pl.col("held_reason") == pl.col("reason")) & pl.col("held_partition").eq_missing(
+        pl.col("partition_key")
     )
     return (
-        rejected.join(held, on="source_key", how="left")
-        .with_columns(recorded=(pl.col("held_reason") == pl.col("reason")).fill_null(False))
-        .drop("held_reason")
+        rejected.select("source_key", "reason", "partition_key")
+        .join(held, on="source_key", how="left")
+        .with_columns(recorded=same.fill_null(False))
+        .drop("held_reason", "held_partition")
     )
-
-
-def _partition_column(frame: pl.DataFrame) -> list[str]:
-    return ["partition_key"] if "partition_key" in frame.columns else []

@@ -199,13 +199,14 @@ class SlidingWindowLimiter:
 
     def _set_phantoms(self, count: int, now: float) -> None:
         """Keep exactly max(0, count) phantoms: add new ones, or drop the oldest (they
-        stand for the server's oldest entries, the first to expire)."""
+        stand for the server's oldest entries, the first to expire; the log is in the
+        order entries were added)."""
         phantoms = [s for s in self._slots if s.phantom]
-        missing = max(0, count) - len(phantoms)
-        if missing >= 0:
-            self._add_phantoms(missing, now)
+        excess = len(phantoms) - max(0, count)
+        if excess <= 0:
+            self._add_phantoms(-excess, now)
             return
-        dropped = {id(s) for s in sorted(phantoms, key=lambda s: s.done or 0.0)[:-missing]}
+        dropped = {id(s) for s in phantoms[:excess]}
         self._slots = [s for s in self._slots if id(s) not in dropped]
 
     def _wait_needed(self, now: float) -> float:

@@ -165,22 +165,24 @@ class Syncer:
         results, in order. The first failure (the daily limit, say) stops new work and is
         raised once the running ones are done."""
         items = list(items)
-        width = max(1, min(getattr(self.client, "max_in_flight", 1), len(items)))
+        width = max(1, min(self.client.max_in_flight, len(items)))
         if width == 1:
             return [work(item) for item in items]
         futures: list[Future] = []
+        running: set[Future] = set()
         error: BaseException | None = None
         with ThreadPoolExecutor(width, thread_name_prefix=f"hubspot-{self.object_type}") as pool:
             for item in items:
-                running = [f for f in futures if not f.done()]
                 if len(running) >= width:
-                    wait(running, return_when=FIRST_COMPLETED)
-                self._flush_log()
-                error = next((f.exception() for f in futures if f.done() and f.exception()), None)
-                if error is not None:
-                    break
-                futures.append(pool.submit(work, item))
-            wait(futures)
+                    done, running = wait(running, return_when=FIRST_COMPLETED)
+                    self._flush_log()
+                    error = next((f.exception() for f in done if f.exception()), None)
+                    if error is not None:
+                        break
+                future = pool.submit(work, item)
+                futures.append(future)
+                running.add(future)
+            wait(running)
         self._flush_log()
         error = error or next((f.exception() for f in futures if f.exception()), None)
         if error is not None:
@@ -647,10 +649,7 @@ class Syncer:
         if frame.is_empty():
             return
         self.report.rejected.extend(frame.select("source_key", "reason").iter_rows())
-        if "recorded" in frame.columns:
-            frame = frame.filter(~pl.col("recorded"))
-        if "partition_key" not in frame.columns:
-            frame = frame.with_columns(partition_key=pl.lit(None, pl.String))
+        frame = frame.filter(~pl.col("recorded"))
         self.state.record_rejected(
             self.object_type,
             [

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections.abc import Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -168,12 +169,17 @@ class SourceReader:
             where=f"ordered_at >= {self._timestamp(start)} AND ordered_at < {self._timestamp(end)}",
         )
 
-    def read_order_ids(self, start: dt.datetime, end: dt.datetime) -> pl.Series:
-        """Ids of the orders the window [start, end) selects, however their date reads: in
-        SQLite a malformed date ('2026-07-32 25:61') is text that sorts into one window."""
+    def read_order_ids(
+        self, start: dt.datetime, end: dt.datetime, among: Sequence[int]
+    ) -> pl.Series:
+        """Which of the orders `among` the window [start, end) selects, however their date
+        reads: in SQLite a malformed date ('2026-07-32 25:61') is text that sorts into one
+        window."""
+        ids = ", ".join(str(int(i)) for i in among) or "NULL"
         return self.read_table(
             "orders",
-            where=f"ordered_at >= {self._timestamp(start)} AND ordered_at < {self._timestamp(end)}",
+            where=f"ordered_at >= {self._timestamp(start)} AND ordered_at < {self._timestamp(end)} "
+            f"AND id IN ({ids})",
             columns=["id"],
         )["id"]
 

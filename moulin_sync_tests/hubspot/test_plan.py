@@ -4,7 +4,7 @@ from pathlib import Path
 
 import polars as pl
 
-from moulin_sync.hubspot.plan import plan_sync
+from moulin_sync.hubspot.plan import SyncPlan, plan_sync
 from moulin_sync.hubspot.state import STATE_SCHEMA, Accepted, Rejected, SyncState
 from moulin_sync.hubspot.transforms import (
     COMPANY_PROPERTIES,
@@ -115,7 +115,11 @@ def test_records_merged_by_a_person_are_left_alone() -> None:
 
 def test_quarantine_already_recorded_for_the_same_reason_is_not_rewritten() -> None:
     quarantine = pl.DataFrame(
-        {"source_key": ["q1", "q2", "q3"], "reason": ["missing email", "missing email", "bad"]}
+        {
+            "source_key": ["q1", "q2", "q3", "q4"],
+            "reason": ["missing email", "missing email", "bad", "bad"],
+            "partition_key": ["2026-01-01", "2026-01-01", None, "2026-02-01"],
+        }
     )
     plan = plan_sync(
         "contacts",
@@ -126,13 +130,14 @@ def test_quarantine_already_recorded_for_the_same_reason_is_not_rewritten() -> N
         ),
         state(
             [
-                ("q1", None, None, None, "rejected", "missing email"),  # same reason
+                ("q1", None, None, None, "rejected", "missing email", "2026-01-01"),  # same
                 ("q2", None, None, None, "rejected", "invalid email syntax"),  # reason changed
+                ("q4", None, None, None, "rejected", "bad", "2026-01-01"),  # month changed
             ]
         ),
     )
     recorded = dict(plan.rejected.select("source_key", "recorded").iter_rows())
-    assert recorded == {"q1": True, "q2": False, "q3": False}
+    assert recorded == {"q1": True, "q2": False, "q3": False, "q4": False}
 
 
 # Upgrading from the blake2b payload hash (32 hex) to xxh3 ("xxh3:" and 32 hex) -------
@@ -186,30 +191,24 @@ def test_a_legacy_hash_with_links_is_checked_with_its_resolved_ids() -> None:
     # What the older release stored: blake2b of "<legacy payload hash>|<resolved id>".
     legacy_payload = legacy_payload_hashes(records, COMPANY_PROPERTIES).item()
     stored = blake2b_hex(pl.Series([f"{legacy_payload}|9001"])).item()
-    empty = Payloads(records, pl.DataFrame(schema=QUARANTINE), pl.DataFrame(schema=KEYS))
-    same = plan_sync(
-        "companies",
-        empty,
-        state([("0", "100", stored, None, "synced")]),
-        links={"company_key": {"77": "9001"}},
-    )
+    companies = Payloads(records, pl.DataFrame(schema=QUARANTINE), pl.DataFrame(schema=KEYS))
+
+    def plan_with(stored_hash: str, company_id: str) -> SyncPlan:
+        return plan_sync(
+            "companies",
+            companies,
+            state([("0", "100", stored_hash, None, "synced")]),
+            links={"company_key": {"77": company_id}},
+        )
+
+    same = plan_with(stored, "9001")
     assert keys(same.unchanged) == ["0"]
     [(key, rewritten)] = same.rehash.rows()
     assert key == "0" and rewritten.startswith("xxh3:")
     # Once rewritten, the new hash is what matches.
-    again = plan_sync(
-        "companies",
-        empty,
-        state([("0", "100", rewritten, None, "synced")]),
-        links={"company_key": {"77": "9001"}},
-    )
+    again = plan_with(rewritten, "9001")
     assert keys(again.unchanged) == ["0"] and again.rehash.is_empty()
-    moved = plan_sync(
-        "companies",
-        empty,
-        state([("0", "100", stored, None, "synced")]),
-        links={"company_key": {"77": "9002"}},
-    )
+    moved = plan_with(stored, "9002")
     assert keys(moved.update) == ["0"] and moved.rehash.is_empty()
 
 

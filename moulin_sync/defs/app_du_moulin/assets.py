@@ -217,10 +217,10 @@ def orders(context: AssetExecutionContext, source: AppDuMoulinSource, snapshots:
 
 def _months_selecting(reader: SourceReader, keys: list[str], ids: pl.Series) -> dict[int, str]:
     """Which of the run's months selected each of `ids` (orders whose date does not read)."""
-    wanted, months = set(ids.to_list()), {}
+    wanted, months = ids.to_list(), {}
     for key in keys:
         window = monthly_partitions.time_window_for_partition_key(key)
-        months |= {i: key for i in reader.read_order_ids(window.start, window.end) if i in wanted}
+        months |= dict.fromkeys(reader.read_order_ids(window.start, window.end, wanted), key)
     return months
 
 
