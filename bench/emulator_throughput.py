@@ -17,7 +17,7 @@ import time
 
 import httpx
 
-from moulin_sync.emulators.hubspot.testing import run_hubspot_emulator
+from moulin_sync.testing.hubspot_emulator import run_hubspot_emulator
 
 BATCH = 100
 PATH = "/crm/v3/objects/contacts/batch/upsert"

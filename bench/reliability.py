@@ -32,10 +32,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 warnings.filterwarnings("ignore")
 
-from moulin_sync.emulators.hubspot.testing import run_hubspot_emulator  # noqa: E402
-from moulin_sync_tests.reliability import drills  # noqa: E402
-from moulin_sync_tests.reliability.corpus import KNOWN_BUGS, known_bug, run_corpus  # noqa: E402
-from moulin_sync_tests.reliability.harness import (  # noqa: E402
+from moulin_sync.testing.hubspot_emulator import run_hubspot_emulator  # noqa: E402
+from moulin_sync.testing.reliability import drills  # noqa: E402
+from moulin_sync.testing.reliability.corpus import KNOWN_BUGS, known_bug, run_corpus  # noqa: E402
+from moulin_sync.testing.reliability.harness import (  # noqa: E402
     MONTHS,
     Outcome,
     Tally,
@@ -47,8 +47,8 @@ from moulin_sync_tests.reliability.harness import (  # noqa: E402
     reference_run,
     restart_point,
 )
-from moulin_sync_tests.reliability.oracle import Verdict, audit_reference  # noqa: E402
-from moulin_sync_tests.reliability.security import postgres_reachable, run_security  # noqa: E402
+from moulin_sync.testing.reliability.oracle import Verdict, audit_reference  # noqa: E402
+from moulin_sync.testing.reliability.security import postgres_reachable, run_security  # noqa: E402
 
 PARTS = ("crash", "drills", "corpus", "security")
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"

@@ -815,8 +815,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     warnings.filterwarnings("ignore", message=".*is currently in (beta|preview).*")
     from moulin_sync.defs.partitions import monthly_partitions
     from moulin_sync.defs.schedules import nightly_partition_keys
-    from moulin_sync.emulators.hubspot.testing import run_hubspot_emulator
-    from moulin_sync.source.generator import generate
+    from moulin_sync.demo_data.generator import generate
+    from moulin_sync.testing.hubspot_emulator import run_hubspot_emulator
 
     customers, companies, orders = SIZES["large" if args.large else "default"]
     customers = args.customers if args.customers is not None else customers

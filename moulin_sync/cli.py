@@ -134,8 +134,8 @@ def export_deal_ids(fmt: str, output: str | None) -> None:
 
 
 def _register() -> None:
+    from moulin_sync.demo_data.cli import demo_data_command
     from moulin_sync.emulators.hubspot.cli import hubspot_emulator_command
-    from moulin_sync.source.generator_cli import demo_data_command
 
     main.add_command(demo_data_command, name="demo-data")
     emulator.add_command(hubspot_emulator_command, name="hubspot")

@@ -56,7 +56,7 @@ def demo_environment(root: Path) -> dict[str, str]:
 
 
 def prepare(root: Path, console: Console, sizes: dict[str, int]) -> None:
-    from moulin_sync.source.generator import generate
+    from moulin_sync.demo_data.generator import generate
 
     root.mkdir(parents=True, exist_ok=True)
     home = root / "dagster_home"
@@ -80,7 +80,7 @@ def run_demo(
     console: Console | None = None,
     sizes: dict[str, int] | None = None,
 ) -> RunSummary:
-    from moulin_sync.emulators.hubspot.testing import run_hubspot_emulator
+    from moulin_sync.testing.hubspot_emulator import run_hubspot_emulator
 
     console = console or Console()
     root = root.resolve()

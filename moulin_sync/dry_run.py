@@ -28,7 +28,7 @@ from moulin_sync.hubspot.transforms import (
     order_totals,
 )
 from moulin_sync.settings import MoulinSettings, stage_for_status
-from moulin_sync.source.reader import SourceReader
+from moulin_sync.sources.app_du_moulin.reader import SourceReader
 
 
 def _validated(payloads: Payloads, model: type) -> Payloads:

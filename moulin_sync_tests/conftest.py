@@ -11,7 +11,7 @@ import psycopg2
 import pytest
 from sqlalchemy.engine import make_url
 
-from moulin_sync.emulators.hubspot.testing import EmulatorHandle, run_hubspot_emulator
+from moulin_sync.testing.hubspot_emulator import EmulatorHandle, run_hubspot_emulator
 
 POSTGRES_URL = os.environ.get(
     "MOULIN_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"

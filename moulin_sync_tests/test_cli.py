@@ -9,9 +9,9 @@ from click.testing import CliRunner
 
 from moulin_sync.cli import main
 from moulin_sync.dry_run import dry_run
-from moulin_sync.emulators.hubspot.testing import EmulatorHandle
 from moulin_sync.settings import load_settings
-from moulin_sync_tests.sync_world import DEAL_ASSETS, SyncWorld, new_world
+from moulin_sync.testing.hubspot_emulator import EmulatorHandle
+from moulin_sync.testing.sync_world import DEAL_ASSETS, SyncWorld, new_world
 
 MONTHS = ("2026-09-01", "2026-11-01")
 

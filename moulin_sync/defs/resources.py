@@ -15,7 +15,7 @@ from moulin_sync.hubspot.client import HubSpot
 from moulin_sync.hubspot.state import SyncState
 from moulin_sync.lib.parquet_store import ParquetStore
 from moulin_sync.settings import MoulinSettings
-from moulin_sync.source.reader import SourceReader
+from moulin_sync.sources.app_du_moulin.reader import SourceReader
 
 
 class AppDuMoulinSource(ConfigurableResource):

@@ -14,7 +14,7 @@ from typing import Annotated, Literal, get_args, get_origin
 import polars as pl
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
-from moulin_sync.source.quality import EMAIL_PATTERN
+from moulin_sync.sources.app_du_moulin.quality import EMAIL_PATTERN
 
 Text = Annotated[str, StringConstraints(max_length=65_536)]
 Email = Annotated[str, StringConstraints(pattern=EMAIL_PATTERN, max_length=254)]

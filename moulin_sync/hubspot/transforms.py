@@ -21,7 +21,7 @@ import polars as pl
 import polars_hash  # noqa: F401  (registers the `nchash` expression namespace)
 import pyarrow as pa
 
-from moulin_sync.source.quality import email_problem, is_erased, normalised_email
+from moulin_sync.sources.app_du_moulin.quality import email_problem, is_erased, normalised_email
 
 MAX_STRING_CHARS = 65_536
 MAX_DEAL_AMOUNT_EUR = 1_000_000

@@ -6,10 +6,10 @@ import httpx
 import polars as pl
 import pytest
 
-from moulin_sync.emulators.hubspot.testing import EmulatorHandle
-from moulin_sync.source import quality
-from moulin_sync.source.reader import SourceReader
-from moulin_sync_tests.sync_world import SyncWorld, new_world
+from moulin_sync.sources.app_du_moulin import quality
+from moulin_sync.sources.app_du_moulin.reader import SourceReader
+from moulin_sync.testing.hubspot_emulator import EmulatorHandle
+from moulin_sync.testing.sync_world import SyncWorld, new_world
 
 
 @pytest.fixture

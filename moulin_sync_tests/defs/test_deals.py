@@ -8,11 +8,11 @@ import httpx
 import polars as pl
 import pytest
 
-from moulin_sync.emulators.hubspot.testing import EmulatorHandle, run_hubspot_emulator
 from moulin_sync.hubspot.client import HubSpotClient
 from moulin_sync.hubspot.deal_audit import deals_closing_between
-from moulin_sync.source.reader import SourceReader
-from moulin_sync_tests.sync_world import DEAL_ASSETS, SyncWorld, new_world
+from moulin_sync.sources.app_du_moulin.reader import SourceReader
+from moulin_sync.testing.hubspot_emulator import EmulatorHandle, run_hubspot_emulator
+from moulin_sync.testing.sync_world import DEAL_ASSETS, SyncWorld, new_world
 
 MONTHS = ("2025-09-01", "2026-02-01")  # six months in one run
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from moulin_sync.source.generator import generate
+from moulin_sync.demo_data.generator import generate
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TODAY = dt.date(2026, 11, 27)

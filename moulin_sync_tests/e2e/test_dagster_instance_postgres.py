@@ -21,9 +21,9 @@ from moulin_sync.defs.app_du_moulin import assets
 from moulin_sync.defs.hubspot.contacts import hubspot_contacts
 from moulin_sync.defs.hubspot.property_schema import property_schema
 from moulin_sync.defs.resources import AppDuMoulinSource, Snapshots
-from moulin_sync.emulators.hubspot.testing import run_hubspot_emulator
 from moulin_sync.hubspot.client import HubSpot
-from moulin_sync.source.reader import SourceReader
+from moulin_sync.sources.app_du_moulin.reader import SourceReader
+from moulin_sync.testing.hubspot_emulator import run_hubspot_emulator
 from moulin_sync_tests.e2e.conftest import REPO_ROOT
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]

@@ -25,8 +25,8 @@ import pytest
 from dagster import AssetKey, DagsterInstance, DagsterRunStatus
 from dagster_graphql import DagsterGraphQLClient
 
-from moulin_sync.emulators.hubspot.testing import free_port, run_hubspot_emulator
-from moulin_sync.source.reader import SourceReader
+from moulin_sync.sources.app_du_moulin.reader import SourceReader
+from moulin_sync.testing.hubspot_emulator import free_port, run_hubspot_emulator
 from moulin_sync_tests.e2e.conftest import CHROMIUM_ARGS, REPO_ROOT, stop_process_groups
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from moulin_sync.emulators.hubspot.testing import (
+from moulin_sync.testing.hubspot_emulator import (
     EmulatorHandle,
     hubspot_client,
     run_hubspot_emulator,

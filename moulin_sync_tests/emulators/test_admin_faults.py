@@ -15,7 +15,7 @@ from hubspot.crm.deals import (
     SimplePublicObjectBatchInputForCreate,
 )
 
-from moulin_sync.emulators.hubspot.testing import hubspot_client
+from moulin_sync.testing.hubspot_emulator import hubspot_client
 
 from .helpers import api_error
 

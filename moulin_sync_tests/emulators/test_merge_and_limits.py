@@ -15,7 +15,7 @@ from hubspot.crm.contacts import SimplePublicObjectInputForCreate as ContactCrea
 from hubspot.crm.deals import PublicMergeInput as DealMerge
 from hubspot.crm.deals import SimplePublicObjectInputForCreate as DealCreate
 
-from moulin_sync.emulators.hubspot.testing import run_hubspot_emulator
+from moulin_sync.testing.hubspot_emulator import run_hubspot_emulator
 
 from .helpers import api_error
 
@@ -72,7 +72,7 @@ def test_merge_deals_and_bad_merges(client) -> None:
     ],
 )
 def test_tier_headers_and_429(tier, per_10s, daily) -> None:
-    from moulin_sync.emulators.hubspot.testing import hubspot_client
+    from moulin_sync.testing.hubspot_emulator import hubspot_client
 
     with run_hubspot_emulator(tier=tier) as em:
         client = hubspot_client(em)

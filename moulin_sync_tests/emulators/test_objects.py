@@ -9,7 +9,7 @@ from hubspot.crm.contacts import SimplePublicObjectInput, SimplePublicObjectInpu
 from hubspot.crm.deals import SimplePublicObjectInputForCreate as DealCreate
 from hubspot.crm.objects import SimplePublicObjectInputForCreate as ObjectCreate
 
-from moulin_sync.emulators.hubspot.testing import EmulatorHandle, hubspot_client
+from moulin_sync.testing.hubspot_emulator import EmulatorHandle, hubspot_client
 
 from .helpers import api_error
 

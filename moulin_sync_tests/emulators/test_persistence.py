@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from moulin_sync.emulators.hubspot.testing import free_port, run_hubspot_emulator
+from moulin_sync.testing.hubspot_emulator import free_port, run_hubspot_emulator
 
 
 def _upsert(http: httpx.Client, emails: list[str]) -> httpx.Response:

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from moulin_sync.emulators.hubspot.testing import EmulatorHandle, run_hubspot_emulator
 from moulin_sync.hubspot.client import HubSpotClient
+from moulin_sync.testing.hubspot_emulator import EmulatorHandle, run_hubspot_emulator
 
 # Professional tier: every answer carries the X-HubSpot-RateLimit-* headers the client follows.
 EMULATOR_LIMITS = {"per_10s": 190, "daily": 625_000, "search_per_s": 5, "search_lag": 0.0}

@@ -19,7 +19,6 @@ import pytest
 from urllib3 import HTTPHeaderDict
 
 import moulin_sync.hubspot.client as client_module
-from moulin_sync.emulators.hubspot.testing import EmulatorHandle, free_port
 from moulin_sync.hubspot.client import (
     BatchOutcome,
     HubSpot,
@@ -35,6 +34,7 @@ from moulin_sync.hubspot.errors import (
     HubSpotNotFound,
     SearchWindowTooLarge,
 )
+from moulin_sync.testing.hubspot_emulator import EmulatorHandle, free_port
 
 TOKEN = "pat-eu1-0000-very-secret-token"
 UPSERT = "/crm/v3/objects/contacts/batch/upsert"

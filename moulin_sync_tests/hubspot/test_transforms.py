@@ -18,7 +18,7 @@ from moulin_sync.hubspot.transforms import (
     payload_hashes,
     stable_hash,
 )
-from moulin_sync.source.reader import COLUMNS
+from moulin_sync.sources.app_du_moulin.reader import COLUMNS
 
 UTC = dt.UTC
 NOW = dt.datetime(2026, 11, 27, 12, tzinfo=UTC)

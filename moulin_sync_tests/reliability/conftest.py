@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from moulin_sync.emulators.hubspot.testing import EmulatorHandle, run_hubspot_emulator
-from moulin_sync_tests.reliability.harness import (
+from moulin_sync.testing.hubspot_emulator import EmulatorHandle, run_hubspot_emulator
+from moulin_sync.testing.reliability.harness import (
     MONTHS,
     Reference,
     World,

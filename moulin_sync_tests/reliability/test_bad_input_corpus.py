@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from moulin_sync_tests.reliability.corpus import KNOWN_BUGS, CorpusReport, known_bug, run_corpus
-from moulin_sync_tests.reliability.harness import World
+from moulin_sync.testing.reliability.corpus import KNOWN_BUGS, CorpusReport, known_bug, run_corpus
+from moulin_sync.testing.reliability.harness import World
 
 
 @pytest.fixture(scope="module")

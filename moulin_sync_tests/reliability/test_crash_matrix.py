@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from moulin_sync.emulators.hubspot.testing import EmulatorHandle, run_hubspot_emulator
-from moulin_sync_tests.reliability.harness import (
+from moulin_sync.testing.hubspot_emulator import EmulatorHandle, run_hubspot_emulator
+from moulin_sync.testing.reliability.harness import (
     MONTHS,
     Reference,
     World,
@@ -22,7 +22,7 @@ from moulin_sync_tests.reliability.harness import (
     kill_point,
     restart_point,
 )
-from moulin_sync_tests.reliability.oracle import audit_reference, compare
+from moulin_sync.testing.reliability.oracle import audit_reference, compare
 
 
 def test_the_reference_is_what_the_source_calls_for(reference: Reference, source_url: str) -> None:

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine
 
-from moulin_sync.emulators.hubspot.testing import EmulatorHandle
 from moulin_sync.hubspot.client import HubSpotClient
 from moulin_sync.hubspot.errors import HubSpotApiError
 from moulin_sync.hubspot.pipelines import DEFAULT_PIPELINE_LABEL, _pipeline_body
 from moulin_sync.hubspot.state import Accepted, StateStoreError, SyncState
 from moulin_sync.hubspot.sync import _api_reason, _reason
-from moulin_sync_tests.reliability.harness import World
+from moulin_sync.testing.hubspot_emulator import EmulatorHandle
+from moulin_sync.testing.reliability.harness import World
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from moulin_sync_tests.reliability import drills
-from moulin_sync_tests.reliability.harness import Reference, World
+from moulin_sync.testing.reliability import drills
+from moulin_sync.testing.reliability.harness import Reference, World
 
 
 def test_a_429_storm_is_ridden_out(world: World, reference: Reference) -> None:

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from moulin_sync.hubspot.state import StateStoreError, SyncState
-from moulin_sync.source.reader import SourceError, SourceReader
-from moulin_sync_tests.reliability import security
-from moulin_sync_tests.reliability.harness import MONTHS, World, moulin_sync_command
+from moulin_sync.sources.app_du_moulin.reader import SourceError, SourceReader
+from moulin_sync.testing.reliability import security
+from moulin_sync.testing.reliability.harness import MONTHS, World, moulin_sync_command
 
 
 def test_the_emulator_requires_a_token_by_default() -> None:

@@ -26,8 +26,8 @@ from moulin_sync.defs.resources import AppDuMoulinSource, Snapshots
 from moulin_sync.hubspot import transforms
 from moulin_sync.lib.metadata import markdown_table, table_sample
 from moulin_sync.settings import settings
-from moulin_sync.source import quality
-from moulin_sync.source.reader import SourceReader
+from moulin_sync.sources.app_du_moulin import quality
+from moulin_sync.sources.app_du_moulin.reader import SourceReader
 
 GROUP = "app_du_moulin"
 SOURCE_KINDS = {"sql", "polars"}

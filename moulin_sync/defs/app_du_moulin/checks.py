@@ -10,7 +10,7 @@ from dagster import AssetCheckResult, AssetCheckSeverity, asset_check
 from moulin_sync.defs.app_du_moulin.assets import GROUP, customers
 from moulin_sync.defs.resources import Snapshots
 from moulin_sync.lib.metadata import markdown_table
-from moulin_sync.source import quality
+from moulin_sync.sources.app_du_moulin import quality
 
 
 def _customers(snapshots: Snapshots) -> pl.DataFrame:

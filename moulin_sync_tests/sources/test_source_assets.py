@@ -9,10 +9,10 @@ from dagster import DagsterInstance, materialize
 
 from moulin_sync.defs.app_du_moulin import assets, checks
 from moulin_sync.defs.resources import AppDuMoulinSource, Snapshots
+from moulin_sync.demo_data.generator import generate
 from moulin_sync.lib.parquet_store import ParquetStore
-from moulin_sync.source import quality
-from moulin_sync.source.generator import generate
-from moulin_sync.source.reader import SourceError, SourceReader
+from moulin_sync.sources.app_du_moulin import quality
+from moulin_sync.sources.app_du_moulin.reader import SourceError, SourceReader
 
 TODAY = dt.date(2026, 11, 27)
 SIZES = {"customers": 400, "companies": 12, "orders": 3_000}

@@ -24,12 +24,12 @@ from typing import Any
 import httpx
 import polars as pl
 
-from moulin_sync.emulators.hubspot.testing import EmulatorHandle
 from moulin_sync.hubspot.pipelines import DEFAULT_STAGE_FOR_STATUS
 from moulin_sync.hubspot.state import SYNCED, SyncState
 from moulin_sync.hubspot.transforms import MAX_DEAL_AMOUNT_EUR
-from moulin_sync.source import quality
-from moulin_sync.source.reader import SourceReader
+from moulin_sync.sources.app_du_moulin import quality
+from moulin_sync.sources.app_du_moulin.reader import SourceReader
+from moulin_sync.testing.hubspot_emulator import EmulatorHandle
 
 KEYS = {
     "contacts": "moulin_customer_id",

@@ -9,7 +9,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from moulin_sync.source.generator import (
+from moulin_sync.demo_data.generator import (
     MAX_DIRTY_RATE,
     GenerationSummary,
     GeneratorError,

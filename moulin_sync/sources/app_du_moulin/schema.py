@@ -2,7 +2,7 @@
 
 moulin-sync only ever *reads* this database; the tables are declared here so that
 the demo-data generator, the tests and the DBA-facing DDL files
-(`moulin_sync/source/ddl/*.sql`, generated from this module) agree on one shape.
+(`docs/ddl/*.sql`, generated from this module) agree on one shape.
 
 The DDL is deliberately permissive, like the real back-office database: no CHECK
 constraints on statuses or amounts, and no foreign key on `orders.customer_id`, so
@@ -19,7 +19,7 @@ Type mapping per dialect (all timestamps are UTC):
 | id         | INTEGER (rowid alias)          | BIGINT / INTEGER           |
 
 Regenerate the DDL files after editing this module:
-`python -m moulin_sync.source.schema --write`.
+`python -m moulin_sync.sources.app_du_moulin.schema --write docs/ddl`.
 """
 
 from __future__ import annotations
@@ -183,7 +183,6 @@ INDEXES: Final[tuple[Index, ...]] = (
     Index("ix_customers_email", customers.c.email),
 )
 
-DDL_DIR: Final[Path] = Path(__file__).parent / "ddl"
 _DIALECTS: Final[dict[str, Dialect]] = {
     "sqlite": sqlite.dialect(),
     "postgresql": postgresql.dialect(),
@@ -218,11 +217,11 @@ def index_statements(dialect_name: str) -> list[str]:
 
 
 def render_ddl(dialect_name: str) -> str:
-    """The full DDL script for one dialect, as shipped in `ddl/<dialect>.sql`."""
+    """The full DDL script for one dialect, as shipped in `docs/ddl/<dialect>.sql`."""
     header = (
         f"-- App du Moulin source schema ({dialect_name}).\n"
         "-- GENERATED from moulin_sync/source/schema.py; do not edit by hand.\n"
-        "-- Regenerate with: python -m moulin_sync.source.schema --write\n"
+        "-- Regenerate with: python -m moulin_sync.sources.app_du_moulin.schema --write docs/ddl\n"
         "-- All timestamps are UTC"
         + (" (TEXT 'YYYY-MM-DD HH:MM:SS')" if dialect_name == "sqlite" else "")
         + ".\n"
@@ -274,16 +273,16 @@ def create_schema(url: str | URL, *, indexes: bool = True) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Print or rewrite the shipped DDL files."""
+    """Print the DDL, or write it into a folder (`--write docs/ddl`)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--write", action="store_true", help="rewrite ddl/*.sql")
+    parser.add_argument("--write", metavar="DIR", type=Path, help="write <dialect>.sql into DIR")
     args = parser.parse_args(argv)
     for name in _DIALECTS:
         ddl = render_ddl(name)
         if args.write:
-            DDL_DIR.mkdir(exist_ok=True)
-            (DDL_DIR / f"{name}.sql").write_text(ddl, encoding="utf-8")
-            print(f"wrote {DDL_DIR / f'{name}.sql'}")
+            args.write.mkdir(parents=True, exist_ok=True)
+            (args.write / f"{name}.sql").write_text(ddl, encoding="utf-8")
+            print(f"wrote {args.write / f'{name}.sql'}")
         else:
             print(ddl)
 

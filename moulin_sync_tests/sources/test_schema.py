@@ -13,8 +13,7 @@ import pytest
 from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 
-from moulin_sync.source.schema import (
-    DDL_DIR,
+from moulin_sync.sources.app_du_moulin.schema import (
     INDEXES,
     ORDER_CHANNELS,
     ORDER_STATUSES,
@@ -25,6 +24,7 @@ from moulin_sync.source.schema import (
     render_ddl,
 )
 
+DDL_DIR = Path(__file__).resolve().parents[2] / "docs" / "ddl"
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 INDEX_NAMES = {
     "ix_orders_ordered_at",
@@ -45,7 +45,7 @@ DIRTY_ORDER = (
 def test_shipped_ddl_files_are_up_to_date(dialect: str) -> None:
     shipped = (DDL_DIR / f"{dialect}.sql").read_text(encoding="utf-8")
     assert shipped == render_ddl(dialect), (
-        "ddl/*.sql is stale: run python -m moulin_sync.source.schema --write"
+        "ddl/*.sql is stale: run python -m moulin_sync.sources.app_du_moulin.schema --write docs/ddl"
     )
 
 

@@ -1,6 +1,6 @@
 -- App du Moulin source schema (sqlite).
 -- GENERATED from moulin_sync/source/schema.py; do not edit by hand.
--- Regenerate with: python -m moulin_sync.source.schema --write
+-- Regenerate with: python -m moulin_sync.sources.app_du_moulin.schema --write docs/ddl
 -- All timestamps are UTC (TEXT 'YYYY-MM-DD HH:MM:SS').
 -- orders.customer_id has no foreign key on purpose: it may reference a
 -- customer that no longer exists.

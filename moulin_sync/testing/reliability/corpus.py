@@ -21,10 +21,10 @@ from typing import Any
 import polars as pl
 
 from moulin_sync.hubspot.state import REJECTED, SyncState
-from moulin_sync.source import quality
-from moulin_sync.source.reader import SourceReader
-from moulin_sync_tests.reliability.harness import TODAY, World
-from moulin_sync_tests.reliability.oracle import HubSpotImage, capture, compare
+from moulin_sync.sources.app_du_moulin import quality
+from moulin_sync.sources.app_du_moulin.reader import SourceReader
+from moulin_sync.testing.reliability.harness import TODAY, World
+from moulin_sync.testing.reliability.oracle import HubSpotImage, capture, compare
 
 LONG = "x" * 70_000
 WHEN = "2026-07-15 10:00:00"  # inside the synced months (July 2026, Paris)

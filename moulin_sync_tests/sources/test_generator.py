@@ -21,8 +21,9 @@ from click.testing import CliRunner
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.engine import make_url
 
-from moulin_sync.source import generator_vocab as vocab
-from moulin_sync.source.generator import (
+from moulin_sync.demo_data import vocab
+from moulin_sync.demo_data.cli import demo_data_command
+from moulin_sync.demo_data.generator import (
     APP_LAUNCH,
     DIRT_KINDS,
     LONG_NOTE_CAP,
@@ -33,8 +34,12 @@ from moulin_sync.source.generator import (
     luhn_valid,
     vat_number_from_siren,
 )
-from moulin_sync.source.generator_cli import demo_data_command
-from moulin_sync.source.schema import ORDER_CHANNELS, ORDER_STATUSES, PAID_STATUSES, TABLE_NAMES
+from moulin_sync.sources.app_du_moulin.schema import (
+    ORDER_CHANNELS,
+    ORDER_STATUSES,
+    PAID_STATUSES,
+    TABLE_NAMES,
+)
 
 TODAY = date(2025, 11, 20)
 MEDIUM = {"customers": 1_500, "companies": 40, "orders": 12_000}

@@ -21,7 +21,7 @@ import httpx
 import polars as pl
 
 from moulin_sync.hubspot.state import REJECTED, SyncState
-from moulin_sync_tests.reliability.harness import (
+from moulin_sync.testing.reliability.harness import (
     RUN_TIMEOUT_S,
     Outcome,
     RunResult,
@@ -29,7 +29,7 @@ from moulin_sync_tests.reliability.harness import (
     count_status,
     in_background,
 )
-from moulin_sync_tests.reliability.oracle import HubSpotImage, verify
+from moulin_sync.testing.reliability.oracle import HubSpotImage, verify
 
 DEALS_CREATE = "/crm/v3/objects/deals/batch/create"
 COMPETITOR_ROUTE = "/crm/v3/objects/{objectType}"  # GET: a list call the sync never makes
@@ -102,7 +102,7 @@ def _finish(
 
 
 def _new_outcome(family: str, name: str) -> Outcome:
-    from moulin_sync_tests.reliability.oracle import Verdict
+    from moulin_sync.testing.reliability.oracle import Verdict
 
     return Outcome(family=family, name=name, faults=0, verdict=Verdict())
 

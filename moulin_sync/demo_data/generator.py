@@ -1,6 +1,6 @@
 """Deterministic generator of a realistic (and, on request, realistically dirty) App du Moulin.
 
-`generate()` fills the five source tables of `moulin_sync.source.schema` at a SQLite
+`generate()` fills the five source tables of `moulin_sync.sources.app_du_moulin.schema` at a SQLite
 or PostgreSQL URL. Same arguments (including `today`) give the same database: byte
 for byte for SQLite, row for row for PostgreSQL.
 
@@ -43,8 +43,8 @@ from typing import Any, Final
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import URL
 
-from moulin_sync.source import generator_vocab as vocab
-from moulin_sync.source.schema import (
+from moulin_sync.demo_data import vocab
+from moulin_sync.sources.app_du_moulin.schema import (
     TABLE_NAMES,
     index_statements,
     make_engine,

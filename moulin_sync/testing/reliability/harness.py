@@ -28,11 +28,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from moulin_sync.demo_data.generator import generate
 from moulin_sync.emulators.hubspot import handlers
-from moulin_sync.emulators.hubspot.testing import EmulatorHandle
 from moulin_sync.runner import failure_reason
-from moulin_sync.source.generator import generate
-from moulin_sync_tests.reliability.oracle import (
+from moulin_sync.testing.hubspot_emulator import EmulatorHandle
+from moulin_sync.testing.reliability.oracle import (
     HubSpotImage,
     Verdict,
     capture,
@@ -196,7 +196,7 @@ class World:
 
         from moulin_sync.defs.resources import AppDuMoulinSource, Snapshots, SyncStateStore
         from moulin_sync.hubspot.client import HubSpot
-        from moulin_sync_tests.sync_world import DEAL_ASSETS
+        from moulin_sync.testing.sync_world import DEAL_ASSETS
 
         resources = {
             "source": AppDuMoulinSource(url=self.source_url),

@@ -24,8 +24,8 @@ from pathlib import Path
 import httpx
 from sqlalchemy.engine import make_url
 
-from moulin_sync.emulators.hubspot.testing import free_port, run_hubspot_emulator
-from moulin_sync_tests.reliability.harness import RunResult, World
+from moulin_sync.testing.hubspot_emulator import free_port, run_hubspot_emulator
+from moulin_sync.testing.reliability.harness import RunResult, World
 
 INSTANCE_YAML = "telemetry:\n  enabled: false\n"
 
@@ -170,8 +170,8 @@ def passwords_never_print(
 ) -> None:
     """A PostgreSQL state store (and source) reached with a password in the URL: a working
     run, and runs that fail on a missing database or a broken table, never print it."""
-    from moulin_sync.source.generator import generate
-    from moulin_sync_tests.reliability.drills import _pg_admin, postgres_database
+    from moulin_sync.demo_data.generator import generate
+    from moulin_sync.testing.reliability.drills import _pg_admin, postgres_database
 
     password = f"pw-{uuid.uuid4().hex[:12]}"
 
