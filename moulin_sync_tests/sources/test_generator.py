@@ -34,12 +34,12 @@ from moulin_sync.demo_data.generator import (
     luhn_valid,
     vat_number_from_siren,
 )
-from moulin_sync.sources.app_du_moulin.schema import (
-    ORDER_CHANNELS,
-    ORDER_STATUSES,
-    PAID_STATUSES,
-    TABLE_NAMES,
-)
+from moulin_sync.sources.app_du_moulin import vocabulary
+from moulin_sync.sources.app_du_moulin.schema import TABLE_NAMES
+
+ORDER_STATUSES = vocabulary.values(vocabulary.ORDER_STATUSES)
+ORDER_CHANNELS = vocabulary.values(vocabulary.ORDER_CHANNELS)
+PAID_STATUSES = vocabulary.statuses(paid=True)
 
 TODAY = date(2025, 11, 20)
 MEDIUM = {"customers": 1_500, "companies": 40, "orders": 12_000}

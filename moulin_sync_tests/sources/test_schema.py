@@ -15,14 +15,13 @@ from sqlalchemy.engine import make_url
 
 from moulin_sync.sources.app_du_moulin.schema import (
     INDEXES,
-    ORDER_CHANNELS,
-    ORDER_STATUSES,
     TABLE_NAMES,
     create_schema,
     make_engine,
     normalize_url,
     render_ddl,
 )
+from moulin_sync.sources.app_du_moulin.vocabulary import ORDER_CHANNELS, ORDER_STATUSES, values
 
 DDL_DIR = Path(__file__).resolve().parents[2] / "docs" / "ddl"
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -50,7 +49,7 @@ def test_shipped_ddl_files_are_up_to_date(dialect: str) -> None:
 
 
 def test_vocabularies() -> None:
-    assert ORDER_STATUSES == (
+    assert values(ORDER_STATUSES) == (
         "pending",
         "paid",
         "ready",
@@ -59,7 +58,7 @@ def test_vocabularies() -> None:
         "cancelled",
         "refunded",
     )
-    assert ORDER_CHANNELS == ("web", "app", "shop", "b2b")
+    assert values(ORDER_CHANNELS) == ("web", "app", "shop", "b2b")
     assert {index.name for index in INDEXES} == INDEX_NAMES
 
 

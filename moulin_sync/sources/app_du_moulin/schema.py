@@ -47,25 +47,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Dialect, Engine, make_url
 from sqlalchemy.schema import CreateIndex, CreateTable
 
-ORDER_STATUSES: Final[tuple[str, ...]] = (
-    "pending",
-    "paid",
-    "ready",
-    "picked_up",
-    "delivered",
-    "cancelled",
-    "refunded",
-)
-"""Statuses the App du Moulin writes; the column is free text, so others may appear."""
-
-ORDER_CHANNELS: Final[tuple[str, ...]] = ("web", "app", "shop", "b2b")
-"""Sales channels: `b2b` orders carry a `company_id`, the others are B2C."""
-
-PAID_STATUSES: Final[frozenset[str]] = frozenset(
-    {"paid", "ready", "picked_up", "delivered", "refunded"}
-)
-"""Statuses for which the order has been paid (so `paid_at` is set in clean data)."""
-
 SQLITE_TIMESTAMP_FORMAT: Final[str] = "%Y-%m-%d %H:%M:%S"
 """How SQLite stores every timestamp column (TEXT, UTC, no offset)."""
 
@@ -165,7 +146,7 @@ orders: Final[Table] = Table(
     Column("company_id", _Id, ForeignKey("companies.id"), comment="set on B2B orders"),
     Column("ordered_at", _Timestamp, nullable=False),
     Column("paid_at", _Timestamp),
-    Column("status", Text(), nullable=False, comment="see ORDER_STATUSES; not checked"),
+    Column("status", Text(), nullable=False, comment="see vocabulary.ORDER_STATUSES; not checked"),
     Column("amount_eur", _Amount, nullable=False, comment="incl. VAT"),
     Column("channel", Text(), nullable=False, comment="web, app, shop or b2b"),
     Column("pickup_point_id", Integer(), ForeignKey("pickup_points.id")),
