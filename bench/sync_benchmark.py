@@ -225,8 +225,8 @@ class World:
         return self.root / "data"
 
     def resources(self) -> dict[str, Any]:
+        from moulin_sync.defs.hubspot.resources import HubSpot
         from moulin_sync.defs.resources import AppDuMoulinSource, Snapshots, SyncStateStore
-        from moulin_sync.hubspot.client import HubSpot
 
         return {
             "source": AppDuMoulinSource(url=f"sqlite:///{self.source_path}"),

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from dagster import ConfigurableResource, EnvVar
 
-from moulin_sync.hubspot.client import HubSpot
+from moulin_sync.defs.hubspot.resources import HubSpot
 from moulin_sync.hubspot.state import SyncState
 from moulin_sync.lib.parquet_store import ParquetStore
 from moulin_sync.settings import MoulinSettings

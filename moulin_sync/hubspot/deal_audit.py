@@ -44,7 +44,7 @@ def search_windows(
     client: HubSpotClient, start: dt.datetime, end: dt.datetime, cap: int = SEARCH_CAP
 ) -> list[tuple[dt.datetime, dt.datetime]]:
     """[start, end) cut into windows of at most `cap` deals each (by close date)."""
-    total = client.search_total("deals", _window_filter(start, end))
+    total = client.objects.search_total("deals", _window_filter(start, end))
     if total <= cap or end - start <= dt.timedelta(seconds=2):
         return [(start, end)]
     middle = start + (end - start) / 2
@@ -57,7 +57,9 @@ def deals_closing_between(
     """Every live deal whose close date falls in [start, end): ours and anyone else's."""
     rows = []
     for low, high in search_windows(client, start, end, cap):
-        for deal in client.search("deals", _window_filter(low, high), DEAL_AUDIT_PROPERTIES):
+        for deal in client.objects.search(
+            "deals", _window_filter(low, high), DEAL_AUDIT_PROPERTIES
+        ):
             properties = deal["properties"]
             rows.append(
                 (str(deal["id"]), *(properties.get(name) or None for name in DEAL_AUDIT_PROPERTIES))
@@ -76,7 +78,7 @@ def deal_associations(
     ids = list(deal_ids)
     found: dict[str, list[str]] = {}
     for start in range(0, len(ids), 1000):
-        answer = client.associations_read("deals", target, ids[start : start + 1000])
+        answer = client.associations.read("deals", target, ids[start : start + 1000])
         found.update({k: [str(t["toObjectId"]) for t in v] for k, v in answer.items()})
     return found
 

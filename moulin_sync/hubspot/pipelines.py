@@ -97,7 +97,7 @@ def ensure_pipeline(
     client: HubSpotClient, wanted: str, stage_for_status: dict[str, str]
 ) -> tuple[DealPipeline, bool]:
     """The deal pipeline, created when it is ours and absent; (pipeline, created)."""
-    found = resolve_pipeline(client.pipelines("deals"), wanted, stage_for_status)
+    found = resolve_pipeline(client.pipelines.list("deals"), wanted, stage_for_status)
     if found is not None:
         return found, False
     if wanted != DEFAULT_PIPELINE_LABEL or stage_for_status != DEFAULT_STAGE_FOR_STATUS:
@@ -106,7 +106,7 @@ def ensure_pipeline(
             "the stages MOULIN_DEAL_STAGES names), or unset both variables to let moulin-sync "
             f"create {DEFAULT_PIPELINE_LABEL!r}."
         )
-    created = client.create_pipeline("deals", _pipeline_body(wanted))
+    created = client.pipelines.create("deals", _pipeline_body(wanted))
     pipeline = resolve_pipeline([created], wanted, stage_for_status)
     assert pipeline is not None  # we just made it with these stages
     return pipeline, True

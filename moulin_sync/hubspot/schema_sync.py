@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     import polars as pl
 
 from moulin_sync.hubspot.client import HubSpotClient
-from moulin_sync.hubspot.errors import HubSpotApiError
+from moulin_sync.hubspot.client.errors import HubSpotApiError
 from moulin_sync.hubspot.properties import GROUP_LABEL, GROUP_NAME, ObjectSchema, PropertySpec
 
 
@@ -46,11 +46,11 @@ def missing_options(spec: PropertySpec, existing: dict[str, Any]) -> list[str]:
 def apply_schema(client: HubSpotClient, schemas: list[ObjectSchema]) -> SchemaReport:
     report = SchemaReport()
     for schema in schemas:
-        portal = {p["name"]: p for p in client.list_properties(schema.object_type)}
+        portal = {p["name"]: p for p in client.properties.list(schema.object_type)}
         groups_known = {p.get("groupName") for p in portal.values()}
         if GROUP_NAME not in groups_known:
             try:
-                client.create_property_group(schema.object_type, GROUP_NAME, GROUP_LABEL)
+                client.properties.create_group(schema.object_type, GROUP_NAME, GROUP_LABEL)
                 report.groups_created.append(schema.object_type)
             except HubSpotApiError as exc:
                 if exc.status != 409:  # already there, just empty
@@ -59,7 +59,7 @@ def apply_schema(client: HubSpotClient, schemas: list[ObjectSchema]) -> SchemaRe
             existing = portal.get(spec.name)
             name = f"{schema.object_type}.{spec.name}"
             if existing is None:
-                portal[spec.name] = client.create_property(schema.object_type, spec.definition())
+                portal[spec.name] = client.properties.create(schema.object_type, spec.definition())
                 report.created.append(name)
                 continue
             problem = mismatch(spec, existing)
@@ -74,7 +74,7 @@ def apply_schema(client: HubSpotClient, schemas: list[ObjectSchema]) -> SchemaRe
                     options.append(
                         {"label": wanted[value].label, "value": value, "displayOrder": len(options)}
                     )
-                portal[spec.name] = client.update_property(
+                portal[spec.name] = client.properties.update(
                     schema.object_type, spec.name, {"options": options}
                 )
                 report.options_added.extend(f"{name}={v}" for v in absent)

@@ -30,12 +30,13 @@ from typing import Any
 
 import polars as pl
 
-from moulin_sync.hubspot.client import BatchOutcome, HubSpotClient
-from moulin_sync.hubspot.errors import (
+from moulin_sync.hubspot.client import BatchOutcome, HubSpotClient, ObjectResult
+from moulin_sync.hubspot.client.errors import (
     DailyBudgetExhausted,
     HubSpotAmbiguousWrite,
     HubSpotApiError,
 )
+from moulin_sync.hubspot.client.problems import reason_of
 from moulin_sync.hubspot.plan import SyncPlan
 from moulin_sync.hubspot.properties import SCHEMAS
 from moulin_sync.hubspot.state import Accepted, Rejected, SyncState
@@ -231,7 +232,7 @@ class Syncer:
     def _upsert(self, records: list[_Record]) -> None:
         inputs = [{"id": r.source_key, "properties": r.properties} for r in records]
         try:
-            outcome = self.client.batch_upsert(self.object_type, inputs, self.id_property)
+            outcome = self.client.objects.batch_upsert(self.object_type, inputs, self.id_property)
         except HubSpotApiError as exc:
             self._on_batch_error(records, exc, self._upsert)
             return
@@ -247,7 +248,7 @@ class Syncer:
             for r in records
         ]
         try:
-            outcome = self.client.batch_create(self.object_type, inputs)
+            outcome = self.client.objects.batch_create(self.object_type, inputs)
         except HubSpotAmbiguousWrite:
             # HubSpot may have committed it: find out by key instead of guessing.
             self._reconcile_by_key(records)
@@ -258,31 +259,26 @@ class Syncer:
                 return
             self._on_batch_error(records, exc, self._create_with_associations)
             return
-        failed_keys = {
-            str(
-                (error.get("context") or {}).get("objectWriteTraceId", [""])[0]
-                if isinstance((error.get("context") or {}).get("objectWriteTraceId"), list)
-                else (error.get("context") or {}).get("objectWriteTraceId", "")
-            ): error
-            for error in outcome.errors
-        }
+        failed_keys = {error.trace_id: error for error in outcome.errors}
         accepted = []
         by_key = {r.source_key: r for r in records}
         for result in outcome.results:
-            key = str(result["properties"].get(self.id_property) or "")
+            key = str(result.properties.get(self.id_property) or "")
             record = by_key.get(key)
             if record is not None:
-                record.hubspot_id = str(result["id"])
+                record.hubspot_id = result.id
                 accepted.append(record)
         self._count("created", len(accepted))
         self._record_accepted(accepted)
         leftovers = [r for r in records if r not in accepted]
-        conflicting = [r for r in leftovers if _is_conflict(failed_keys.get(r.source_key))]
+        conflicting = [
+            r for r in leftovers if (e := failed_keys.get(r.source_key)) and e.is_conflict
+        ]
         if conflicting:
             self._reconcile_by_key(conflicting)
         self._reject(
             [
-                (r.source_key, _reason(failed_keys.get(r.source_key)))
+                (r.source_key, reason_of(failed_keys.get(r.source_key)))
                 for r in leftovers
                 if r not in conflicting
             ]
@@ -291,15 +287,14 @@ class Syncer:
     def _reconcile_by_key(self, records: list[_Record]) -> None:
         """Which of these already exist in HubSpot (a replay, a lost answer)? Update
         those by id, create the rest again."""
-        outcome = self.client.batch_read(
+        outcome = self.client.objects.batch_read(
             self.object_type,
             [r.source_key for r in records],
             self.id_property,
             [self.id_property],
         )
         found = {
-            str(result["properties"].get(self.id_property)): str(result["id"])
-            for result in outcome.results
+            str(result.properties.get(self.id_property)): result.id for result in outcome.results
         }
         existing = [r for r in records if r.source_key in found]
         for record in existing:
@@ -344,31 +339,31 @@ class Syncer:
         adopted: list[_Record] = []
         rejected: list[tuple[str, str]] = []
         emails = list(by_email)
-        found: dict[str, dict[str, Any]] = {}
+        found: dict[str, ObjectResult] = {}
 
         def read(chunk: list[str]) -> BatchOutcome:
-            return self.client.batch_read(
+            return self.client.objects.batch_read(
                 self.object_type, chunk, "email", ["email", self.id_property]
             )
 
         for outcome in self._in_flight(read, _chunks(emails)):
             for result in outcome.results:
-                email = str(result["properties"].get("email") or "").lower()
+                email = str(result.properties.get("email") or "").lower()
                 found[email] = result
         for email, record in by_email.items():
             existing = found.get(email)
             if existing is None:
                 to_create.append(record)
                 continue
-            owner = existing["properties"].get(self.id_property) or ""
+            owner = existing.properties.get(self.id_property) or ""
             if owner in ("", record.source_key):
-                record.hubspot_id = str(existing["id"])
+                record.hubspot_id = existing.id
                 adopted.append(record)
             else:
                 rejected.append(
                     (
                         record.source_key,
-                        f"email {email} already belongs to HubSpot contact {existing['id']} "
+                        f"email {email} already belongs to HubSpot contact {existing.id} "
                         f"of customer {owner}",
                     )
                 )
@@ -385,7 +380,7 @@ class Syncer:
             return
         inputs = [{"id": r.hubspot_id, "properties": r.properties} for r in records]
         try:
-            outcome = self.client.batch_update(self.object_type, inputs)
+            outcome = self.client.objects.batch_update(self.object_type, inputs)
         except HubSpotApiError as exc:
             if len(records) == 1 and exc.status == 404:
                 self._reresolve(records)
@@ -399,7 +394,7 @@ class Syncer:
                 creating=False,
             )
             return
-        done_ids = {str(result["id"]) for result in outcome.results}
+        done_ids = {result.id for result in outcome.results}
         accepted = [r for r in records if r.hubspot_id in done_ids]
         if counts_as == "updated":
             self._count("updated", len(accepted))
@@ -412,7 +407,7 @@ class Syncer:
             not_found = [
                 r
                 for r in failed
-                if any(_mentions(e, r.hubspot_id) and _is_not_found(e) for e in outcome.errors)
+                if any(e.concerns(r.hubspot_id) and e.is_not_found for e in outcome.errors)
             ]
             if not_found:
                 self._reresolve(not_found)
@@ -423,7 +418,7 @@ class Syncer:
                         [
                             (
                                 others[0].source_key,
-                                _reason(outcome.errors[0] if outcome.errors else None),
+                                reason_of(outcome.errors[0] if outcome.errors else None),
                             )
                         ]
                     )
@@ -434,15 +429,14 @@ class Syncer:
     def _reresolve(self, records: list[_Record]) -> None:
         """Stored ids that answer 404 (merged, or deleted by a person): find the record
         by our key, then by email; create it only if HubSpot has it nowhere."""
-        outcome = self.client.batch_read(
+        outcome = self.client.objects.batch_read(
             self.object_type,
             [r.source_key for r in records],
             self.id_property,
             [self.id_property, "email"],
         )
         found = {
-            str(result["properties"].get(self.id_property)): str(result["id"])
-            for result in outcome.results
+            str(result.properties.get(self.id_property)): result.id for result in outcome.results
         }
         resolved = []
         lost = []
@@ -499,7 +493,7 @@ class Syncer:
         """
         if not record.hubspot_id:
             return None
-        matches = self.client.search(
+        matches = self.client.objects.search(
             self.object_type,
             [
                 {
@@ -547,7 +541,7 @@ class Syncer:
                 and (force or r.links.get(column) != r.accepted_links.get(column))
             ]
             for chunk in _chunks(moved):
-                self.client.associations_create(
+                self.client.associations.create(
                     self.object_type,
                     association.to_type,
                     [
@@ -569,7 +563,7 @@ class Syncer:
                 and r.accepted_links.get(column) != r.links.get(column)
             ]
             for chunk in _chunks(stale):
-                self.client.associations_archive(
+                self.client.associations.archive(
                     self.object_type,
                     association.to_type,
                     [{"from": r.hubspot_id, "to": r.accepted_links[column]} for r in chunk],
@@ -581,7 +575,9 @@ class Syncer:
     def _archive(self, archive: pl.DataFrame) -> None:
         rows = list(archive.select("source_key", "hubspot_id").iter_rows())
         for chunk in _chunks(rows):
-            self.client.batch_archive(self.object_type, [hubspot_id for _, hubspot_id in chunk])
+            self.client.objects.batch_archive(
+                self.object_type, [hubspot_id for _, hubspot_id in chunk]
+            )
             self.state.record_archived(self.object_type, [key for key, _ in chunk])
             self._count("archived", len(chunk))
 
@@ -593,10 +589,10 @@ class Syncer:
         by_key = {r.source_key: r for r in records}
         accepted = []
         for result in outcome.results:
-            record = by_key.get(str(result["properties"].get(self.id_property) or ""))
+            record = by_key.get(str(result.properties.get(self.id_property) or ""))
             if record is None:
                 continue
-            record.hubspot_id = str(result["id"])
+            record.hubspot_id = result.id
             accepted.append(record)
         self._count("created", len(accepted))
         self._record_accepted(accepted)
@@ -604,7 +600,12 @@ class Syncer:
         if failed:
             if len(failed) == 1 and len(records) == 1:
                 self._reject(
-                    [(failed[0].source_key, _reason(outcome.errors[0] if outcome.errors else None))]
+                    [
+                        (
+                            failed[0].source_key,
+                            reason_of(outcome.errors[0] if outcome.errors else None),
+                        )
+                    ]
                 )
             else:
                 for half in _halves(failed):
@@ -623,7 +624,7 @@ class Syncer:
             self._create_single_conflict(records[0])
             return
         if len(records) == 1:
-            self._reject([(records[0].source_key, _api_reason(exc))])
+            self._reject([(records[0].source_key, exc.reason)])
             return
         for half in _halves(records):
             retry(half)
@@ -672,61 +673,3 @@ def _chunks(items: Sequence, size: int = BATCH) -> list:
 def _halves(items: list) -> list[list]:
     middle = len(items) // 2
     return [items[:middle], items[middle:]]
-
-
-def _per_property(errors: Sequence[Any] | None) -> str:
-    """HubSpot's per-property problems in words: "Email address x is invalid (INVALID_EMAIL
-    on email)" — rather than its envelope ("Property values were not valid: [{...}]")."""
-    parts = []
-    for error in errors or []:
-        if not isinstance(error, dict):
-            continue
-        message = str(error.get("message") or "").strip()
-        code = str(error.get("code") or "")
-        context = error.get("context") if isinstance(error.get("context"), dict) else {}
-        names = ", ".join(str(n) for n in (context or {}).get("propertyName") or [])
-        where = f" on {names}" if names else ""
-        if message and code:
-            parts.append(f"{message} ({code}{where})")
-        elif message or code:
-            parts.append(f"{message or code}{where}")
-    return "; ".join(parts[:3])
-
-
-def _reason(error: dict | None) -> str:
-    if not error:
-        return "HubSpot did not accept the record and gave no reason"
-    detail = _per_property(error.get("errors"))
-    if detail:
-        return f"HubSpot refused it: {detail}"
-    message = str(error.get("message") or "")
-    codes = [str(e.get("code")) for e in error.get("errors") or [] if e.get("code")]
-    return f"{message} ({', '.join(codes)})" if codes else message
-
-
-def _api_reason(exc: HubSpotApiError) -> str:
-    detail = _per_property(exc.errors)
-    if detail:
-        return f"HubSpot refused it: {detail}"
-    codes = ", ".join(exc.codes)
-    properties = ", ".join(exc.property_names)
-    detail = f" ({codes}{' on ' + properties if properties else ''})" if codes else ""
-    return f"HubSpot refused it: {exc.message}{detail}"
-
-
-def _is_conflict(error: dict | None) -> bool:
-    return bool(error) and (
-        str(error.get("category")) == "CONFLICT" or str(error.get("status")) == "409"
-    )
-
-
-def _is_not_found(error: dict) -> bool:
-    return str(error.get("category")) == "OBJECT_NOT_FOUND" or str(error.get("status")) == "404"
-
-
-def _mentions(error: dict, hubspot_id: str | None) -> bool:
-    context = error.get("context") or {}
-    ids = context.get("ids") or context.get("id") or []
-    if isinstance(ids, str):
-        ids = [ids]
-    return not ids or str(hubspot_id) in {str(i) for i in ids}

@@ -17,9 +17,9 @@ from dagster import AssetsDefinition, DagsterInstance, materialize
 
 from moulin_sync.defs.app_du_moulin import assets as source_assets
 from moulin_sync.defs.hubspot import companies, contacts, deal_checks, deals, property_schema
+from moulin_sync.defs.hubspot.resources import HubSpot
 from moulin_sync.defs.resources import AppDuMoulinSource, Snapshots, SyncStateStore
 from moulin_sync.demo_data.generator import generate
-from moulin_sync.hubspot.client import HubSpot
 from moulin_sync.hubspot.state import SyncState
 from moulin_sync.testing.hubspot_emulator import EmulatorHandle
 

@@ -228,7 +228,7 @@ def test_a_window_of_more_than_10000_deals_is_read_whole(hubspot: EmulatorHandle
             }
             for i in range(start, min(start + 100, total))
         ]
-        client.batch_create("deals", inputs)
+        client.objects.batch_create("deals", inputs)
     found = deals_closing_between(client, month, dt.datetime(2026, 4, 1, tzinfo=dt.UTC))
     assert found.height == total
     assert found["deal_id"].n_unique() == total
@@ -252,8 +252,8 @@ def test_two_deals_with_one_order_id_are_caught_and_merged_into_ours(tmp_path: P
             tier="unlimited",
             search_per_s=None,
         )
-        client.create_property_group("deals", "app_du_moulin", "App du Moulin")
-        client.create_property(
+        client.properties.create_group("deals", "app_du_moulin", "App du Moulin")
+        client.properties.create(
             "deals",
             {
                 "name": "moulin_order_id",
@@ -264,7 +264,7 @@ def test_two_deals_with_one_order_id_are_caught_and_merged_into_ours(tmp_path: P
             },
         )
         day = "2026-01-15T10:00:00.000Z"
-        made = client.batch_create(
+        made = client.objects.batch_create(
             "deals",
             [
                 {
@@ -279,7 +279,7 @@ def test_two_deals_with_one_order_id_are_caught_and_merged_into_ours(tmp_path: P
                 for n in range(3)
             ],
         )
-        ids = sorted((r["id"] for r in made.results), key=int)
+        ids = sorted((r.id for r in made.results), key=int)
         # The state store says which of the three is ours: the one the App du Moulin links.
         world.state().record_accepted("deals", [Accepted("42", ids[1], "h")])
 

@@ -20,8 +20,8 @@ from sqlalchemy.engine import make_url
 from moulin_sync.defs.app_du_moulin import assets
 from moulin_sync.defs.hubspot.contacts import hubspot_contacts
 from moulin_sync.defs.hubspot.property_schema import property_schema
+from moulin_sync.defs.hubspot.resources import HubSpot
 from moulin_sync.defs.resources import AppDuMoulinSource, Snapshots
-from moulin_sync.hubspot.client import HubSpot
 from moulin_sync.sources.app_du_moulin.reader import SourceReader
 from moulin_sync.testing.hubspot_emulator import run_hubspot_emulator
 from moulin_sync_tests.e2e.conftest import REPO_ROOT

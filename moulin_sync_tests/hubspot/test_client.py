@@ -18,14 +18,10 @@ import hubspot.crm.objects as objects_sdk
 import pytest
 from urllib3 import HTTPHeaderDict
 
-import moulin_sync.hubspot.client as client_module
-from moulin_sync.hubspot.client import (
-    BatchOutcome,
-    HubSpot,
-    HubSpotClient,
-    chunked,
-)
-from moulin_sync.hubspot.errors import (
+import moulin_sync.hubspot.client.objects as objects_module
+from moulin_sync.defs.hubspot.resources import HubSpot
+from moulin_sync.hubspot.client import BatchOutcome, HubSpotClient, ObjectResult
+from moulin_sync.hubspot.client.errors import (
     DailyBudgetExhausted,
     HubSpotAmbiguousWrite,
     HubSpotApiError,
@@ -34,6 +30,7 @@ from moulin_sync.hubspot.errors import (
     HubSpotNotFound,
     SearchWindowTooLarge,
 )
+from moulin_sync.hubspot.client.problems import PropertyProblem
 from moulin_sync.testing.hubspot_emulator import EmulatorHandle, free_port
 
 TOKEN = "pat-eu1-0000-very-secret-token"
@@ -87,49 +84,46 @@ def emulator_counts(emulator: EmulatorHandle) -> Counter[str]:
     return out
 
 
+def batches_of(items: list[Any], size: int = 100) -> list[list[Any]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
 def count_status(emulator: EmulatorHandle, status: int) -> int:
     return sum(r["count"] for r in emulator.admin.stats() if r["status"] == status)
 
 
 # =============================================================================== no server
-def test_chunked_splits_into_batches_of_100() -> None:
-    chunks = list(chunked(range(250)))
-    assert [len(c) for c in chunks] == [100, 100, 50]
-    assert [x for c in chunks for x in c] == list(range(250))
-    assert list(chunked([], 100)) == []
-    with pytest.raises(ValueError):
-        list(chunked([1], 0))
-
-
 def test_more_than_100_inputs_are_refused_before_any_call() -> None:
     client = HubSpotClient(dead_url(), TOKEN)
     too_many = contacts(101)
-    with pytest.raises(ValueError, match=r"101 inputs.*at most 100.*chunked"):
-        client.batch_upsert("contacts", too_many, "email")
+    with pytest.raises(ValueError, match=r"101 inputs.*at most 100.*batches of 100"):
+        client.objects.batch_upsert("contacts", too_many, "email")
     with pytest.raises(ValueError, match="at most 100"):
-        client.batch_create("contacts", [{"properties": {}} for _ in range(101)])
+        client.objects.batch_create("contacts", [{"properties": {}} for _ in range(101)])
     with pytest.raises(ValueError, match="at most 100"):
-        client.batch_update("contacts", [{"id": str(i), "properties": {}} for i in range(101)])
+        client.objects.batch_update(
+            "contacts", [{"id": str(i), "properties": {}} for i in range(101)]
+        )
     with pytest.raises(ValueError, match="at most 100"):
-        client.batch_read("contacts", [str(i) for i in range(101)], None, [])
+        client.objects.batch_read("contacts", [str(i) for i in range(101)], None, [])
     with pytest.raises(ValueError, match="at most 100"):
-        client.batch_archive("contacts", [str(i) for i in range(101)])
+        client.objects.batch_archive("contacts", [str(i) for i in range(101)])
     assert sum(client.calls.values()) == 0
 
 
 def test_bad_inputs_are_refused_before_any_call() -> None:
     client = HubSpotClient(dead_url(), TOKEN)
     with pytest.raises(ValueError, match="unsupported object type"):
-        client.batch_read("leads", ["1"], None, [])
+        client.objects.batch_read("leads", ["1"], None, [])
     with pytest.raises(ValueError, match="appears twice"):
         # Emails match case-insensitively in HubSpot: this batch would be rejected whole.
-        client.batch_upsert(
+        client.objects.batch_upsert(
             "contacts",
             [{"id": "A@x.fr", "properties": {}}, {"id": "a@x.fr", "properties": {}}],
             "email",
         )
     with pytest.raises(ValueError, match="objectWriteTraceId 't' appears twice"):
-        client.batch_create(
+        client.objects.batch_create(
             "contacts",
             [
                 {"properties": {}, "objectWriteTraceId": "t"},
@@ -138,15 +132,17 @@ def test_bad_inputs_are_refused_before_any_call() -> None:
         )
     with pytest.raises(ValueError, match="non-empty list of association types"):
         # HubSpot answers 2xx to `types: []` and links nothing.
-        client.associations_create("contacts", "companies", [{"from": "1", "to": "2", "types": []}])
+        client.associations.create("contacts", "companies", [{"from": "1", "to": "2", "types": []}])
     with pytest.raises(ValueError, match="non-empty list"):
-        client.batch_create("deals", [{"properties": {}, "associations": [{"to": {"id": "1"}}]}])
+        client.objects.batch_create(
+            "deals", [{"properties": {}, "associations": [{"to": {"id": "1"}}]}]
+        )
     with pytest.raises(ValueError, match=r"unknown field.*propertys"):
-        client.batch_update("contacts", [{"id": "1", "propertys": {}}])
+        client.objects.batch_update("contacts", [{"id": "1", "propertys": {}}])
     with pytest.raises(ValueError, match=r"unknown field.*propertyname"):
-        list(client.search("contacts", [{"filters": [{"propertyname": "email"}]}], []))
+        list(client.objects.search("contacts", [{"filters": [{"propertyname": "email"}]}], []))
     with pytest.raises(ValueError, match="between 1 and 200"):
-        list(client.search("contacts", [], [], limit=500))
+        list(client.objects.search("contacts", [], [], limit=500))
     assert sum(client.calls.values()) == 0
 
 
@@ -155,7 +151,7 @@ def test_conflict_error_exposes_the_existing_id() -> None:
         409,
         "CONFLICT",
         "Contact already exists. Existing ID: 12345",
-        [{"message": "...", "code": "CONFLICT", "context": {"propertyName": ["email"]}}],
+        (PropertyProblem("CONFLICT", "...", ("email",)),),
         "c0ffee",
         endpoint="POST /crm/v3/objects/contacts/batch/create",
     )
@@ -175,21 +171,23 @@ def test_conflict_error_exposes_the_existing_id() -> None:
 
 def test_validation_error_lists_codes_and_properties() -> None:
     client = HubSpotClient(dead_url(), TOKEN)
-    body = client._parse(
+    body = client.transport.parse(
         b'{"status":"error","message":"Property values were not valid","correlationId":"abc",'
         b'"category":"VALIDATION_ERROR","errors":['
         b'{"message":"bad email","code":"INVALID_EMAIL","context":{"propertyName":["email"]}},'
         b'{"message":"not a number","code":"INVALID_INTEGER","context":{"propertyName":["discount"]}}]}'
     )
-    error = client._api_error(400, body, "POST /crm/v3/objects/contacts/batch/upsert")
+    error = HubSpotApiError.from_body(400, body, "POST /crm/v3/objects/contacts/batch/upsert")
     assert type(error) is HubSpotApiError
     assert (error.status, error.category, error.correlation_id) == (400, "VALIDATION_ERROR", "abc")
     assert error.codes == ["INVALID_EMAIL", "INVALID_INTEGER"]
     assert error.property_names == ["email", "discount"]
     assert "[INVALID_EMAIL on email; INVALID_INTEGER on discount]" in str(error)
-    missing = client._api_error(404, {"category": "OBJECT_NOT_FOUND", "message": "gone"}, "GET x")
+    missing = HubSpotApiError.from_body(
+        404, {"category": "OBJECT_NOT_FOUND", "message": "gone"}, "GET x"
+    )
     assert isinstance(missing, HubSpotNotFound)
-    html = client._api_error(502, "<html>Bad gateway</html>", "POST x")
+    html = HubSpotApiError.from_body(502, "<html>Bad gateway</html>", "POST x")
     assert html.message == "<html>Bad gateway</html>"
 
 
@@ -199,10 +197,10 @@ def test_token_never_shown() -> None:
     resource = HubSpot(base_url="http://127.0.0.1:1", access_token=TOKEN)
     assert TOKEN not in repr(resource) and TOKEN not in str(resource)
     # Whatever a server echoes is redacted before it reaches a result or an exception.
-    echoed = client._parse(f'{{"message": "bad token {TOKEN}"}}'.encode())
+    echoed = client.transport.parse(f'{{"message": "bad token {TOKEN}"}}'.encode())
     assert echoed == {"message": "bad token ***"}
     with pytest.raises(HubSpotConnectionError) as caught:
-        client.batch_upsert("contacts", contacts(1), "email")
+        client.objects.batch_upsert("contacts", contacts(1), "email")
     assert TOKEN not in str(caught.value)
     assert TOKEN not in repr(caught.value)
 
@@ -227,12 +225,12 @@ def test_refused_connections_are_retried_then_raised() -> None:
         HubSpotConnectionError,
         match=r"POST /crm/v3/objects/contacts/batch/upsert: no answer after 3 attempts",
     ):
-        client.batch_upsert("contacts", contacts(1), "email")
+        client.objects.batch_upsert("contacts", contacts(1), "email")
     assert client.calls["POST /crm/v3/objects/contacts/batch/upsert"] == 3
-    assert client.retries == 2
+    assert client.transport.stats.retries == 2
     # A refused connection never reached HubSpot: even a create is safe to retry.
     with pytest.raises(HubSpotConnectionError):
-        client.batch_create("contacts", [{"properties": {"email": "x@y.fr"}}])
+        client.objects.batch_create("contacts", [{"properties": {"email": "x@y.fr"}}])
     assert client.calls["POST /crm/v3/objects/contacts/batch/create"] == 3
 
 
@@ -284,7 +282,7 @@ def scripted_client(
         dead_url(), TOKEN, clock=clock, sleep=clock.sleep, rng=random.Random(1), **options
     )
     api = ScriptedUpsertApi(clock, script)
-    client._batch_api = api
+    client.objects._batch = api
     return client, api, clock
 
 
@@ -292,14 +290,14 @@ def test_429_retry_after_is_respected() -> None:
     client, api, _ = scripted_client(
         [(429, {"Retry-After": "3"}, LIMIT_BODY), (200, {}, OK_BODY)], timeout_s=12
     )
-    outcome = client.batch_upsert("contacts", contacts(1), "email")
-    assert outcome.results == [{"id": "7", "properties": {}, "new": True}]
+    outcome = client.objects.batch_upsert("contacts", contacts(1), "email")
+    assert outcome.results == [ObjectResult("7", {}, True)]
     assert api.sent_at == [0.0, 3.0]
     assert api.timeouts == [12.0, 12.0]  # the timeout goes with every call
-    assert (client.rate_limited, client.retries) == (1, 1)
+    assert (client.transport.stats.rate_limited, client.transport.stats.retries) == (1, 1)
     too_long, _, _ = scripted_client([(429, {"Retry-After": "3600"}, LIMIT_BODY)])
     with pytest.raises(HubSpotApiError) as caught:  # an hour: fail now, don't hang the run
-        too_long.batch_upsert("contacts", contacts(1), "email")
+        too_long.objects.batch_upsert("contacts", contacts(1), "email")
     assert caught.value.status == 429 and caught.value.category == "RATE_LIMIT"
 
 
@@ -310,9 +308,9 @@ def test_429_without_guidance_waits_for_the_window_or_backs_off() -> None:
         rate_limit=20,
         rate_window_s=1.0,
     )
-    client.batch_upsert("contacts", contacts(1), "email")
+    client.objects.batch_upsert("contacts", contacts(1), "email")
     clock.now = 0.25
-    client.batch_upsert("contacts", contacts(1), "email")
+    client.objects.batch_upsert("contacts", contacts(1), "email")
     assert api.sent_at == [0.0, 0.25, pytest.approx(1.0)]
     # No budget known (unlimited tier, no headers): exponential backoff.
     client, api, clock = scripted_client(
@@ -320,7 +318,7 @@ def test_429_without_guidance_waits_for_the_window_or_backs_off() -> None:
         tier="unlimited",
         backoff_base_s=0.5,
     )
-    client.batch_upsert("contacts", contacts(1), "email")
+    client.objects.batch_upsert("contacts", contacts(1), "email")
     gaps = [b - a for a, b in itertools.pairwise(api.sent_at)]
     assert 0.25 <= gaps[0] <= 0.5 and 0.5 <= gaps[1] <= 1.0 and 1.0 <= gaps[2] <= 2.0
 
@@ -334,10 +332,10 @@ def test_headers_of_each_answer_drive_the_limiter() -> None:
         "X-HubSpot-RateLimit-Daily-Remaining": "900",
     }
     client, api, _ = scripted_client([(200, headers, OK_BODY), (200, {}, OK_BODY)])
-    client.batch_upsert("contacts", contacts(1), "email")
+    client.objects.batch_upsert("contacts", contacts(1), "email")
     assert (client.limiter.limit, client.limiter.window_s) == (3, 2.0)
     assert (client.daily.limit, client.daily.remaining, client.daily.reserve) == (1000, 900, 10)
-    client.batch_upsert("contacts", contacts(1), "email")
+    client.objects.batch_upsert("contacts", contacts(1), "email")
     # The server said none remain: the next call waited for the 2-second window.
     assert api.sent_at == [0.0, pytest.approx(2.0)]
 
@@ -346,63 +344,63 @@ def test_headers_of_each_answer_drive_the_limiter() -> None:
 def test_upsert_update_read_get_archive_round_trip(
     client: HubSpotClient, emulator: EmulatorHandle
 ) -> None:
-    first = client.batch_upsert("contacts", contacts(3), "email")
+    first = client.objects.batch_upsert("contacts", contacts(3), "email")
     assert isinstance(first, BatchOutcome) and first.status == 200 and first.ok
-    assert [r["new"] for r in first.results] == [True, True, True]
-    ids = {r["properties"]["email"]: r["id"] for r in first.results}
+    assert [r.new for r in first.results] == [True, True, True]
+    ids = {r.properties["email"]: r.id for r in first.results}
     assert all(isinstance(i, str) and i.isdigit() for i in ids.values())
 
-    again = client.batch_upsert(
+    again = client.objects.batch_upsert(
         "contacts", [{"id": "c0@moulin.test", "properties": {"firstname": "Zoé"}}], "email"
     )
-    assert again.results[0]["new"] is False and again.results[0]["id"] == ids["c0@moulin.test"]
+    assert again.results[0].new is False and again.results[0].id == ids["c0@moulin.test"]
 
-    updated = client.batch_update(
+    updated = client.objects.batch_update(
         "contacts", [{"id": ids["c1@moulin.test"], "properties": {"lastname": "Meunier"}}]
     )
-    assert updated.ok and updated.results[0]["properties"]["lastname"] == "Meunier"
+    assert updated.ok and updated.results[0].properties["lastname"] == "Meunier"
 
-    read = client.batch_read("contacts", list(ids.values()), None, ["firstname", "lastname"])
+    read = client.objects.batch_read(
+        "contacts", list(ids.values()), None, ["firstname", "lastname"]
+    )
     assert read.status == 200
-    names = {
-        r["id"]: (r["properties"]["firstname"], r["properties"]["lastname"]) for r in read.results
-    }
+    names = {r.id: (r.properties["firstname"], r.properties["lastname"]) for r in read.results}
     assert names[ids["c0@moulin.test"]] == ("Zoé", "Test")
     assert names[ids["c1@moulin.test"]] == ("C1", "Meunier")
 
-    one = client.get_object("contacts", ids["c2@moulin.test"], ["email", "firstname"])
+    one = client.objects.get("contacts", ids["c2@moulin.test"], ["email", "firstname"])
     assert one is not None and one["id"] == ids["c2@moulin.test"]
     assert one["properties"]["firstname"] == "C2"
-    by_email = client.get_object("contacts", "c2@moulin.test", ["email"], id_property="email")
+    by_email = client.objects.get("contacts", "c2@moulin.test", ["email"], id_property="email")
     assert by_email is not None and by_email["id"] == ids["c2@moulin.test"]
-    assert client.get_object("contacts", "999999999", ["email"]) is None
+    assert client.objects.get("contacts", "999999999", ["email"]) is None
 
-    client.batch_archive("contacts", [ids["c2@moulin.test"]])
+    client.objects.batch_archive("contacts", [ids["c2@moulin.test"]])
     assert emails(emulator) == Counter({"c0@moulin.test": 1, "c1@moulin.test": 1})
-    gone = client.batch_read("contacts", [ids["c2@moulin.test"]], None, ["email"])
-    assert gone.results == [] and gone.errors[0]["context"]["ids"] == [ids["c2@moulin.test"]]
+    gone = client.objects.batch_read("contacts", [ids["c2@moulin.test"]], None, ["email"])
+    assert gone.results == [] and gone.errors[0].context["ids"] == (ids["c2@moulin.test"],)
 
 
 def test_batch_read_reports_missing_ids_as_errors(client: HubSpotClient) -> None:
-    client.batch_upsert("contacts", contacts(2), "email")
-    outcome = client.batch_read(
+    client.objects.batch_upsert("contacts", contacts(2), "email")
+    outcome = client.objects.batch_read(
         "contacts", ["c0@moulin.test", "nobody@moulin.test", "c1@moulin.test"], "email", ["email"]
     )
     assert outcome.status == 207 and not outcome.ok
-    assert sorted(r["properties"]["email"] for r in outcome.results) == [
+    assert sorted(r.properties["email"] for r in outcome.results) == [
         "c0@moulin.test",
         "c1@moulin.test",
     ]
     [error] = outcome.errors
-    assert error["category"] == "OBJECT_NOT_FOUND"
-    assert error["context"] == {"ids": ["nobody@moulin.test"]}
-    assert set(error) >= {"status", "category", "message", "context"}
+    assert error.category == "OBJECT_NOT_FOUND" and error.is_not_found
+    assert error.context == {"ids": ("nobody@moulin.test",)}
+    assert error.message
 
 
 def test_batch_create_with_trace_ids_isolates_the_bad_input(
     client: HubSpotClient, emulator: EmulatorHandle
 ) -> None:
-    outcome = client.batch_create(
+    outcome = client.objects.batch_create(
         "contacts",
         [
             {"properties": {"email": "good@moulin.test"}, "objectWriteTraceId": "row-1"},
@@ -411,15 +409,16 @@ def test_batch_create_with_trace_ids_isolates_the_bad_input(
         ],
     )
     assert outcome.status == 207
-    assert sorted(r["properties"]["email"] for r in outcome.results) == [
+    assert sorted(r.properties["email"] for r in outcome.results) == [
         "fine@moulin.test",
         "good@moulin.test",
     ]
-    assert all(r["new"] is True for r in outcome.results)
+    assert all(r.new is True for r in outcome.results)
     [error] = outcome.errors
-    assert error["context"]["objectWriteTraceId"] == ["row-2"]
-    assert error["category"] == "VALIDATION_ERROR"
-    assert error["errors"][0]["code"] == "INVALID_EMAIL"
+    assert error.trace_id == "row-2"
+    assert error.category == "VALIDATION_ERROR"
+    assert error.problems[0].code == "INVALID_EMAIL"
+    assert "INVALID_EMAIL on email" in error.reason
     assert emails(emulator) == Counter({"good@moulin.test": 1, "fine@moulin.test": 1})
 
 
@@ -427,7 +426,7 @@ def test_batch_create_without_trace_ids_fails_whole(
     client: HubSpotClient, emulator: EmulatorHandle
 ) -> None:
     with pytest.raises(HubSpotApiError) as caught:
-        client.batch_create(
+        client.objects.batch_create(
             "contacts",
             [{"properties": {"email": "good@moulin.test"}}, {"properties": {"email": "nope"}}],
         )
@@ -436,26 +435,26 @@ def test_batch_create_without_trace_ids_fails_whole(
     assert "INVALID_EMAIL" in error.codes and "email" in error.property_names
     assert "POST /crm/v3/objects/contacts/batch/create" in str(error)
     assert error.correlation_id
-    assert client.retries == 0  # a 400 is not retried
+    assert client.transport.stats.retries == 0  # a 400 is not retried
     assert stored(emulator, "contacts") == []
 
 
 def test_duplicate_create_raises_conflict_with_existing_id(client: HubSpotClient) -> None:
-    [existing] = client.batch_upsert("contacts", contacts(1), "email").results
+    [existing] = client.objects.batch_upsert("contacts", contacts(1), "email").results
     with pytest.raises(HubSpotApiError) as caught:
-        client.batch_create("contacts", [{"properties": {"email": "c0@moulin.test"}}])
+        client.objects.batch_create("contacts", [{"properties": {"email": "c0@moulin.test"}}])
     assert caught.value.status == 409 and caught.value.category == "CONFLICT"
-    assert caught.value.existing_id == existing["id"]
+    assert caught.value.existing_id == existing.id
 
 
 def test_search_pages_and_refuses_past_the_result_window(
     client: HubSpotClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for batch in chunked(contacts(250)):
-        client.batch_upsert("contacts", batch, "email")
+    for batch in batches_of(contacts(250)):
+        client.objects.batch_upsert("contacts", batch, "email")
     everyone = [{"filters": [{"propertyName": "lastname", "operator": "EQ", "value": "Test"}]}]
     found = list(
-        client.search(
+        client.objects.search(
             "contacts",
             everyone,
             ["email"],
@@ -469,13 +468,13 @@ def test_search_pages_and_refuses_past_the_result_window(
     )
     assert client.calls["POST /crm/v3/objects/contacts/search"] == 3
     narrow = [{"filters": [{"propertyName": "email", "operator": "EQ", "value": "c7@moulin.test"}]}]
-    assert [r["properties"]["email"] for r in client.search("contacts", narrow, ["email"])] == [
-        "c7@moulin.test"
-    ]
+    assert [
+        r["properties"]["email"] for r in client.objects.search("contacts", narrow, ["email"])
+    ] == ["c7@moulin.test"]
 
     # HubSpot's 10,000 cap, shrunk to 200 so the test stays small.
-    monkeypatch.setattr(client_module, "MAX_SEARCH_RESULTS", 200)
-    pages = client.search("contacts", everyone, ["email"], limit=100)
+    monkeypatch.setattr(objects_module, "MAX_SEARCH_RESULTS", 200)
+    pages = client.objects.search("contacts", everyone, ["email"], limit=100)
     got = [next(pages) for _ in range(200)]
     assert len(got) == 200
     with pytest.raises(SearchWindowTooLarge, match=r"matches 250 records.*split the window"):
@@ -485,16 +484,16 @@ def test_search_pages_and_refuses_past_the_result_window(
 def test_search_is_paced_by_its_own_limit(client: HubSpotClient, emulator: EmulatorHandle) -> None:
     started = time.monotonic()
     for _ in range(7):
-        assert list(client.search("contacts", [], ["email"])) == []
+        assert list(client.objects.search("contacts", [], ["email"])) == []
     elapsed = time.monotonic() - started
     assert elapsed >= 0.9  # 5 per second: the 6th waited for the first to leave the second
-    assert count_status(emulator, 429) == 0 and client.rate_limited == 0
+    assert count_status(emulator, 429) == 0 and client.transport.stats.rate_limited == 0
     assert client.limiter.in_window() == 0  # searches do not spend the 10-second budget
 
 
 # =============================================================================== associations
 def test_associations_round_trip(client: HubSpotClient) -> None:
-    client.create_property(
+    client.properties.create(
         "companies",
         {
             "name": "moulin_company_id",
@@ -505,18 +504,18 @@ def test_associations_round_trip(client: HubSpotClient) -> None:
             "hasUniqueValue": True,
         },
     )
-    companies = client.batch_upsert(
+    companies = client.objects.batch_upsert(
         "companies",
         [{"id": "B1", "properties": {"name": "Boulangerie Une"}},
          {"id": "B2", "properties": {"name": "Boulangerie Deux"}}],
         "moulin_company_id",
     )  # fmt: skip
-    company = {r["properties"]["name"]: r["id"] for r in companies.results}
+    company = {r.properties["name"]: r.id for r in companies.results}
     b1, b2 = company["Boulangerie Une"], company["Boulangerie Deux"]
-    people = client.batch_upsert("contacts", contacts(3), "email")
-    c0, c1, c2 = (r["id"] for r in people.results)
+    people = client.objects.batch_upsert("contacts", contacts(3), "email")
+    c0, c1, c2 = (r.id for r in people.results)
 
-    linked = client.associations_create(
+    linked = client.associations.create(
         "contacts",
         "companies",
         [
@@ -526,44 +525,44 @@ def test_associations_round_trip(client: HubSpotClient) -> None:
         ],
     )
     assert linked.status == 207
-    assert {(r["from"], r["to"]) for r in linked.results} == {(c0, b1), (c1, b2)}
-    assert linked.errors[0]["context"]["toObjectId"] == ["404404404"]
+    assert {(r.from_id, r.to_id) for r in linked.results} == {(c0, b1), (c1, b2)}
+    assert linked.errors[0].context["toObjectId"] == ("404404404",)
 
-    links = client.associations_read("contacts", "companies", [c0, c1, c2])
+    links = client.associations.read("contacts", "companies", [c0, c1, c2])
     assert links == {
         c0: [{"toObjectId": b1, "typeIds": [1, 279]}],
         c1: [{"toObjectId": b2, "typeIds": [279]}],
         c2: [],  # no links is not an error
     }
-    client.associations_archive("contacts", "companies", [{"from": c0, "to": b1}])
-    assert client.associations_read("contacts", "companies", [c0]) == {c0: []}
+    client.associations.archive("contacts", "companies", [{"from": c0, "to": b1}])
+    assert client.associations.read("contacts", "companies", [c0]) == {c0: []}
 
     # Inline association at create time.
-    deal = client.batch_create(
+    deal = client.objects.batch_create(
         "deals",
         [{"properties": {"dealname": "Commande 1", "dealstage": "closedwon", "pipeline": "default"},
           "associations": [{"to": {"id": b2}, "types": [DEAL_TO_COMPANY]}]}],
     )  # fmt: skip
-    deal_id = deal.results[0]["id"]
-    assert client.associations_read("deals", "companies", [deal_id]) == {
+    deal_id = deal.results[0].id
+    assert client.associations.read("deals", "companies", [deal_id]) == {
         deal_id: [{"toObjectId": b2, "typeIds": [341]}]
     }
 
 
 def test_merge(client: HubSpotClient) -> None:
     primary, merged = (
-        r["id"] for r in client.batch_upsert("contacts", contacts(2), "email").results
+        r.id for r in client.objects.batch_upsert("contacts", contacts(2), "email").results
     )
-    survivor = client.merge("contacts", primary, merged)
+    survivor = client.objects.merge("contacts", primary, merged)
     assert survivor["id"] == primary
     assert merged in survivor["properties"]["hs_merged_object_ids"].split(";")
-    assert client.get_object("contacts", merged, ["email"]) is None
+    assert client.objects.get("contacts", merged, ["email"]) is None
     with pytest.raises(HubSpotNotFound, match="POST /crm/v3/objects/contacts/merge"):
-        client.merge("contacts", primary, merged)
+        client.objects.merge("contacts", primary, merged)
 
 
 def test_properties_groups_and_pipelines(client: HubSpotClient) -> None:
-    group = client.create_property_group("contacts", "app_du_moulin", "App du Moulin")
+    group = client.properties.create_group("contacts", "app_du_moulin", "App du Moulin")
     assert group["name"] == "app_du_moulin"
     definition = {
         "name": "moulin_customer_type",
@@ -573,9 +572,9 @@ def test_properties_groups_and_pipelines(client: HubSpotClient) -> None:
         "groupName": "app_du_moulin",
         "options": [{"label": "B2C", "value": "B2C", "displayOrder": 0, "hidden": False}],
     }
-    created = client.create_property("contacts", definition)
+    created = client.properties.create("contacts", definition)
     assert created["name"] == "moulin_customer_type" and created["type"] == "enumeration"
-    phone = client.create_property(
+    phone = client.properties.create(
         "contacts",
         {"name": "moulin_phone", "label": "Tél", "type": "phone_number",
          "fieldType": "phonenumber", "groupName": "app_du_moulin"},
@@ -586,20 +585,20 @@ def test_properties_groups_and_pipelines(client: HubSpotClient) -> None:
         *definition["options"],
         {"label": "B2B", "value": "B2B", "displayOrder": 1, "hidden": False},
     ]
-    changed = client.update_property("contacts", "moulin_customer_type", {"options": options})
+    changed = client.properties.update("contacts", "moulin_customer_type", {"options": options})
     assert [o["value"] for o in changed["options"]] == ["B2C", "B2B"]
-    listed = {p["name"]: p for p in client.list_properties("contacts")}
+    listed = {p["name"]: p for p in client.properties.list("contacts")}
     assert {"email", "moulin_customer_type", "moulin_phone"} <= set(listed)
     with pytest.raises(HubSpotApiError) as caught:
-        client.create_property("contacts", definition)
+        client.properties.create("contacts", definition)
     assert caught.value.status == 409
 
-    [deals_pipeline, *_] = client.pipelines("deals")
+    [deals_pipeline, *_] = client.pipelines.list("deals")
     assert deals_pipeline["id"] == "default"
     stages = {s["id"]: s for s in deals_pipeline["stages"]}
     assert {"appointmentscheduled", "closedwon", "closedlost"} <= set(stages)
     assert set(stages["closedwon"]) >= {"id", "label", "displayOrder", "metadata"}
-    ticket_stages = [s["id"] for s in client.pipelines("tickets")[0]["stages"]]
+    ticket_stages = [s["id"] for s in client.pipelines.list("tickets")[0]["stages"]]
     assert ticket_stages[:4] == ["1", "2", "3", "4"]
 
 
@@ -608,23 +607,23 @@ def test_429_storm_is_survived_with_nothing_lost(
     make_client: Any, emulator: EmulatorHandle
 ) -> None:
     client = make_client(max_retries=5)
-    batches = list(chunked(contacts(80), 10))
+    batches = list(batches_of(contacts(80), 10))
     for batch in batches[:5]:
-        assert client.batch_upsert("contacts", batch, "email").ok
+        assert client.objects.batch_upsert("contacts", batch, "email").ok
     # HubSpot's budget shrinks mid-run (another integration, a downgrade...): 4 per 10 s,
     # with 5 calls already in the window. Three workers then hit it at once.
     emulator.admin.set_limits(per_10s=4)
     started = time.monotonic()
     with ThreadPoolExecutor(3) as pool:
         outcomes = list(
-            pool.map(lambda b: client.batch_upsert("contacts", b, "email"), batches[5:])
+            pool.map(lambda b: client.objects.batch_upsert("contacts", b, "email"), batches[5:])
         )
     elapsed = time.monotonic() - started
     assert all(o.ok for o in outcomes)
     assert emails(emulator) == Counter({f"c{i}@moulin.test": 1 for i in range(80)})
     rejected = count_status(emulator, 429)
     assert rejected >= 1
-    assert client.rate_limited == rejected == client.snapshot()["rate_limited"]
+    assert client.transport.stats.rate_limited == rejected == client.snapshot()["rate_limited"]
     assert client.limiter.limit == 4  # followed X-HubSpot-RateLimit-Max
     # It waited for the window instead of hammering: 429s at most one per worker.
     assert rejected <= 3 and elapsed < 20
@@ -636,23 +635,23 @@ def test_healthy_run_learns_the_budget_from_headers_and_sees_no_429(
 ) -> None:
     emulator.admin.set_limits(per_10s=190)
     client = make_client(tier="free")  # starts at 100 per 10 s
-    client.list_properties("contacts")
+    client.properties.list("contacts")
     assert client.limiter.limit == 190
-    for batch in chunked(contacts(1000)):
-        client.batch_upsert("contacts", batch, "email")
-    assert client.rate_limited == 0 and count_status(emulator, 429) == 0
+    for batch in batches_of(contacts(1000)):
+        client.objects.batch_upsert("contacts", batch, "email")
+    assert client.transport.stats.rate_limited == 0 and count_status(emulator, 429) == 0
     assert client.snapshot()["write_calls"] == 10
 
 
 def test_503_and_423_bursts_are_retried(make_client: Any, emulator: EmulatorHandle) -> None:
     client = make_client()
     emulator.admin.add_fault(kind="status", status=503, count=2, method="POST", route=UPSERT)
-    assert client.batch_upsert("contacts", contacts(2), "email").ok
+    assert client.objects.batch_upsert("contacts", contacts(2), "email").ok
     emulator.admin.add_fault(kind="status", status=423, count=2, method="POST", route=UPSERT)
-    assert client.batch_upsert("contacts", contacts(2, start=2), "email").ok
+    assert client.objects.batch_upsert("contacts", contacts(2, start=2), "email").ok
     emulator.admin.add_fault(kind="status", status=502, count=1, method="POST", route=UPSERT)
-    assert client.batch_upsert("contacts", contacts(1, start=4), "email").ok
-    assert client.retries == 5
+    assert client.objects.batch_upsert("contacts", contacts(1, start=4), "email").ok
+    assert client.transport.stats.retries == 5
     assert client.calls[f"POST {UPSERT}"] == 8
     assert len(emails(emulator)) == 5
     assert client.snapshot()["backoff_s"] >= 2 * 0.05  # the 423s waited locked_wait_s each
@@ -662,10 +661,10 @@ def test_retries_are_bounded(make_client: Any, emulator: EmulatorHandle) -> None
     client = make_client(max_retries=2)
     emulator.admin.add_fault(kind="status", status=503, count=10, method="POST", route=UPSERT)
     with pytest.raises(HubSpotApiError) as caught:
-        client.batch_upsert("contacts", contacts(1), "email")
+        client.objects.batch_upsert("contacts", contacts(1), "email")
     assert caught.value.status == 503
     assert "POST /crm/v3/objects/contacts/batch/upsert failed with HTTP 503" in str(caught.value)
-    assert client.calls[f"POST {UPSERT}"] == 3 and client.retries == 2
+    assert client.calls[f"POST {UPSERT}"] == 3 and client.transport.stats.retries == 2
 
 
 def test_hang_past_the_timeout_is_retried_for_upsert(
@@ -674,8 +673,10 @@ def test_hang_past_the_timeout_is_retried_for_upsert(
     client = make_client(timeout_s=0.5)
     emulator.admin.add_fault(kind="hang", seconds=1.2, count=1, method="POST", route=UPSERT)
     started = time.monotonic()
-    outcome = client.batch_upsert("contacts", contacts(1), "email")
-    assert outcome.ok and client.retries == 1 and client.calls[f"POST {UPSERT}"] == 2
+    outcome = client.objects.batch_upsert("contacts", contacts(1), "email")
+    assert (
+        outcome.ok and client.transport.stats.retries == 1 and client.calls[f"POST {UPSERT}"] == 2
+    )
     assert 0.5 <= time.monotonic() - started < 1.2  # gave up on the hung call at the timeout
     time.sleep(0.8)  # past the hang: whatever became of the first attempt, one record
     assert emails(emulator) == Counter({"c0@moulin.test": 1})
@@ -687,29 +688,29 @@ def test_create_whose_answer_is_lost_is_not_retried(
     client = make_client(timeout_s=0.5)
     emulator.admin.add_fault(kind="drop_after_commit", count=1, method="POST", route=CREATE)
     with pytest.raises(HubSpotAmbiguousWrite, match=r"not retried.*reconcile") as caught:
-        client.batch_create("contacts", [{"properties": {"email": "once@moulin.test"}}])
+        client.objects.batch_create("contacts", [{"properties": {"email": "once@moulin.test"}}])
     assert caught.value.endpoint == f"POST {CREATE}"
-    assert client.calls[f"POST {CREATE}"] == 1 and client.retries == 0
+    assert client.calls[f"POST {CREATE}"] == 1 and client.transport.stats.retries == 0
     # HubSpot did commit it: the caller reconciles by its unique key.
     assert emails(emulator) == Counter({"once@moulin.test": 1})
-    check = client.batch_read("contacts", ["once@moulin.test"], "email", ["email"])
+    check = client.objects.batch_read("contacts", ["once@moulin.test"], "email", ["email"])
     assert len(check.results) == 1
 
     # Same for a timeout: HubSpot may still be working on it when the client gives up.
     emulator.admin.add_fault(kind="hang", seconds=0.8, count=1, method="POST", route=CREATE)
     with pytest.raises(HubSpotAmbiguousWrite, match="ReadTimeoutError"):
-        client.batch_create("contacts", [{"properties": {"email": "late@moulin.test"}}])
-    assert client.calls[f"POST {CREATE}"] == 2 and client.retries == 0
+        client.objects.batch_create("contacts", [{"properties": {"email": "late@moulin.test"}}])
+    assert client.calls[f"POST {CREATE}"] == 2 and client.transport.stats.retries == 0
     time.sleep(0.5)  # let the hung request finish here, not in the next test's budget
 
 
 def test_upsert_whose_answer_is_lost_is_retried(make_client: Any, emulator: EmulatorHandle) -> None:
     client = make_client()
     emulator.admin.add_fault(kind="drop_after_commit", count=1, method="POST", route=UPSERT)
-    outcome = client.batch_upsert("contacts", contacts(1), "email")
-    assert outcome.ok and client.retries == 1
+    outcome = client.objects.batch_upsert("contacts", contacts(1), "email")
+    assert outcome.ok and client.transport.stats.retries == 1
     # The first attempt had created it; the retry found it.
-    assert outcome.results[0]["new"] is False
+    assert outcome.results[0].new is False
     assert emails(emulator) == Counter({"c0@moulin.test": 1})
 
 
@@ -718,12 +719,12 @@ def test_5xx_on_create_retried_only_when_refused(
 ) -> None:
     client = make_client()
     emulator.admin.add_fault(kind="status", status=503, count=1, method="POST", route=CREATE)
-    created = client.batch_create("contacts", [{"properties": {"email": "a@moulin.test"}}])
+    created = client.objects.batch_create("contacts", [{"properties": {"email": "a@moulin.test"}}])
     assert created.ok and client.calls[f"POST {CREATE}"] == 2
     # A 504 may come after HubSpot applied the create: not retried.
     emulator.admin.add_fault(kind="status", status=504, count=1, method="POST", route=CREATE)
     with pytest.raises(HubSpotAmbiguousWrite) as caught:
-        client.batch_create("contacts", [{"properties": {"email": "b@moulin.test"}}])
+        client.objects.batch_create("contacts", [{"properties": {"email": "b@moulin.test"}}])
     assert caught.value.status == 504 and client.calls[f"POST {CREATE}"] == 3
 
 
@@ -733,7 +734,7 @@ def test_daily_guard_stops_before_the_reserve(make_client: Any, emulator: Emulat
     client = make_client(daily_reserve=5)
     with pytest.raises(DailyBudgetExhausted) as caught:
         for _ in range(100):
-            client.batch_read("contacts", ["1"], None, ["email"])
+            client.objects.batch_read("contacts", ["1"], None, ["email"])
     error = caught.value
     assert (error.remaining, error.reserve, error.daily_limit) == (5, 5, 30)
     assert str(error) == (
@@ -749,27 +750,27 @@ def test_daily_limit_already_spent_raises_budget_exhausted(
     make_client: Any, emulator: EmulatorHandle
 ) -> None:
     emulator.admin.set_limits(daily=2)
-    make_client().pipelines("deals")
-    make_client().pipelines("deals")
+    make_client().pipelines.list("deals")
+    make_client().pipelines.list("deals")
     client = make_client()  # knows nothing yet: its first call meets HubSpot's DAILY 429
     with pytest.raises(DailyBudgetExhausted, match="0 calls remain of 2"):
-        client.list_properties("contacts")
-    assert client.rate_limited == 1 and client.retries == 0
+        client.properties.list("contacts")
+    assert client.transport.stats.rate_limited == 1 and client.transport.stats.retries == 0
 
 
 def test_call_counts_match_the_emulator(make_client: Any, emulator: EmulatorHandle) -> None:
     client = make_client()
     emulator.admin.add_fault(kind="status", status=503, count=1, method="POST", route=UPSERT)
-    ids = [r["id"] for r in client.batch_upsert("contacts", contacts(3), "email").results]
-    client.batch_read("contacts", ids, None, ["email"])
-    client.batch_update("contacts", [{"id": ids[0], "properties": {"lastname": "X"}}])
-    client.get_object("contacts", ids[1], ["email"])
-    client.get_object("contacts", "123456789", ["email"])
-    list(client.search("contacts", [], ["email"]))
-    client.list_properties("companies")
-    client.pipelines("tickets")
-    client.associations_read("contacts", "companies", ids)
-    client.batch_archive("contacts", ids[2:])
+    ids = [r.id for r in client.objects.batch_upsert("contacts", contacts(3), "email").results]
+    client.objects.batch_read("contacts", ids, None, ["email"])
+    client.objects.batch_update("contacts", [{"id": ids[0], "properties": {"lastname": "X"}}])
+    client.objects.get("contacts", ids[1], ["email"])
+    client.objects.get("contacts", "123456789", ["email"])
+    list(client.objects.search("contacts", [], ["email"]))
+    client.properties.list("companies")
+    client.pipelines.list("tickets")
+    client.associations.read("contacts", "companies", ids)
+    client.objects.batch_archive("contacts", ids[2:])
     snapshot = client.snapshot()
     assert by_template(client.calls) == emulator_counts(emulator)
     assert snapshot["calls_by_endpoint"]["POST /crm/v3/objects/contacts/batch/upsert"] == 2
@@ -783,8 +784,8 @@ def test_call_counts_match_the_emulator(make_client: Any, emulator: EmulatorHand
 def test_wrong_token_is_a_clear_401(emulator: EmulatorHandle) -> None:
     client = HubSpotClient(emulator.base_url, TOKEN)
     with pytest.raises(HubSpotApiError) as caught:
-        client.list_properties("contacts")
-    assert caught.value.status == 401 and client.retries == 0
+        client.properties.list("contacts")
+    assert caught.value.status == 401 and client.transport.stats.retries == 0
     assert "check HUBSPOT_ACCESS_TOKEN" in str(caught.value)
     assert TOKEN not in str(caught.value)
 
@@ -792,19 +793,19 @@ def test_wrong_token_is_a_clear_401(emulator: EmulatorHandle) -> None:
 def test_resource_client_works_against_the_emulator(emulator: EmulatorHandle) -> None:
     resource = HubSpot(base_url=emulator.base_url, access_token=emulator.token, tier="enterprise")
     with resource.client() as client:
-        assert client.batch_upsert("contacts", contacts(1), "email").ok
+        assert client.objects.batch_upsert("contacts", contacts(1), "email").ok
         assert client.limiter.limit == 190 and client.daily.limit == 625_000
 
 
 def test_client_is_safe_to_share_between_threads(
     client: HubSpotClient, emulator: EmulatorHandle
 ) -> None:
-    batches = list(chunked(contacts(400), 50))
+    batches = list(batches_of(contacts(400), 50))
     errors: list[BaseException] = []
 
     def work(batch: list[dict[str, Any]]) -> None:
         try:
-            client.batch_upsert("contacts", batch, "email")
+            client.objects.batch_upsert("contacts", batch, "email")
         except BaseException as exc:  # collected for the assertion below
             errors.append(exc)
 
@@ -815,4 +816,4 @@ def test_client_is_safe_to_share_between_threads(
         t.join(30)
     assert errors == []
     assert len(emails(emulator)) == 400
-    assert client.calls[f"POST {UPSERT}"] == 8 == client.write_calls
+    assert client.calls[f"POST {UPSERT}"] == 8 == client.transport.stats.write_calls

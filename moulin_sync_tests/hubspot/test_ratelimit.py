@@ -9,8 +9,8 @@ from collections.abc import Callable
 
 import pytest
 
-from moulin_sync.hubspot.errors import DailyBudgetExhausted
-from moulin_sync.hubspot.ratelimit import (
+from moulin_sync.hubspot.client.errors import DailyBudgetExhausted
+from moulin_sync.hubspot.client.ratelimit import (
     DailyBudget,
     SlidingWindowLimiter,
     backoff_delay,

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from moulin_sync.hubspot.errors import DailyBudgetExhausted
+from moulin_sync.hubspot.client.errors import DailyBudgetExhausted
 from moulin_sync.hubspot.sync import Syncer
 
 

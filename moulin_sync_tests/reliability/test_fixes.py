@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import create_engine
 
 from moulin_sync.hubspot.client import HubSpotClient
-from moulin_sync.hubspot.errors import HubSpotApiError
+from moulin_sync.hubspot.client.errors import HubSpotApiError
+from moulin_sync.hubspot.client.problems import InputError, reason_of
 from moulin_sync.hubspot.pipelines import DEFAULT_PIPELINE_LABEL, _pipeline_body
 from moulin_sync.hubspot.state import Accepted, StateStoreError, SyncState
-from moulin_sync.hubspot.sync import _api_reason, _reason
 from moulin_sync.testing.hubspot_emulator import EmulatorHandle
 from moulin_sync.testing.reliability.harness import World
 
@@ -34,14 +34,14 @@ def client(world: World) -> HubSpotClient:
 
 
 def _ours(client: HubSpotClient) -> list[dict]:
-    return [p for p in client.pipelines("deals") if p["label"] == DEFAULT_PIPELINE_LABEL]
+    return [p for p in client.pipelines.list("deals") if p["label"] == DEFAULT_PIPELINE_LABEL]
 
 
 def test_a_pipeline_create_whose_answer_is_lost_is_found_by_label(
     client: HubSpotClient, hubspot: EmulatorHandle
 ) -> None:
     hubspot.admin.add_fault(kind="drop_after_commit", method="POST", route="/crm/v3/pipelines")
-    created = client.create_pipeline("deals", _pipeline_body(DEFAULT_PIPELINE_LABEL))
+    created = client.pipelines.create("deals", _pipeline_body(DEFAULT_PIPELINE_LABEL))
     assert [p["id"] for p in _ours(client)] == [created["id"]]
     assert len(created["stages"]) == 6
 
@@ -51,7 +51,7 @@ def test_a_pipeline_create_refused_with_an_ambiguous_500_is_sent_again_once(
 ) -> None:
     # The 500 came before HubSpot did anything: nothing by that label, so create it.
     hubspot.admin.add_fault(kind="status", status=500, method="POST", route="/crm/v3/pipelines")
-    created = client.create_pipeline("deals", _pipeline_body(DEFAULT_PIPELINE_LABEL))
+    created = client.pipelines.create("deals", _pipeline_body(DEFAULT_PIPELINE_LABEL))
     assert [p["id"] for p in _ours(client)] == [created["id"]]
     assert client.calls["POST /crm/v3/pipelines/deals"] == 2
 
@@ -60,7 +60,7 @@ def test_a_property_create_whose_answer_is_lost_returns_the_property(
     client: HubSpotClient, hubspot: EmulatorHandle
 ) -> None:
     hubspot.admin.add_fault(kind="drop_after_commit", method="POST", route="/crm/v3/properties")
-    group = client.create_property_group("contacts", "reliability", "Reliability")
+    group = client.properties.create_group("contacts", "reliability", "Reliability")
     assert group["name"] == "reliability"
     hubspot.admin.add_fault(kind="drop_after_commit", method="POST", route="/crm/v3/properties")
     definition = {
@@ -70,12 +70,12 @@ def test_a_property_create_whose_answer_is_lost_returns_the_property(
         "fieldType": "text",
         "groupName": "reliability",
     }
-    created = client.create_property("contacts", definition)
+    created = client.properties.create("contacts", definition)
     assert created["name"] == "moulin_probe" and created["groupName"] == "reliability"
-    assert client.retries == 2  # one retry each, answered 409, read back
+    assert client.transport.stats.retries == 2  # one retry each, answered 409, read back
     # A property that already existed before the call is still a conflict.
     with pytest.raises(HubSpotApiError) as caught:
-        client.create_property("contacts", definition)
+        client.properties.create("contacts", definition)
     assert caught.value.status == 409 and not caught.value.after_lost_answer
 
 
@@ -143,12 +143,13 @@ def test_hubspot_rejections_are_in_words() -> None:
         ],
     }
     expected = "HubSpot refused it: Email address a@x_y.fr is invalid (INVALID_EMAIL on email)"
-    assert _reason(entry) == expected
-    error = HubSpotApiError(400, "VALIDATION_ERROR", entry["message"], entry["errors"])
-    assert _api_reason(error) == expected
+    assert InputError.parse(entry).reason == expected
+    error = HubSpotApiError.from_body(400, entry, "POST /crm/v3/objects/contacts/batch/create")
+    assert error.reason == expected
     # Without per-property detail, HubSpot's message as it is.
     conflict = {"message": "Contact already exists. Existing ID: 12", "errors": []}
-    assert _reason(conflict) == "Contact already exists. Existing ID: 12"
+    assert InputError.parse(conflict).reason == "Contact already exists. Existing ID: 12"
+    assert reason_of(None) == "HubSpot did not accept the record and gave no reason"
 
 
 def test_the_runner_says_why_a_step_failed() -> None:

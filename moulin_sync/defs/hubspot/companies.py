@@ -7,9 +7,9 @@ from moulin_sync.defs.hubspot.payload_assets import (
     payload_result,
     save_payloads,
 )
+from moulin_sync.defs.hubspot.resources import HubSpot
 from moulin_sync.defs.hubspot.sync_step import write_step
 from moulin_sync.defs.resources import Snapshots, SyncStateStore
-from moulin_sync.hubspot.client import HubSpot
 from moulin_sync.hubspot.models import CompanyProperties
 from moulin_sync.hubspot.transforms import COMPANY_PROPERTIES, company_payloads
 

@@ -4,9 +4,9 @@ from dagster import AssetExecutionContext, MaterializeResult, asset
 
 from moulin_sync.defs.hubspot.companies import hubspot_companies
 from moulin_sync.defs.hubspot.payload_assets import load_payloads, payload_result, save_payloads
+from moulin_sync.defs.hubspot.resources import HubSpot
 from moulin_sync.defs.hubspot.sync_step import write_step
 from moulin_sync.defs.resources import Snapshots, SyncStateStore
-from moulin_sync.hubspot.client import HubSpot
 from moulin_sync.hubspot.models import ContactProperties
 from moulin_sync.hubspot.sync import Association
 from moulin_sync.hubspot.transforms import CONTACT_PROPERTIES, contact_payloads

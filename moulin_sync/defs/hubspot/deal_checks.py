@@ -12,9 +12,10 @@ from dagster import (
 )
 
 from moulin_sync.defs.hubspot.deals import hubspot_deals, load_deal_payloads
+from moulin_sync.defs.hubspot.resources import HubSpot
 from moulin_sync.defs.partitions import monthly_partitions
 from moulin_sync.defs.resources import Snapshots, SyncStateStore
-from moulin_sync.hubspot.client import HubSpot, HubSpotClient
+from moulin_sync.hubspot.client import HubSpotClient
 from moulin_sync.hubspot.deal_audit import (
     deal_associations,
     deals_closing_between,
@@ -116,7 +117,7 @@ def every_order_has_a_deal(
     found_rows = []
     keys = expected["source_key"].to_list()
     for start in range(0, len(keys), 100):
-        outcome = client.batch_read(
+        outcome = client.objects.batch_read(
             "deals",
             keys[start : start + 100],
             "moulin_order_id",
@@ -124,9 +125,9 @@ def every_order_has_a_deal(
         )
         found_rows.extend(
             (
-                r["properties"].get("moulin_order_id"),
-                r["properties"].get("amount"),
-                r["properties"].get("dealstage"),
+                r.properties.get("moulin_order_id"),
+                r.properties.get("amount"),
+                r.properties.get("dealstage"),
             )
             for r in outcome.results
         )

@@ -17,10 +17,10 @@ from dagster import (
 
 from moulin_sync.defs.hubspot.contacts import hubspot_contacts
 from moulin_sync.defs.hubspot.payload_assets import PARTS, payload_result
+from moulin_sync.defs.hubspot.resources import HubSpot
 from moulin_sync.defs.hubspot.sync_step import write_step
 from moulin_sync.defs.partitions import monthly_partitions
 from moulin_sync.defs.resources import Snapshots, SyncStateStore
-from moulin_sync.hubspot.client import HubSpot
 from moulin_sync.hubspot.models import DealProperties, validate_records
 from moulin_sync.hubspot.pipelines import DealPipeline, ensure_pipeline
 from moulin_sync.hubspot.sync import Association

@@ -10,9 +10,9 @@ from dagster import Config, MetadataValue, OpExecutionContext, Output, job, op
 from pydantic import Field
 
 from moulin_sync.defs.hubspot.deal_checks import audit_duplicates
+from moulin_sync.defs.hubspot.resources import HubSpot
 from moulin_sync.defs.partitions import monthly_partitions
 from moulin_sync.defs.resources import SyncStateStore
-from moulin_sync.hubspot.client import HubSpot
 from moulin_sync.hubspot.state import Accepted
 from moulin_sync.lib.metadata import markdown_table
 
@@ -67,7 +67,7 @@ def merge_duplicate_deals(
         merged = 0
         if not config.dry_run:
             for order_id, survivor, other, why in plan.iter_rows():
-                client.merge("deals", survivor, other)
+                client.objects.merge("deals", survivor, other)
                 context.log.info(f"merged deal {other} into {survivor} (order {order_id}: {why})")
                 merged += 1
             # The survivor is the deal of record from now on.

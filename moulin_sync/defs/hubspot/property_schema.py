@@ -12,8 +12,8 @@ from dagster import (
     asset_check,
 )
 
+from moulin_sync.defs.hubspot.resources import HubSpot
 from moulin_sync.defs.resources import Snapshots
-from moulin_sync.hubspot.client import HubSpot
 from moulin_sync.hubspot.properties import SCHEMAS
 from moulin_sync.hubspot.schema_sync import apply_schema
 

@@ -6,9 +6,10 @@ from typing import Any
 import polars as pl
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue
 
+from moulin_sync.defs.hubspot.resources import HubSpot
 from moulin_sync.defs.resources import SyncStateStore
-from moulin_sync.hubspot.client import HubSpot, HubSpotClient
-from moulin_sync.hubspot.errors import DailyBudgetExhausted
+from moulin_sync.hubspot.client import HubSpotClient
+from moulin_sync.hubspot.client.errors import DailyBudgetExhausted
 from moulin_sync.hubspot.plan import LINK_TARGETS, SyncPlan, plan_sync
 from moulin_sync.hubspot.schema_sync import check_against_portal
 from moulin_sync.hubspot.state import SyncState
@@ -63,7 +64,7 @@ def run_sync(
     archive_erased: bool = True,
 ) -> tuple[SyncPlan, SyncReport]:
     try:
-        portal = {p["name"]: p for p in client.list_properties(object_type)}
+        portal = {p["name"]: p for p in client.properties.list(object_type)}
     except DailyBudgetExhausted as exc:
         # The budget ran out before this step's first call: end cleanly, as the Syncer
         # does mid-step, and leave the whole plan to the next run.

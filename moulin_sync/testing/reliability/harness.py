@@ -194,8 +194,8 @@ class World:
         """The sync's assets and checks in this process (resources set here)."""
         from dagster import DagsterInstance, materialize
 
+        from moulin_sync.defs.hubspot.resources import HubSpot
         from moulin_sync.defs.resources import AppDuMoulinSource, Snapshots, SyncStateStore
-        from moulin_sync.hubspot.client import HubSpot
         from moulin_sync.testing.sync_world import DEAL_ASSETS
 
         resources = {

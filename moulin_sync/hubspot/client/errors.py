@@ -8,11 +8,14 @@ redacts it from anything the server echoes before building a message).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
+
+from moulin_sync.hubspot.client.problems import PropertyProblem, describe_problems, parse_problems
 
 _EXISTING_ID = re.compile(r"Existing ID:\s*(\d+)", re.IGNORECASE)
 # How many of a 400's per-property problems are spelled out in the message (all stay in
-# `errors`): enough to fix a payload, short enough for a Dagster failure banner.
+# `problems`): enough to fix a payload, short enough for a Dagster failure banner.
 _DETAILS_IN_MESSAGE = 5
 
 
@@ -28,8 +31,8 @@ class HubSpotApiError(HubSpotError):
     """HubSpot answered with a non-2xx status (after any retries the client allowed itself).
 
     `status`, `category` (e.g. ``VALIDATION_ERROR``, ``CONFLICT``, ``RATE_LIMIT``), the server's
-    `message`, the per-property `errors` (``[{"message", "code", "context": {"propertyName":
-    [...]}}]``) and the `correlation_id` HubSpot support asks for are kept as attributes.
+    `message`, the per-property `problems` and the `correlation_id` HubSpot support asks for
+    are kept as attributes.
     """
 
     def __init__(
@@ -37,7 +40,7 @@ class HubSpotApiError(HubSpotError):
         status: int,
         category: str,
         message: str,
-        errors: list[dict[str, Any]] | None = None,
+        problems: tuple[PropertyProblem, ...] = (),
         correlation_id: str | None = None,
         *,
         endpoint: str = "",
@@ -48,7 +51,7 @@ class HubSpotApiError(HubSpotError):
         self.status = status
         self.category = category
         self.message = message
-        self.errors: list[dict[str, Any]] = list(errors or [])
+        self.problems = tuple(problems)
         self.correlation_id = correlation_id
         self.endpoint = endpoint
         self.sub_category = sub_category
@@ -58,13 +61,31 @@ class HubSpotApiError(HubSpotError):
         self.after_lost_answer = after_lost_answer
         super().__init__(self._describe())
 
+    @classmethod
+    def from_body(cls, status: int, body: Any, endpoint: str) -> HubSpotApiError:
+        """The error for an answer's status and (parsed) body, JSON or not."""
+        kind = HubSpotNotFound if status == 404 else cls
+        if not isinstance(body, Mapping):
+            text = body if isinstance(body, str) else ""
+            return kind(status, "", text.strip()[:300], endpoint=endpoint)
+        return kind(
+            status,
+            str(body.get("category") or body.get("errorType") or ""),
+            str(body.get("message") or ""),
+            parse_problems(body.get("errors")),
+            body.get("correlationId"),
+            endpoint=endpoint,
+            sub_category=body.get("subCategory"),
+            policy_name=body.get("policyName"),
+        )
+
     def __reduce__(self) -> tuple[Any, ...]:
         # Keyword-only attributes would be lost by the default Exception pickling.
         return (
             _rebuild,
             (
                 type(self),
-                (self.status, self.category, self.message, self.errors, self.correlation_id),
+                (self.status, self.category, self.message, self.problems, self.correlation_id),
                 {
                     "endpoint": self.endpoint,
                     "sub_category": self.sub_category,
@@ -85,34 +106,35 @@ class HubSpotApiError(HubSpotError):
     @property
     def codes(self) -> list[str]:
         """The error codes of the per-property problems, e.g. ``["INVALID_EMAIL"]``."""
-        return [str(e["code"]) for e in self.errors if isinstance(e, dict) and e.get("code")]
+        return [p.code for p in self.problems if p.code]
 
     @property
     def property_names(self) -> list[str]:
-        """The properties the per-property problems are about (from each error's context)."""
-        names: list[str] = []
-        for error in self.errors:
-            context = error.get("context") if isinstance(error, dict) else None
-            if isinstance(context, dict):
-                names.extend(str(n) for n in context.get("propertyName") or [])
-        return names
+        """The properties the per-property problems are about."""
+        return [name for p in self.problems for name in p.property_names]
+
+    @property
+    def reason(self) -> str:
+        """Why HubSpot refused a record that failed this call alone, in words."""
+        detail = describe_problems(self.problems)
+        if detail:
+            return f"HubSpot refused it: {detail}"
+        on = f" on {', '.join(self.property_names)}" if self.property_names else ""
+        codes = f" ({', '.join(self.codes)}{on})" if self.codes else ""
+        return f"HubSpot refused it: {self.message}{codes}"
 
     def _describe(self) -> str:
         where = f"HubSpot {self.endpoint}" if self.endpoint else "HubSpot"
         label = f"{self.status} {self.category}".strip()
         text = f"{where} failed with HTTP {label}: {self.message or '(no message)'}"
-        details = []
-        for error in self.errors[:_DETAILS_IN_MESSAGE]:
-            if not isinstance(error, dict):
-                continue
-            context = error.get("context") or {}
-            props = (
-                ", ".join(context.get("propertyName") or []) if isinstance(context, dict) else ""
-            )
-            code = error.get("code") or "?"
-            details.append(f"{code} on {props}" if props else str(code))
+        details = [
+            f"{p.code or '?'} on {', '.join(p.property_names)}"
+            if p.property_names
+            else p.code or "?"
+            for p in self.problems[:_DETAILS_IN_MESSAGE]
+        ]
         if details:
-            more = len(self.errors) - _DETAILS_IN_MESSAGE
+            more = len(self.problems) - _DETAILS_IN_MESSAGE
             text += " [" + "; ".join(details) + (f"; and {more} more" if more > 0 else "") + "]"
         if self.status == 401:
             text += " — check HUBSPOT_ACCESS_TOKEN (a private app token with the CRM scopes)"

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from moulin_sync.hubspot.errors import DailyBudgetExhausted
+from moulin_sync.hubspot.client.errors import DailyBudgetExhausted
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], None]

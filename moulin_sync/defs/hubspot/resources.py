@@ -1,0 +1,65 @@
+"""The HubSpot resource: ``hubspot.client()`` gives assets a paced, counted client.
+
+No ``from __future__ import annotations`` here: Dagster reads the field annotations at
+runtime.
+"""
+
+from typing import Any, Optional
+
+import dagster as dg
+from pydantic import Field
+
+from moulin_sync.hubspot.client import HubSpotClient
+from moulin_sync.hubspot.client.errors import HubSpotConfigError
+
+
+class HubSpot(dg.ConfigurableResource):
+    """HubSpot CRM. Each call to `client()` builds a fresh client, so its counters describe
+    one asset's work; pacing stays correct across clients because each follows the
+    server's headers."""
+
+    base_url: str = Field(description="HubSpot API base URL (HUBSPOT_BASE_URL).")
+    access_token: str = Field(
+        default="", description="Private app access token (HUBSPOT_ACCESS_TOKEN)."
+    )
+    tier: str = Field(
+        default="professional",
+        description="Subscription tier for the starting rate budget: free, starter, "
+        "professional, enterprise or unlimited (HUBSPOT_TIER).",
+    )
+    timeout_s: float = Field(default=30.0, description="Timeout of one HTTP call, seconds.")
+    daily_reserve: Optional[int] = Field(  # noqa: UP045 - Dagster reads this at runtime
+        default=None,
+        description="Daily calls left untouched for the portal's other integrations "
+        "(default: 1 % of the daily limit).",
+    )
+    max_retries: int = Field(default=5, description="Retries of one call (429, 423, 5xx...).")
+    max_in_flight: int = Field(
+        default=4,
+        description="Batch calls a sync keeps waiting for HubSpot's answer at once (1 to 10): "
+        "HubSpot takes a few hundred milliseconds per batch, so one at a time would use a "
+        "fraction of the rate limit; the rate limiter paces them either way.",
+    )
+
+    def __repr_args__(self) -> Any:
+        # Pydantic's repr would print the token.
+        for name, value in super().__repr_args__():
+            yield name, ("***" if name == "access_token" and value else value)
+
+    def client(self) -> HubSpotClient:
+        if not self.access_token.strip():
+            raise HubSpotConfigError(
+                "HUBSPOT_ACCESS_TOKEN is not set: create a private app in HubSpot (Settings > "
+                "Integrations > Private Apps) with the CRM object and schema scopes, and export "
+                "its access token as HUBSPOT_ACCESS_TOKEN (for the local emulator, the token it "
+                "was started with)."
+            )
+        return HubSpotClient(
+            base_url=self.base_url,
+            access_token=self.access_token.strip(),
+            tier=self.tier,
+            timeout_s=self.timeout_s,
+            max_retries=self.max_retries,
+            daily_reserve=self.daily_reserve,
+            max_in_flight=self.max_in_flight,
+        )

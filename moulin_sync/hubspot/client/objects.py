@@ -1,0 +1,320 @@
+"""CRM objects (v3): batch create, upsert, update, read, archive; get, merge, search."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import hubspot.crm.contacts as contacts_sdk
+import hubspot.crm.objects as objects_sdk
+
+from moulin_sync.hubspot.client import endpoints as e
+from moulin_sync.hubspot.client.errors import HubSpotNotFound, SearchWindowTooLarge
+from moulin_sync.hubspot.client.results import BatchOutcome, ObjectResult, object_outcome
+from moulin_sync.hubspot.client.sdk import association_types, model, new
+from moulin_sync.hubspot.client.transport import Transport
+
+OBJECT_TYPES = ("contacts", "companies", "deals", "tickets")
+MAX_BATCH_INPUTS = 100  # HubSpot's documented maximum per v3 batch call
+MAX_SEARCH_PAGE = 200
+MAX_SEARCH_RESULTS = 10_000  # HubSpot answers 400 when paging past this
+
+
+def check_type(object_type: str) -> str:
+    if object_type not in OBJECT_TYPES:
+        raise ValueError(
+            f"unsupported object type {object_type!r}; expected one of {', '.join(OBJECT_TYPES)}"
+        )
+    return object_type
+
+
+def check_size(inputs: Sequence[Any], limit: int, what: str) -> None:
+    if len(inputs) > limit:
+        raise ValueError(
+            f"{what}: {len(inputs)} inputs, HubSpot takes at most {limit} per call; "
+            f"send them in batches of {limit}"
+        )
+
+
+def record(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """A record as HubSpot sent it, with its id as a string."""
+    out = dict(raw)
+    if "id" in out:
+        out["id"] = str(out["id"])
+    return out
+
+
+def next_after(body: Any) -> str | None:
+    if not isinstance(body, Mapping):
+        return None
+    after = ((body.get("paging") or {}).get("next") or {}).get("after")
+    return str(after) if after not in (None, "") else None
+
+
+def _filter_groups(filter_groups: Sequence[Mapping[str, Any]]) -> list[Any]:
+    groups = []
+    for group in filter_groups:
+        data = dict(group)
+        filters = data.pop("filters", [])
+        if data:
+            raise ValueError(f"filter group: unknown field(s) {', '.join(sorted(data))}")
+        groups.append(
+            new(
+                objects_sdk.FilterGroup,
+                filters=[model(objects_sdk.Filter, f, "search filter") for f in filters],
+            )
+        )
+    return groups
+
+
+def _ids(ids: Sequence[str]) -> list[Any]:
+    return [new(objects_sdk.SimplePublicObjectId, id=str(i)) for i in ids]
+
+
+class ObjectsApi:
+    """Records of any object type, by HubSpot id or by a unique property."""
+
+    def __init__(self, transport: Transport) -> None:
+        self._send = transport.send
+        self._batch = transport.api("objects.batch", lambda crm: crm.objects.batch_api)
+        self._basic = transport.api("objects.basic", lambda crm: crm.objects.basic_api)
+        self._search = transport.api("objects.search", lambda crm: crm.objects.search_api)
+        self._transport = transport
+
+    def batch_upsert(
+        self, object_type: str, inputs: Sequence[Mapping[str, Any]], id_property: str
+    ) -> BatchOutcome[ObjectResult]:
+        """Create or update by a unique property: each input ``{"id": value, "properties": {}}``."""
+        check_type(object_type)
+        check_size(inputs, MAX_BATCH_INPUTS, "batch_upsert")
+        if not id_property:
+            raise ValueError("batch_upsert needs an id_property (a unique-value property)")
+        seen: set[str] = set()
+        models = []
+        for item in inputs:
+            data = {"idProperty": id_property, **item}
+            upsert = model(objects_sdk.SimplePublicObjectBatchInputUpsert, data, "upsert input")
+            if upsert.id in (None, "") or upsert.properties is None:
+                raise ValueError(f"upsert input needs an id and properties: {item!r}")
+            # HubSpot rejects a batch in which two inputs resolve to one record; emails
+            # match case-insensitively.
+            key = str(upsert.id).lower() if id_property == "email" else str(upsert.id)
+            if key in seen:
+                raise ValueError(f"batch_upsert: {id_property}={upsert.id!r} appears twice")
+            seen.add(key)
+            models.append(upsert)
+        body = new(objects_sdk.BatchInputSimplePublicObjectBatchInputUpsert, inputs=models)
+        answer = self._send(
+            e.BATCH_UPSERT,
+            lambda **kw: self._batch.upsert_with_http_info(object_type, body, **kw),
+            objectType=object_type,
+        )
+        return object_outcome(answer.status, answer.body)
+
+    def batch_create(
+        self, object_type: str, inputs: Sequence[Mapping[str, Any]]
+    ) -> BatchOutcome[ObjectResult]:
+        """Create records: ``{"properties", "associations"?, "objectWriteTraceId"?}`` each.
+
+        Give every input a distinct ``objectWriteTraceId`` to get a 207 with the failed
+        inputs in `errors` instead of the whole batch failing. Never retried after a lost
+        answer: raises `HubSpotAmbiguousWrite` (reconcile by the unique key).
+        """
+        check_type(object_type)
+        check_size(inputs, MAX_BATCH_INPUTS, "batch_create")
+        trace_ids: set[str] = set()
+        models = []
+        for item in inputs:
+            data = dict(item)
+            associations = data.pop("associations", None)
+            create = model(objects_sdk.SimplePublicObjectBatchInputForCreate, data, "create input")
+            if create.properties is None:
+                raise ValueError(f"create input needs properties: {item!r}")
+            trace = create.object_write_trace_id
+            if trace is not None:
+                if trace in trace_ids:
+                    raise ValueError(f"batch_create: objectWriteTraceId {trace!r} appears twice")
+                trace_ids.add(trace)
+            if associations:
+                create.associations = [
+                    new(
+                        objects_sdk.PublicAssociationsForObject,
+                        to=new(objects_sdk.PublicObjectId, id=str(a["to"]["id"])),
+                        types=association_types(
+                            a.get("types"), objects_sdk.AssociationSpec, "inline association"
+                        ),
+                    )
+                    for a in associations
+                ]
+            models.append(create)
+        body = new(objects_sdk.BatchInputSimplePublicObjectBatchInputForCreate, inputs=models)
+        answer = self._send(
+            e.BATCH_CREATE,
+            lambda **kw: self._batch.create_with_http_info(object_type, body, **kw),
+            objectType=object_type,
+        )
+        return object_outcome(answer.status, answer.body, new=True)
+
+    def batch_update(
+        self, object_type: str, inputs: Sequence[Mapping[str, Any]]
+    ) -> BatchOutcome[ObjectResult]:
+        """Update by HubSpot record id: each input ``{"id": hubspot_id, "properties": {}}``."""
+        check_type(object_type)
+        check_size(inputs, MAX_BATCH_INPUTS, "batch_update")
+        models = []
+        for item in inputs:
+            update = model(objects_sdk.SimplePublicObjectBatchInput, item, "update input")
+            if update.id in (None, "") or update.properties is None:
+                raise ValueError(f"update input needs an id and properties: {item!r}")
+            update.id = str(update.id)
+            models.append(update)
+        body = new(objects_sdk.BatchInputSimplePublicObjectBatchInput, inputs=models)
+        answer = self._send(
+            e.BATCH_UPDATE,
+            lambda **kw: self._batch.update_with_http_info(object_type, body, **kw),
+            objectType=object_type,
+        )
+        return object_outcome(answer.status, answer.body)
+
+    def batch_read(
+        self,
+        object_type: str,
+        ids: Sequence[str],
+        id_property: str | None,
+        properties: Sequence[str],
+    ) -> BatchOutcome[ObjectResult]:
+        """Read by record id (or by `id_property`); missing ids come back in `errors`."""
+        check_type(object_type)
+        check_size(ids, MAX_BATCH_INPUTS, "batch_read")
+        body = new(
+            objects_sdk.BatchReadInputSimplePublicObjectId,
+            inputs=_ids(ids),
+            id_property=id_property,
+            properties=list(properties),
+            properties_with_history=[],
+        )
+        answer = self._send(
+            e.BATCH_READ,
+            lambda **kw: self._batch.read_with_http_info(object_type, body, **kw),
+            objectType=object_type,
+        )
+        return object_outcome(answer.status, answer.body)
+
+    def batch_archive(self, object_type: str, ids: Sequence[str]) -> None:
+        """Archive records by HubSpot id (ids already archived or unknown are ignored)."""
+        check_type(object_type)
+        check_size(ids, MAX_BATCH_INPUTS, "batch_archive")
+        body = new(objects_sdk.BatchInputSimplePublicObjectId, inputs=_ids(ids))
+        self._send(
+            e.BATCH_ARCHIVE,
+            lambda **kw: self._batch.archive_with_http_info(object_type, body, **kw),
+            objectType=object_type,
+        )
+
+    def get(
+        self,
+        object_type: str,
+        id: str,
+        properties: Sequence[str],
+        id_property: str | None = None,
+    ) -> dict[str, Any] | None:
+        """One record (``{"id", "properties", "createdAt", ...}``), or None if it is gone."""
+        check_type(object_type)
+        kwargs: dict[str, Any] = {"properties": list(properties)}
+        if id_property:
+            kwargs["id_property"] = id_property
+        try:
+            answer = self._send(
+                e.GET_OBJECT,
+                lambda **kw: self._basic.get_by_id_with_http_info(
+                    object_type, str(id), **kwargs, **kw
+                ),
+                objectType=object_type,
+            )
+        except HubSpotNotFound:
+            return None
+        return record(answer.body)
+
+    def merge(self, object_type: str, primary_id: str, merged_id: str) -> dict[str, Any]:
+        """Merge `merged_id` into `primary_id`; returns the surviving record."""
+        check_type(object_type)
+        # The generic objects API has no merge: it lives in each type's own package.
+        api = self._transport.api(
+            f"{object_type}.basic", lambda crm: getattr(crm, object_type).basic_api
+        )
+        # The merge input is identical in every type's package; the contacts one serves all.
+        body = new(
+            contacts_sdk.PublicMergeInput,
+            primary_object_id=str(primary_id),
+            object_id_to_merge=str(merged_id),
+        )
+        answer = self._send(
+            e.MERGE, lambda **kw: api.merge_with_http_info(body, **kw), objectType=object_type
+        )
+        return record(answer.body)
+
+    def search(
+        self,
+        object_type: str,
+        filter_groups: Sequence[Mapping[str, Any]],
+        properties: Sequence[str],
+        sorts: Sequence[Mapping[str, Any]] | None = None,
+        limit: int = MAX_SEARCH_PAGE,
+        *,
+        query: str | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Every matching record, page by page (`limit` per page, at most 200).
+
+        Paced by search's own per-second limit. HubSpot pages through at most 10,000
+        results per query: asking past that raises `SearchWindowTooLarge` — split the
+        window (e.g. by a date range) instead. Search reads an index that lags writes by
+        seconds: never use it to decide whether to create.
+        """
+        check_type(object_type)
+        if not 1 <= limit <= MAX_SEARCH_PAGE:
+            raise ValueError(f"search limit must be between 1 and {MAX_SEARCH_PAGE}")
+        groups = _filter_groups(filter_groups)
+        after: str | None = None
+        while True:
+            # The SDK types `sorts` as list[str]; HubSpot takes {"propertyName", "direction"}
+            # objects, which serialize through unchanged.
+            body = new(
+                objects_sdk.PublicObjectSearchRequest,
+                filter_groups=groups,
+                properties=list(properties),
+                sorts=[dict(s) for s in sorts or []],
+                limit=limit,
+                after=after,
+                query=query,
+            )
+            answer = self._send(
+                e.SEARCH,
+                lambda body=body, **kw: self._search.do_search_with_http_info(
+                    object_type, body, **kw
+                ),
+                objectType=object_type,
+            )
+            for raw in answer.body.get("results") or []:
+                yield record(raw)
+            after = next_after(answer.body)
+            if after is None:
+                return
+            if after.isdigit() and int(after) >= MAX_SEARCH_RESULTS:
+                raise SearchWindowTooLarge(object_type, answer.body.get("total"))
+
+    def search_total(self, object_type: str, filter_groups: Sequence[Mapping[str, Any]]) -> int:
+        """How many records match (one search call, one result): to size a window
+        before paging it, since HubSpot pages through at most 10,000 results."""
+        check_type(object_type)
+        body = new(
+            objects_sdk.PublicObjectSearchRequest,
+            filter_groups=_filter_groups(filter_groups),
+            properties=["hs_object_id"],
+            limit=1,
+        )
+        answer = self._send(
+            e.SEARCH,
+            lambda **kw: self._search.do_search_with_http_info(object_type, body, **kw),
+            objectType=object_type,
+        )
+        return int(answer.body.get("total") or 0)
