@@ -5,17 +5,17 @@ Admin requests never consume rate-limit budget and are not counted in the stats.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from .core import Emulator, Req, Result, RouteTable
 from .errors import bad_request
 from .faults import parse_fault
-from .handlers import Req, Result
-from .schema import OBJECT_TYPES
+from .object_types import OBJECT_TYPES
 
-if TYPE_CHECKING:
-    from .app import Emulator
+table = RouteTable()
 
 
+@table.add("POST", "/_emulator/reset", mutates=True)
 def reset(em: Emulator, req: Req) -> Result:
     """Empty every object (and the rate-limit counters); `{"schema": true}` also resets the schema."""
     body = req.body if isinstance(req.body, dict) else {}
@@ -24,6 +24,7 @@ def reset(em: Emulator, req: Req) -> Result:
     return 200, {"status": "ok"}
 
 
+@table.add("GET", "/_emulator/state")
 def state(em: Emulator, req: Req) -> Result:
     objects: dict[str, list[dict[str, Any]]] = {}
     for t in OBJECT_TYPES:
@@ -49,6 +50,7 @@ def state(em: Emulator, req: Req) -> Result:
     return 200, {"objects": objects}
 
 
+@table.add("GET", "/_emulator/stats")
 def stats(em: Emulator, req: Req) -> Result:
     rows = [
         {"method": m, "route": r, "status": s, "count": c}
@@ -57,17 +59,13 @@ def stats(em: Emulator, req: Req) -> Result:
     return 200, {"requests": rows}
 
 
+@table.add("POST", "/_emulator/stats/reset")
 def reset_stats(em: Emulator, req: Req) -> Result:
     em.stats.clear()
     return 200, {"status": "ok"}
 
 
-def add_fault(em: Emulator, req: Req) -> Result:
-    fault = parse_fault(req.body)
-    em.faults.add(fault)
-    return 201, fault.to_json()
-
-
+@table.add("GET", "/_emulator/faults")
 def list_faults(em: Emulator, req: Req) -> Result:
     """Armed faults, and the spent ones (their counters prove they fired)."""
     return 200, {
@@ -76,6 +74,14 @@ def list_faults(em: Emulator, req: Req) -> Result:
     }
 
 
+@table.add("POST", "/_emulator/faults")
+def add_fault(em: Emulator, req: Req) -> Result:
+    fault = parse_fault(req.body)
+    em.faults.add(fault)
+    return 201, fault.to_json()
+
+
+@table.add("DELETE", "/_emulator/faults")
 def clear_faults(em: Emulator, req: Req) -> Result:
     em.faults.clear()
     return 200, {"status": "ok"}
@@ -89,6 +95,17 @@ def _limit(value: Any, name: str) -> int | None:
     return value
 
 
+@table.add("GET", "/_emulator/limits")
+def get_limits(em: Emulator, req: Req) -> Result:
+    """The limits, and `daily_used`: the requests counted against today's budget so far."""
+    return 200, {
+        **em.limiter.limits.to_json(),
+        "search_lag": em.store.search_lag,
+        "daily_used": em.limiter.daily_used,
+    }
+
+
+@table.add("POST", "/_emulator/limits")
 def set_limits(em: Emulator, req: Req) -> Result:
     """Change limits; a key set to null lifts that limit, a missing key keeps it."""
     body = req.dict_body()
@@ -107,23 +124,4 @@ def set_limits(em: Emulator, req: Req) -> Result:
     return 200, get_limits(em, req)[1]
 
 
-def get_limits(em: Emulator, req: Req) -> Result:
-    """The limits, and `daily_used`: the requests counted against today's budget so far."""
-    return 200, {
-        **em.limiter.limits.to_json(),
-        "search_lag": em.store.search_lag,
-        "daily_used": em.limiter.daily_used,
-    }
-
-
-ROUTES: list[tuple[str, str, Any, bool]] = [
-    ("POST", "/_emulator/reset", reset, True),
-    ("GET", "/_emulator/state", state, False),
-    ("GET", "/_emulator/stats", stats, False),
-    ("POST", "/_emulator/stats/reset", reset_stats, False),
-    ("GET", "/_emulator/faults", list_faults, False),
-    ("POST", "/_emulator/faults", add_fault, False),
-    ("DELETE", "/_emulator/faults", clear_faults, False),
-    ("GET", "/_emulator/limits", get_limits, False),
-    ("POST", "/_emulator/limits", set_limits, False),
-]
+ROUTES = table.routes

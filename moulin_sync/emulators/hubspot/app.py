@@ -12,7 +12,6 @@ import asyncio
 import hmac
 import json
 import logging
-from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -23,16 +22,13 @@ from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import admin, handlers
+from .core import Emulator, Handler, Req
 from .errors import ApiError, correlation_id
-from .faults import AFTER_COMMIT, BEFORE, Fault, Faults, fault_body
-from .handlers import Req
-from .objects import Objects
-from .ratelimit import Limits, RateLimiter, rate_limit_body
-from .store import Store
+from .faults import AFTER_COMMIT, BEFORE, Fault, fault_body
+from .ratelimit import rate_limit_body
 
 log = logging.getLogger("moulin_sync.emulators.hubspot")
 JSON_HEADERS = [(b"content-type", b"application/json;charset=utf-8")]
-Handler = Callable[["Emulator", Req], tuple[int, Any]]
 
 
 def encode(body: Any) -> bytes:
@@ -44,25 +40,6 @@ class JSON(Response):
 
     def render(self, content: Any) -> bytes:
         return b"" if content is None else encode(content)
-
-
-class Emulator:
-    """Everything one running emulator holds: the store, limits, faults and stats."""
-
-    def __init__(
-        self,
-        *,
-        token: str,
-        limits: Limits,
-        state_path: str | None = None,
-        search_lag: float = 0.0,
-    ) -> None:
-        self.token = token
-        self.store = Store(state_path, search_lag)
-        self.objects = Objects(self.store)
-        self.limiter = RateLimiter(limits)
-        self.faults = Faults()
-        self.stats: Counter[tuple[str, str, int]] = Counter()
 
 
 def _endpoint(

@@ -27,7 +27,8 @@ def serve(
 ) -> None:
     import uvicorn
 
-    from .app import Emulator, create_app
+    from .app import create_app
+    from .core import Emulator
 
     try:
         em = Emulator(

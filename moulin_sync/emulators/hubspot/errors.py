@@ -4,33 +4,31 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import KW_ONLY, dataclass
 from typing import Any
+
+# Invalid property values: (property name, error code, message).
+Problems = list[tuple[str, str, str]]
 
 
 def correlation_id() -> str:
     return str(uuid.uuid4())
 
 
+@dataclass(eq=False)
 class ApiError(Exception):
     """An error answered with HubSpot's `Error` body: status, message, correlationId, category."""
 
-    def __init__(
-        self,
-        status: int,
-        category: str,
-        message: str,
-        *,
-        errors: list[dict[str, Any]] | None = None,
-        context: dict[str, list[str]] | None = None,
-        sub_category: str | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.category = category
-        self.message = message
-        self.errors = errors
-        self.context = context
-        self.sub_category = sub_category
+    status: int
+    category: str
+    message: str
+    _: KW_ONLY
+    errors: list[dict[str, Any]] | None = None
+    context: dict[str, list[str]] | None = None
+    sub_category: str | None = None
+
+    def __post_init__(self) -> None:
+        super().__init__(self.message)
 
     def body(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -62,16 +60,18 @@ class ApiError(Exception):
         return out
 
 
+@dataclass(eq=False)
 class PropertyError(Exception):
     """One invalid property value (collected into a VALIDATION_ERROR)."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+    code: str
+    message: str
+
+    def __post_init__(self) -> None:
+        super().__init__(self.message)
 
 
-def validation_error(problems: list[tuple[str, str, str]]) -> ApiError:
+def validation_error(problems: Problems) -> ApiError:
     """Build HubSpot's 400 for invalid property values from (name, code, message) triples."""
     legacy = [
         {

@@ -13,9 +13,9 @@ from collections.abc import Callable
 from typing import Any
 
 from .errors import bad_request
-from .objects import names_from, shown_names
-from .schema import to_epoch_ms
+from .payloads import names_from, shown_names
 from .store import Store
+from .timestamps import to_epoch_ms
 
 MAX_LIMIT = 200
 MAX_RESULTS = 10_000

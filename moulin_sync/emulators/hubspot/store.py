@@ -16,11 +16,9 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
-from .schema import LASTMOD, OBJECT_TYPES, Schema, iso_ms
-
-
-def now_ms() -> int:
-    return time.time_ns() // 1_000_000
+from .object_types import LASTMOD, OBJECT_TYPES
+from .schema import Schema
+from .timestamps import iso_ms
 
 
 class Record:
@@ -131,13 +129,12 @@ class Store:
 
     def commit(self) -> None:
         """Write every touched record (and the schema if it changed) in one transaction."""
-        if self.db is None:
-            self.dirty.clear()
-            self.schema_dirty = False
-            return
-        if not self.dirty and not self.schema_dirty:
-            return
-        db = self.db
+        if self.db is not None and (self.dirty or self.schema_dirty):
+            self._write(self.db)
+        self.dirty.clear()
+        self.schema_dirty = False
+
+    def _write(self, db: sqlite3.Connection) -> None:
         db.execute("BEGIN IMMEDIATE")
         try:
             for t, rid in self.dirty:
@@ -159,16 +156,13 @@ class Store:
         except BaseException:
             db.execute("ROLLBACK")
             raise
-        self.dirty.clear()
-        self.schema_dirty = False
 
     def close(self) -> None:
-        if self.db is not None:
-            self.db.close()
-            self.db = None
-        if self._lock_file is not None:
-            self._lock_file.close()
-            self._lock_file = None
+        """Close the SQLite file before releasing its lock, so no other process opens it meanwhile."""
+        for handle in (self.db, self._lock_file):
+            if handle is not None:
+                handle.close()
+        self.db = self._lock_file = None
 
     # ------------------------------------------------------------------ indexes
     def rebuild_indexes(self) -> None:

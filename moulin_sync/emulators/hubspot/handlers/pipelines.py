@@ -1,0 +1,40 @@
+"""Pipelines v3 endpoints: deal and ticket pipelines and their stages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..core import Emulator, Req, Result, RouteTable, schema_changed
+from ..timestamps import iso_ms, now_ms
+
+PIPES = "/crm/v3/pipelines/{objectType}"
+table = RouteTable()
+
+
+def _named_pipeline(em: Emulator, req: Req) -> dict[str, Any]:
+    """The pipeline of path parameter `pipelineId` (404 when there is none)."""
+    return em.store.schema.get_pipeline(req.object_type(), req.params["pipelineId"])
+
+
+@table.add("GET", PIPES)
+def list_pipelines(em: Emulator, req: Req) -> Result:
+    t = req.object_type()
+    return 200, {
+        "results": sorted(em.store.schema.pipelines[t].values(), key=lambda p: p["displayOrder"])
+    }
+
+
+@table.add("POST", PIPES, mutates=True)
+def create_pipeline(em: Emulator, req: Req) -> Result:
+    pipeline = em.store.schema.create_pipeline(req.object_type(), req.dict_body(), iso_ms(now_ms()))
+    return schema_changed(em, 201, pipeline)
+
+
+@table.add("GET", f"{PIPES}/{{pipelineId}}")
+def get_pipeline(em: Emulator, req: Req) -> Result:
+    return 200, _named_pipeline(em, req)
+
+
+@table.add("GET", f"{PIPES}/{{pipelineId}}/stages")
+def list_stages(em: Emulator, req: Req) -> Result:
+    return 200, {"results": _named_pipeline(em, req)["stages"]}
