@@ -13,7 +13,7 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
-from moulin_sync.demo_data.generator import generate
+from moulin_sync.demo_data import generate
 
 CUSTOMERS = 100_000
 COMPANIES = 2_000

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import sys
 from datetime import date, datetime
+from typing import Any
 
 import click
 from rich.console import Console
 from rich.table import Table
 
-from moulin_sync.demo_data.generator import (
-    MAX_DIRTY_RATE,
-    GenerationSummary,
-    GeneratorError,
-    generate,
-)
+from moulin_sync.demo_data import MAX_DIRTY_RATE, GenerationSummary, GeneratorError, generate
 
 
 def _parse_today(
@@ -28,21 +24,21 @@ def _parse_today(
         raise click.BadParameter(f"{value!r} is not a date like 2025-11-30") from None
 
 
+def _row_counts(title: str, what: str, counts: dict[str, int]) -> Table:
+    table = Table(title=title)
+    table.add_column(what)
+    table.add_column("rows", justify="right")
+    for name, count in counts.items():
+        table.add_row(name, f"{count:,}")
+    return table
+
+
 def render_summary(summary: GenerationSummary, console: Console) -> None:
     """Print the row and dirt counts as two tables."""
-    rows = Table(title=f"App du Moulin demo data → {summary.url}")
-    rows.add_column("table")
-    rows.add_column("rows", justify="right")
-    for table, count in summary.rows.items():
-        rows.add_row(table, f"{count:,}")
-    console.print(rows)
+    console.print(_row_counts(f"App du Moulin demo data → {summary.url}", "table", summary.rows))
     if summary.dirty_rate > 0:
-        dirt = Table(title=f"Dirt injected (rate {summary.dirty_rate:g})")
-        dirt.add_column("kind")
-        dirt.add_column("rows", justify="right")
-        for kind, count in summary.dirt.items():
-            dirt.add_row(kind, f"{count:,}")
-        console.print(dirt)
+        title = f"Dirt injected (rate {summary.dirty_rate:g})"
+        console.print(_row_counts(title, "kind", summary.dirt))
     total = sum(summary.rows.values())
     console.print(
         f"seed {summary.seed}, today {summary.today.isoformat()}: {total:,} rows in "
@@ -83,30 +79,13 @@ def render_summary(summary: GenerationSummary, console: Console) -> None:
     default=None,
     help="Progress bar on stderr (default: when stderr is a terminal).",
 )
-def demo_data_command(
-    url: str,
-    customers: int,
-    companies: int,
-    orders: int,
-    seed: int,
-    dirty_rate: float,
-    today: date | None,
-    replace: bool,
-    progress: bool | None,
-) -> None:
+def demo_data_command(progress: bool | None, **arguments: Any) -> None:
     """Generate a deterministic, realistic App du Moulin database (demo and tests)."""
+    # The other options are named after generate()'s parameters, so they pass through.
+    if progress is None:
+        progress = sys.stderr.isatty()
     try:
-        summary = generate(
-            url,
-            customers=customers,
-            companies=companies,
-            orders=orders,
-            seed=seed,
-            dirty_rate=dirty_rate,
-            today=today,
-            progress=sys.stderr.isatty() if progress is None else progress,
-            replace=replace,
-        )
+        summary = generate(progress=progress, **arguments)
     except GeneratorError as error:
         raise click.ClickException(str(error)) from error
     render_summary(summary, Console())

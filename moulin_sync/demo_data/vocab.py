@@ -164,6 +164,35 @@ EMAIL_DOMAINS: Final[tuple[tuple[str, int], ...]] = (
     ("icloud.com", 3),
 )
 
+# Leading digits of the 9 national digits after the 0 of a French number. Real
+# allocated ranges, so the generated numbers pass libphonenumber.
+MOBILE_06_PREFIXES: Final[tuple[str, ...]] = ("60", "61", "62", "64", "65", "66", "67", "68")
+MOBILE_07_PREFIXES: Final[tuple[str, ...]] = ("73", "74", "75", "76", "77", "78")
+# 04 is south-east France, where the mill is.
+LANDLINE_04_PREFIXES: Final[tuple[str, ...]] = (
+    "472",
+    "478",
+    "437",
+    "426",
+    "481",
+    "477",
+    "474",
+    "450",
+)
+LANDLINE_OTHER_PREFIXES: Final[tuple[str, ...]] = (
+    "142",
+    "143",
+    "145",
+    "240",
+    "299",
+    "320",
+    "388",
+    "556",
+    "561",
+    "950",
+    "972",
+)
+
 # Each pickup point is a partner shop: "Point retrait — Boulangerie X, Lyon 3e".
 PICKUP_HOSTS: Final[tuple[str, ...]] = (
     "Boulangerie {last}",

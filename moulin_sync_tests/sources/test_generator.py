@@ -21,9 +21,7 @@ from click.testing import CliRunner
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.engine import make_url
 
-from moulin_sync.demo_data import vocab
-from moulin_sync.demo_data.cli import demo_data_command
-from moulin_sync.demo_data.generator import (
+from moulin_sync.demo_data import (
     APP_LAUNCH,
     DIRT_KINDS,
     LONG_NOTE_CAP,
@@ -33,7 +31,9 @@ from moulin_sync.demo_data.generator import (
     luhn_complete,
     luhn_valid,
     vat_number_from_siren,
+    vocab,
 )
+from moulin_sync.demo_data.cli import demo_data_command
 from moulin_sync.sources.app_du_moulin import vocabulary
 from moulin_sync.sources.app_du_moulin.schema import TABLE_NAMES
 
@@ -85,6 +85,20 @@ def test_same_arguments_give_the_same_sqlite_file_byte_for_byte(tmp_path: Path) 
     generate(f"sqlite:///{other}", **SMALL, seed=4, dirty_rate=0.05, today=TODAY)
     assert _sha256(first) == _sha256(second)
     assert _sha256(first) != _sha256(other)
+
+
+def test_the_progress_bar_leaves_the_output_unchanged(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    quiet, shown = tmp_path / "quiet.db", tmp_path / "shown.db"
+    for path, progress in ((quiet, False), (shown, True)):
+        generate(
+            f"sqlite:///{path}", **SMALL, seed=3, dirty_rate=0.05, today=TODAY, progress=progress
+        )
+    assert _sha256(quiet) == _sha256(shown)
+    shown_on_stderr = capsys.readouterr().err
+    for phase in ("customers (generate)", "orders", "customers (write)", "indexes"):
+        assert phase in shown_on_stderr
 
 
 def test_orders_size_leaves_pickup_points_and_companies_unchanged(tmp_path: Path) -> None:
