@@ -29,26 +29,16 @@ import time
 import warnings
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-warnings.filterwarnings("ignore")
+from moulin_sync.testing.hubspot_emulator import run_hubspot_emulator
+from moulin_sync.testing.reliability import drills
+from moulin_sync.testing.reliability.corpus import run_corpus
+from moulin_sync.testing.reliability.crash_matrix import CrashMatrix, crash_points, reference_run
+from moulin_sync.testing.reliability.harness import MONTHS, World, make_source
+from moulin_sync.testing.reliability.oracle import Verdict, audit_reference
+from moulin_sync.testing.reliability.outcomes import Outcome, Tally
+from moulin_sync.testing.reliability.security import postgres_reachable, run_security
 
-from moulin_sync.testing.hubspot_emulator import run_hubspot_emulator  # noqa: E402
-from moulin_sync.testing.reliability import drills  # noqa: E402
-from moulin_sync.testing.reliability.corpus import KNOWN_BUGS, known_bug, run_corpus  # noqa: E402
-from moulin_sync.testing.reliability.harness import (  # noqa: E402
-    MONTHS,
-    Outcome,
-    Tally,
-    World,
-    crash_points,
-    drop_point,
-    kill_point,
-    make_source,
-    reference_run,
-    restart_point,
-)
-from moulin_sync.testing.reliability.oracle import Verdict, audit_reference  # noqa: E402
-from moulin_sync.testing.reliability.security import postgres_reachable, run_security  # noqa: E402
+warnings.filterwarnings("ignore")
 
 PARTS = ("crash", "drills", "corpus", "security")
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -101,9 +91,9 @@ def main() -> int:
         points = crash_points(reference.write_calls, args.points)
         if "crash" in parts:
             for k in points:
-                report(kill_point(world, reference.image, k))
+                report(CrashMatrix(world, reference.image).kill(k))
             for k in points:
-                report(drop_point(world, reference.image, k))
+                report(CrashMatrix(world, reference.image).drop(k))
         if "drills" in parts:
             report(drills.drill_429_storm(world, reference.image, injected_429s=3))
             report(drills.drill_daily_limit(world, reference.image))
@@ -132,10 +122,7 @@ def main() -> int:
                 flush=True,
             )
             for problem in corpus.problems:
-                bug = known_bug(problem)
-                if bug:
-                    tally.known_bugs[bug] = KNOWN_BUGS[bug][1]
-                print(f"  problem: {problem}" + (f"  [known bug: {bug}]" if bug else ""))
+                print(f"  problem: {problem}")
                 details.write(f"corpus problem: {problem}\n")
             for key, reason in corpus.reasons.items():
                 details.write(f"corpus quarantine: {key}: {reason[:200]}\n")
@@ -146,8 +133,8 @@ def main() -> int:
             world = World(root / "runs-restart", source, hubspot, MONTHS)
             for n, k in enumerate(points):
                 report(
-                    restart_point(
-                        world, reference.image, k, committed=n % 2 == 0, graceful=n % 4 < 2
+                    CrashMatrix(world, reference.image).restart(
+                        k, committed=n % 2 == 0, graceful=n % 4 < 2
                     )
                 )
     if "security" in parts:

@@ -71,6 +71,7 @@ READ_SUFFIXES = ("/batch/read", "/search")
 WRITE_STEPS = ("hubspot__companies", "hubspot__contacts", "hubspot__deals")
 SETUP_STEPS = ("hubspot__property_schema", "hubspot__deal_pipeline")
 OBJECT_TYPES = ("companies", "contacts", "deals")
+HUBSPOT_DEALS = ("hubspot", "deals")
 
 # Targets of issue 7.
 MAX_CALLS_OVER_MINIMUM = 1.05
@@ -226,30 +227,32 @@ class World:
 
     def resources(self) -> dict[str, Any]:
         from moulin_sync.defs.hubspot.resources import HubSpot
-        from moulin_sync.defs.resources import AppDuMoulinSource, Snapshots, SyncStateStore
+        from moulin_sync.testing.sync_world import world_resources
 
-        return {
-            "source": AppDuMoulinSource(url=f"sqlite:///{self.source_path}"),
-            "snapshots": Snapshots(root=str(self.data_dir)),
-            "state": SyncStateStore(url=f"sqlite:///{self.root / 'state.db'}"),
-            "hubspot": HubSpot(
-                base_url=self.hubspot.base_url, access_token=self.hubspot.token, tier=TIER
-            ),
-        }
+        hubspot = HubSpot(
+            base_url=self.hubspot.base_url, access_token=self.hubspot.token, tier=TIER
+        )
+        return world_resources(
+            f"sqlite:///{self.source_path}",
+            f"sqlite:///{self.root / 'state.db'}",
+            self.data_dir,
+            hubspot,
+        )
 
     def run(self, months: tuple[str, str], *, checks: str = "none") -> Run:
         """The nightly job's assets for [first, last]; `checks`: "none", "all" (every check
         of the job), or "deals_only" (only the deal checks, assets not rematerialized)."""
         from dagster import AssetSelection, DagsterEventType, DagsterInstance, materialize
 
-        assets, all_checks, deal_checks = nightly_definitions()
-        selection = None
-        defs_list: list[Any] = list(assets)
-        if checks == "all":
-            defs_list += all_checks
-        elif checks == "deals_only":
-            defs_list += all_checks
-            selection = AssetSelection.checks(*deal_checks)
+        from moulin_sync.testing.sync_world import DEAL_ASSETS, nightly_assets
+
+        # The deal checks read HubSpot heavily: timed apart from the writes.
+        deal_checks = AssetSelection.checks_for_assets(list(HUBSPOT_DEALS))
+        selection = {
+            "none": DEAL_ASSETS - deal_checks,
+            "all": DEAL_ASSETS,
+            "deals_only": deal_checks,
+        }[checks]
         self.hubspot.admin.reset_stats()
         tags = {
             "dagster/asset_partition_range_start": months[0],
@@ -258,7 +261,7 @@ class World:
         with DagsterInstance.ephemeral() as instance:
             started = time.perf_counter()
             result = materialize(
-                defs_list,
+                nightly_assets(),
                 resources=self.resources(),
                 instance=instance,
                 tags=tags,
@@ -320,7 +323,7 @@ class World:
 
     def in_hubspot(self) -> dict[str, set[str]]:
         """Source keys of the records HubSpot holds, per type (from the state store)."""
-        from moulin_sync.hubspot.state import SyncState
+        from moulin_sync.hubspot.sync.state import SyncState
 
         state = SyncState(f"sqlite:///{self.root / 'state.db'}")
         try:
@@ -331,51 +334,23 @@ class World:
             state.close()
 
     def payload_records(self, months: Sequence[str]) -> dict[str, Any]:
-        from moulin_sync.lib.parquet_store import ParquetStore
-
-        store = ParquetStore(self.data_dir)
         return {
-            "companies": store.read(["hubspot_payloads", "companies", "records"]),
-            "contacts": store.read(["hubspot_payloads", "contacts", "records"]),
-            "deals": store.read_partitions(["hubspot_payloads", "deals", "records"], list(months)),
+            "companies": snapshot(self.data_dir, ["hubspot_payloads", "companies", "records"]),
+            "contacts": snapshot(self.data_dir, ["hubspot_payloads", "contacts", "records"]),
+            "deals": snapshot(self.data_dir, ["hubspot_payloads", "deals", "records"], months),
         }
 
 
-def nightly_definitions() -> tuple[list[Any], list[Any], list[Any]]:
-    """The nightly job's assets, all its checks, and the deal checks (which read HubSpot)."""
-    from moulin_sync.defs.app_du_moulin import assets as source
-    from moulin_sync.defs.app_du_moulin import checks as source_checks
-    from moulin_sync.defs.hubspot import companies, contacts, deal_checks, deals, property_schema
+def snapshot(data_dir: Path, key: Sequence[str], months: Sequence[str] = ()) -> Any:
+    """What an asset handed on (its published Parquet files, of those months)."""
+    import polars as pl
 
-    assets = [
-        source.pickup_points,
-        source.customers,
-        source.companies,
-        source.company_contacts,
-        source.orders,
-        source.order_totals,
-        property_schema.property_schema,
-        companies.company_payload_records,
-        companies.hubspot_companies,
-        contacts.contact_payload_records,
-        contacts.hubspot_contacts,
-        deals.deal_pipeline,
-        deals.deal_payload_records,
-        deals.hubspot_deals,
-        deals.deal_id_export,
-    ]
-    hubspot_checks = [
-        deal_checks.no_duplicate_deals,
-        deal_checks.every_order_has_a_deal,
-        deal_checks.deals_are_associated,
-    ]
-    all_checks = [
-        source_checks.customers_have_unique_emails,
-        source_checks.customers_have_valid_emails,
-        property_schema.property_types_match,
-        *hubspot_checks,
-    ]
-    return assets, all_checks, hubspot_checks
+    from moulin_sync.defs.io_manager import published_path
+
+    partitions = list(months) or [None]
+    return pl.concat(
+        [pl.read_parquet(published_path(data_dir, key, ".parquet", m)) for m in partitions]
+    )
 
 
 def changed_records(
@@ -434,19 +409,20 @@ def transform_worker(data_dir: str, months: list[str], target: int) -> dict[str,
 
     import polars as pl
 
-    from moulin_sync.defs.hubspot.deals import validated_deal_payloads
-    from moulin_sync.hubspot.pipelines import DealPipeline
-    from moulin_sync.lib.parquet_store import ParquetStore
-    from moulin_sync.settings import settings
+    from moulin_sync.defs.io_manager import published_path
+    from moulin_sync.hubspot.streams.build import build_payloads
+    from moulin_sync.hubspot.streams.deals import DEALS
+    from moulin_sync.hubspot.streams.spec import PipelineStages, TransformContext
 
-    store = ParquetStore(Path(data_dir))
-    orders = store.read_partitions(["app_du_moulin", "orders"], months)
-    customers = store.read(["app_du_moulin", "customers"])
-    companies = store.read(["app_du_moulin", "companies"])
-    points = store.read(["app_du_moulin", "pickup_points"])
-    pipeline = DealPipeline.from_json(
-        (Path(data_dir) / "hubspot" / "deal_pipeline.json").read_text()
+    root = Path(data_dir)
+    orders = snapshot(root, ["app_du_moulin", "orders"], months)
+    customers = snapshot(root, ["app_du_moulin", "customers"])
+    companies = snapshot(root, ["app_du_moulin", "companies"])
+    points = snapshot(root, ["app_du_moulin", "pickup_points"])
+    pipeline = PipelineStages.model_validate_json(
+        published_path(root, ["hubspot", "deal_pipeline"], ".json").read_text()
     )
+    context = TransformContext("Europe/Paris", pipeline)
     source_orders = orders.height
     copies = max(1, math.ceil(target / max(1, source_orders)))
     if copies > 1:
@@ -469,9 +445,13 @@ def transform_worker(data_dir: str, months: list[str], target: int) -> dict[str,
         gc.collect()
         _reset_peak_rss()
         started, cpu = time.perf_counter(), _cpu_s()
-        payloads = validated_deal_payloads(
-            orders, customers, companies, points, pipeline, timezone=settings().timezone
-        )
+        frames = {
+            "orders": orders,
+            "customers": customers,
+            "companies": companies,
+            "pickup_points": points,
+        }
+        payloads = build_payloads(DEALS, frames, context)
         runs.append(time.perf_counter() - started)
         cpus.append(_cpu_s() - cpu)
         peaks.append(_peak_rss_bytes())
@@ -556,8 +536,10 @@ def naive_way(world: World, months: Sequence[str], count: int) -> dict[str, Any]
     from hubspot.crm.deals import SimplePublicObjectInputForCreate
     from hubspot.crm.deals.exceptions import ApiException as DealsApiException
 
-    from moulin_sync.hubspot.state import SyncState
-    from moulin_sync.hubspot.transforms import DEAL_PROPERTIES
+    from moulin_sync.hubspot.streams.deals import DEALS
+    from moulin_sync.hubspot.sync.state import SyncState
+
+    deal_properties = DEALS.property_names
 
     state = SyncState(f"sqlite:///{world.root / 'state.db'}")
     try:
@@ -576,7 +558,7 @@ def naive_way(world: World, months: Sequence[str], count: int) -> dict[str, Any]
         .head(count)
     )
     # Without our unique key: the naive way has none (and ours already holds these orders).
-    properties = [p for p in DEAL_PROPERTIES if p != "moulin_order_id"]
+    properties = [p for p in deal_properties if p != "moulin_order_id"]
     client = hubspot.HubSpot(access_token=world.hubspot.token, host=world.hubspot.base_url)
     deals_api = client.crm.deals.basic_api
     assoc_api = client.crm.associations.v4.basic_api

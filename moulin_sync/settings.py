@@ -127,12 +127,6 @@ def load_settings() -> MoulinSettings:
         raise SettingsError("\n".join(problems)) from None
 
 
-def stage_for_status(settings: MoulinSettings) -> dict[str, str]:
-    from moulin_sync.hubspot.pipelines import DEFAULT_STAGE_FOR_STATUS
-
-    return {**DEFAULT_STAGE_FOR_STATUS, **settings.deal_stages}
-
-
 @lru_cache(maxsize=1)
 def settings() -> MoulinSettings:
     return load_settings()

@@ -8,8 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from moulin_sync.cli import main
-from moulin_sync.dry_run import dry_run
-from moulin_sync.settings import load_settings
+from moulin_sync.cli.plan import plans_for
 from moulin_sync.testing.hubspot_emulator import EmulatorHandle
 from moulin_sync.testing.sync_world import DEAL_ASSETS, SyncWorld, new_world
 
@@ -27,22 +26,22 @@ def world(hubspot: EmulatorHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 def test_plan_predicts_what_the_next_run_does(world: SyncWorld) -> None:
     before = world.hubspot.admin.stats()
-    plans = dry_run(load_settings(), MONTHS)
+    plans = plans_for(*MONTHS)
     assert world.hubspot.admin.stats() == before, "a dry run calls HubSpot not once"
     meta = world.run(DEAL_ASSETS, MONTHS)
-    for object_type in ("companies", "contacts", "deals"):
-        planned = plans[object_type].counts()
-        done = meta[f"hubspot/{object_type}"]
-        assert done["created"] == planned["create"], object_type
-        assert done["updated"] == planned["update"], object_type
-        assert done["rejected"] == planned["rejected"] + planned["waiting"], object_type
+    for stream in ("companies", "contacts", "deals"):
+        planned = plans[stream].counts()
+        done = meta[f"hubspot/{stream}"]
+        assert done["created"] == planned["create"], stream
+        assert done["updated"] == planned["update"], stream
+        assert done["rejected"] == planned["rejected"] + planned["waiting"], stream
     # After a change, the plan names exactly what the next run updates.
     world.sql("UPDATE customers SET city = 'Moulins' WHERE id IN (1, 2, 3)")
     world.sql(
         "UPDATE orders SET status = 'refunded' WHERE id IN "
         "(SELECT id FROM orders WHERE ordered_at >= '2026-10-01' LIMIT 4)"
     )
-    plans = dry_run(load_settings(), MONTHS)
+    plans = plans_for(*MONTHS)
     updates = {t: set(p.update["source_key"]) for t, p in plans.items()}
     meta = world.run(DEAL_ASSETS, MONTHS)
     assert meta["hubspot/contacts"]["updated"] == len(updates["contacts"]) > 0

@@ -1,71 +1,74 @@
-"""Dagster resources, built once from the settings.
+"""Every resource, built once from the settings.
 
-A value that came from the environment is passed as `EnvVar`, so Dagster resolves it
-at launch and never shows it in the UI's run config (URLs may carry passwords).
+A value that came from the environment is passed as `EnvVar`, so Dagster resolves it at
+launch and never shows it in the UI's run config (URLs may carry passwords).
 """
 
-from __future__ import annotations
-
-import os
-from pathlib import Path
+from typing import Any
 
 from dagster import ConfigurableResource, EnvVar
+from pydantic import Field
 
-from moulin_sync.defs.hubspot.resources import HubSpot
-from moulin_sync.hubspot.state import SyncState
-from moulin_sync.lib.parquet_store import ParquetStore
+from moulin_sync.defs.app_du_moulin.resources import AppDuMoulinSource
+from moulin_sync.defs.hubspot.resources import HubSpot, SyncStateStore
+from moulin_sync.defs.io_manager import CsvExportIOManager, ParquetIOManager
+from moulin_sync.hubspot.streams.spec import PipelineSpec
 from moulin_sync.settings import MoulinSettings
-from moulin_sync.sources.app_du_moulin.reader import SourceReader
 
 
-class AppDuMoulinSource(ConfigurableResource):
-    """The App du Moulin database, read only."""
+class SyncSettings(ConfigurableResource):
+    """The settings the assets read (none of them secret), from `MoulinSettings`."""
 
-    url: str
+    timezone: str = Field(description="Where days and months are counted (MOULIN_TIMEZONE).")
+    gdpr_erasure: str = Field(
+        description="What to do in HubSpot with a customer erased at the source "
+        "(MOULIN_GDPR_ERASURE)."
+    )
+    deal_pipeline: str = Field(description="Deal pipeline, label or id (MOULIN_DEAL_PIPELINE).")
+    deal_stages: dict[str, str] = Field(
+        default_factory=dict,
+        description="Order status → stage label or id, over the defaults (MOULIN_DEAL_STAGES).",
+    )
 
-    def reader(self) -> SourceReader:
-        reader = SourceReader(self.url)
-        reader.check()
-        return reader
+    @classmethod
+    def from_settings(cls, settings: MoulinSettings) -> "SyncSettings":
+        return cls(
+            timezone=settings.timezone,
+            gdpr_erasure=settings.gdpr_erasure,
+            deal_pipeline=settings.deal_pipeline,
+            deal_stages=dict(settings.deal_stages),
+        )
 
+    @property
+    def archive_erased(self) -> bool:
+        return self.gdpr_erasure == "archive"
 
-class Snapshots(ConfigurableResource):
-    """Where source tables and payloads are kept as Parquet between steps."""
-
-    root: str
-
-    def store(self) -> ParquetStore:
-        return ParquetStore(Path(self.root))
-
-
-class SyncStateStore(ConfigurableResource):
-    """The sync state store (`MOULIN_STATE_URL`): what HubSpot last accepted, per record."""
-
-    url: str
-    archive_erased: bool = True
-
-    def open(self) -> SyncState:
-        return SyncState(self.url)
-
-
-def _from_env(variable: str, default: str) -> str | EnvVar:
-    return EnvVar(variable) if variable in os.environ else default
+    def pipeline(self, spec: PipelineSpec) -> tuple[str, dict[str, str]]:
+        """(the pipeline wanted, label or id; its status → stage overrides)."""
+        return getattr(self, spec.label_setting), dict(getattr(self, spec.stages_setting))
 
 
-def build_resources(settings: MoulinSettings) -> dict[str, ConfigurableResource]:
+def _from_env(settings: MoulinSettings, field: str) -> Any:
+    """The setting as an EnvVar when the environment gave it, else its default."""
+    if field in settings.model_fields_set:
+        return EnvVar(MoulinSettings.model_fields[field].validation_alias)
+    return getattr(settings, field)
+
+
+def build_resources(settings: MoulinSettings) -> dict[str, Any]:
+    data_dir = _from_env(settings, "data_dir")
     return {
-        "source": AppDuMoulinSource(url=_from_env("MOULIN_SOURCE_URL", settings.source_url)),
-        "snapshots": Snapshots(root=_from_env("MOULIN_DATA_DIR", settings.data_dir)),
-        "state": SyncStateStore(
-            url=_from_env("MOULIN_STATE_URL", settings.state_url),
-            archive_erased=settings.gdpr_erasure == "archive",
-        ),
+        "settings": SyncSettings.from_settings(settings),
+        "source": AppDuMoulinSource(url=_from_env(settings, "source_url")),
+        "state": SyncStateStore(url=_from_env(settings, "state_url")),
         "hubspot": HubSpot(
             base_url=settings.hubspot_base_url,
             # The token is a secret: only ever an EnvVar, resolved at launch, never shown.
             access_token=EnvVar("HUBSPOT_ACCESS_TOKEN")
-            if "HUBSPOT_ACCESS_TOKEN" in os.environ
+            if "hubspot_access_token" in settings.model_fields_set
             else "",
             tier=settings.hubspot_tier,
         ),
+        "io_manager": ParquetIOManager(root=data_dir),
+        "exports": CsvExportIOManager(root=data_dir),
     }

@@ -6,7 +6,6 @@ from dagster import RunRequest, ScheduleEvaluationContext, schedule
 
 from moulin_sync.defs.jobs import nightly_sync_job
 from moulin_sync.defs.partitions import monthly_partitions
-from moulin_sync.settings import settings
 
 NIGHTLY_CRON = "0 2 * * *"
 
@@ -20,7 +19,7 @@ def nightly_partition_keys(now: dt.datetime) -> list[str]:
 @schedule(
     job=nightly_sync_job,
     cron_schedule=NIGHTLY_CRON,
-    execution_timezone=settings().timezone,
+    execution_timezone=monthly_partitions.timezone,
     description="Every night at 02:00 Europe/Paris: sync the previous and current month.",
 )
 def nightly_sync_schedule(context: ScheduleEvaluationContext) -> RunRequest:

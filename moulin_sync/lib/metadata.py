@@ -59,3 +59,12 @@ def markdown_table(frame: pl.DataFrame, rows: int = SAMPLE_ROWS) -> MetadataValu
     if frame.height > rows:
         lines.append(f"\n_{frame.height - rows} more not shown_")
     return MetadataValue.md("\n".join(lines))
+
+
+def records_table(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> pl.DataFrame:
+    """Rows of dicts as a frame of String columns (empty, with its columns, when none)."""
+    return pl.DataFrame(
+        [tuple(str(row.get(c, "")) for c in columns) for row in rows],
+        schema=dict.fromkeys(columns, pl.String),
+        orient="row",
+    )

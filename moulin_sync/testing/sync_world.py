@@ -1,7 +1,8 @@
 """A small world for sync tests: a generated source, an emulator, state and snapshots.
 
 Tests play the App du Moulin by writing into the SQLite source directly, then run the
-same assets the nightly job runs, with resources pointed at the emulator.
+nightly job's assets (selected from the one Definitions), with resources pointed at the
+emulator.
 """
 
 from __future__ import annotations
@@ -13,45 +14,83 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetsDefinition, DagsterInstance, materialize
+from dagster import AssetKey, AssetSelection, DagsterInstance, materialize
 
-from moulin_sync.defs.app_du_moulin import assets as source_assets
-from moulin_sync.defs.hubspot import companies, contacts, deal_checks, deals, property_schema
-from moulin_sync.defs.hubspot.resources import HubSpot
-from moulin_sync.defs.resources import AppDuMoulinSource, Snapshots, SyncStateStore
+from moulin_sync.definitions import collected_defs
+from moulin_sync.defs.app_du_moulin.resources import AppDuMoulinSource
+from moulin_sync.defs.hubspot.resources import HubSpot, SyncStateStore
+from moulin_sync.defs.io_manager import CsvExportIOManager, ParquetIOManager
+from moulin_sync.defs.resources import SyncSettings
 from moulin_sync.demo_data.generator import generate
-from moulin_sync.hubspot.state import SyncState
+from moulin_sync.hubspot.sync.state import SyncState
 from moulin_sync.testing.hubspot_emulator import EmulatorHandle
 
 TODAY = dt.date(2026, 11, 27)
 
-CONTACT_ASSETS: list[AssetsDefinition] = [
-    source_assets.pickup_points,
-    source_assets.customers,
-    source_assets.companies,
-    source_assets.company_contacts,
-    source_assets.order_totals,
-    property_schema.property_schema,
-    companies.company_payload_records,
-    companies.hubspot_companies,
-    contacts.contact_payload_records,
-    contacts.hubspot_contacts,
-]
-
-DEAL_ASSETS: list = [
-    *CONTACT_ASSETS,
-    source_assets.orders,
-    deals.deal_pipeline,
-    deals.deal_payload_records,
-    deals.hubspot_deals,
-    deals.deal_id_export,
-    deal_checks.no_duplicate_deals,
-    deal_checks.every_order_has_a_deal,
-    deal_checks.deals_are_associated,
-]
+# Contacts and companies with everything upstream of them.
+CONTACT_ASSETS = AssetSelection.assets(AssetKey(["hubspot", "contacts"])).upstream()
+# The whole nightly job: every asset and every check.
+DEAL_ASSETS = AssetSelection.all(include_sources=False) | AssetSelection.all_asset_checks()
 
 WRITE_METHODS = {"POST", "PATCH", "PUT", "DELETE"}
 READ_ROUTES = ("/batch/read", "/search")
+
+
+def nightly_assets() -> list[Any]:
+    """Every asset and check of the one Definitions, as decorated (no resources bound)."""
+    collected = collected_defs()
+    return [*collected.assets, *collected.asset_checks]
+
+
+def metadata_values(result: Any) -> dict[str, dict[str, Any]]:
+    """Each asset's metadata values by key, each check's under "check:<name>"."""
+    found: dict[str, dict[str, Any]] = {
+        "/".join(event.materialization.asset_key.path): {
+            name: getattr(value, "value", value)
+            for name, value in event.materialization.metadata.items()
+        }
+        for event in result.get_asset_materialization_events()
+    }
+    for evaluation in result.get_asset_check_evaluations():
+        found[f"check:{evaluation.check_name}"] = {
+            "passed": evaluation.passed,
+            **{name: getattr(v, "value", v) for name, v in evaluation.metadata.items()},
+        }
+    return found
+
+
+def month_tags(months: tuple[str, str] | None) -> dict[str, str]:
+    if not months:
+        return {}
+    return {
+        "dagster/asset_partition_range_start": months[0],
+        "dagster/asset_partition_range_end": months[1],
+    }
+
+
+def world_resources(
+    source_url: str,
+    state_url: str,
+    data_dir: Path,
+    hubspot: HubSpot,
+    *,
+    gdpr_erasure: str = "archive",
+    timezone: str = "Europe/Paris",
+) -> dict[str, Any]:
+    """The resources of a run of the nightly assets against a test world."""
+    return {
+        "settings": SyncSettings(
+            timezone=timezone,
+            gdpr_erasure=gdpr_erasure,
+            deal_pipeline="Commandes App du Moulin",
+            deal_stages={},
+        ),
+        "source": AppDuMoulinSource(url=source_url),
+        "state": SyncStateStore(url=state_url),
+        "hubspot": hubspot,
+        "io_manager": ParquetIOManager(root=str(data_dir)),
+        "exports": CsvExportIOManager(root=str(data_dir)),
+    }
 
 
 @dataclass
@@ -60,7 +99,7 @@ class SyncWorld:
     hubspot: EmulatorHandle
     source_path: Path
     tier: str = "unlimited"
-    archive_erased: bool = True
+    gdpr_erasure: str = "archive"
 
     @property
     def source_url(self) -> str:
@@ -70,54 +109,39 @@ class SyncWorld:
     def state_url(self) -> str:
         return f"sqlite:///{self.root / 'state.db'}"
 
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
     def resources(self) -> dict[str, Any]:
-        return {
-            "source": AppDuMoulinSource(url=self.source_url),
-            "snapshots": Snapshots(root=str(self.root / "data")),
-            "state": SyncStateStore(url=self.state_url, archive_erased=self.archive_erased),
-            "hubspot": HubSpot(
-                base_url=self.hubspot.base_url, access_token=self.hubspot.token, tier=self.tier
-            ),
-        }
+        hubspot = HubSpot(
+            base_url=self.hubspot.base_url, access_token=self.hubspot.token, tier=self.tier
+        )
+        return world_resources(
+            self.source_url, self.state_url, self.data_dir, hubspot, gdpr_erasure=self.gdpr_erasure
+        )
 
     def run(
         self,
-        assets: Sequence[AssetsDefinition] = CONTACT_ASSETS,
+        selection: AssetSelection = CONTACT_ASSETS,
         months: tuple[str, str] | None = None,
         expect_success: bool = True,
     ) -> dict[str, dict]:
-        """Materialize `assets` (for the months [first, last] when partitioned); return
-        each asset's metadata values by key, and each check's under "check:<name>"."""
-        tags = (
-            {
-                "dagster/asset_partition_range_start": months[0],
-                "dagster/asset_partition_range_end": months[1],
-            }
-            if months
-            else {}
-        )
+        """Materialize `selection` (for the months [first, last] when partitioned);
+        return each asset's metadata values by key, and each check's under
+        "check:<name>"."""
         with DagsterInstance.ephemeral() as instance:
             result = materialize(
-                list(assets),
+                nightly_assets(),
+                selection=selection,
                 resources=self.resources(),
                 instance=instance,
-                tags=tags,
+                tags=month_tags(months),
                 raise_on_error=False,
             )
         if expect_success:
             assert result.success, [e.message for e in result.all_events if e.is_failure]
-        found: dict[str, dict] = {
-            "/".join(event.materialization.asset_key.path): {
-                name: value.value for name, value in event.materialization.metadata.items()
-            }
-            for event in result.get_asset_materialization_events()
-        }
-        for evaluation in result.get_asset_check_evaluations():
-            found[f"check:{evaluation.check_name}"] = {
-                "passed": evaluation.passed,
-                **{name: value.value for name, value in evaluation.metadata.items()},
-            }
-        return found
+        return metadata_values(result)
 
     def state(self) -> SyncState:
         return SyncState(self.state_url)

@@ -1,23 +1,20 @@
-"""The speed fixes of issue 7 answer exactly what the slow paths answered.
+"""The fast paths answer exactly what the slow paths answer.
 
-- `validate_records` screens rows with polars expressions and runs pydantic only on the
-  rows they flag: same quarantine (keys, order, reasons), same valid rows.
-- `legacy_payload_hashes` / `blake2b_hex` (the hashes stores written before the XXH3
-  hashes hold) hash from the Arrow buffer: the same blake2b values as hashing each
-  Python string, so those stored hashes are still recognised.
+- `invalid_records` screens rows with polars expressions and runs pydantic only on the
+  rows they flag: same quarantine (keys, order, reasons).
 - `e164_phones` checks usual French numbers against libphonenumber's French patterns in
   polars: the same E.164 (or None) as parsing each one with libphonenumber.
 """
 
-import hashlib
 import random
 
 import polars as pl
 import pytest
 from pydantic import ValidationError
 
-from moulin_sync.hubspot import models
-from moulin_sync.hubspot.transforms import blake2b_hex, e164, e164_phones, legacy_payload_hashes
+from moulin_sync.hubspot.streams import STREAMS
+from moulin_sync.hubspot.streams import validation as models
+from moulin_sync.hubspot.streams.phones import e164, e164_phones
 
 # Values that trip every kind of rule: digits of other scripts, look-alike letters,
 # control characters, over-long text, near-miss dates and amounts.
@@ -80,46 +77,22 @@ def _dirty_frame(model: type, rows: int, seed: int) -> pl.DataFrame:
     return pl.DataFrame(data, schema={name: pl.String for name in data})
 
 
-@pytest.mark.parametrize(
-    "model", [models.DealProperties, models.ContactProperties, models.CompanyProperties]
-)
+@pytest.mark.parametrize("model", [spec.model for spec in STREAMS], ids=[s.name for s in STREAMS])
 def test_the_screened_validation_quarantines_exactly_what_pydantic_refuses(model) -> None:
     records = _dirty_frame(model, 3_000, seed=len(model.model_fields))
     expected = _per_row(model, records)
     assert 0 < len(expected) < records.height
-    valid, quarantine = models.validate_records(model, records)
+    quarantine = models.invalid_records(model, records)
     assert list(quarantine.iter_rows()) == expected
-    refused = {key for key, _ in expected}
-    assert valid["source_key"].to_list() == [k for k in records["source_key"] if k not in refused]
     # The screen is tight as well as safe: it flags no row pydantic accepts here.
     flagged = records.filter(models.row_may_fail(model, records.schema))
     assert flagged.height == len(expected)
 
 
 def test_a_model_the_screen_cannot_express_falls_back_to_pydantic_for_every_row() -> None:
-    records = _dirty_frame(models.DealProperties, 50, seed=3).with_columns(
-        pl.col("amount").cast(pl.Categorical)
-    )
-    assert models.row_may_fail(models.DealProperties, records.schema) is None
-
-
-def test_hashes_from_the_arrow_buffer_are_the_per_string_blake2b() -> None:
-    rng = random.Random(5)
-    texts = [
-        None
-        if rng.random() < 0.01
-        else "".join(rng.choice(ODD[:-1]) for _ in range(rng.randint(0, 6)))
-        for _ in range(2_000)
-    ]
-    frame = pl.DataFrame({"x": texts, "y": [t and t[::-1] for t in texts]})
-    encoded = frame.select(pl.struct("x", "y").struct.json_encode()).to_series()
-    expected = [hashlib.blake2b(t.encode(), digest_size=16).hexdigest() for t in encoded]
-    assert legacy_payload_hashes(frame, ("x", "y")).to_list() == expected
-    # Slices and chunked series hash the same as fresh ones.
-    assert legacy_payload_hashes(frame.slice(7, 100), ("x", "y")).to_list() == expected[7:107]
-    chunked = pl.concat([encoded.slice(0, 10), encoded.slice(10)], rechunk=False)
-    assert blake2b_hex(chunked).to_list() == expected
-    assert blake2b_hex(pl.Series([], dtype=pl.String)).to_list() == []
+    deals = next(spec.model for spec in STREAMS if spec.name == "deals")
+    records = _dirty_frame(deals, 50, seed=3).with_columns(pl.col("amount").cast(pl.Categorical))
+    assert models.row_may_fail(deals, records.schema) is None
 
 
 def test_french_numbers_checked_in_polars_give_libphonenumbers_answer() -> None:

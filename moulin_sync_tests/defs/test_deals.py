@@ -8,8 +8,8 @@ import httpx
 import polars as pl
 import pytest
 
+from moulin_sync.hubspot.audit import deals_closing_between
 from moulin_sync.hubspot.client import HubSpotClient
-from moulin_sync.hubspot.deal_audit import deals_closing_between
 from moulin_sync.sources.app_du_moulin.reader import SourceReader
 from moulin_sync.testing.hubspot_emulator import EmulatorHandle, run_hubspot_emulator
 from moulin_sync.testing.sync_world import DEAL_ASSETS, SyncWorld, new_world
@@ -32,6 +32,12 @@ def _orders_in(world: SyncWorld, months: tuple[str, str]) -> pl.DataFrame:
         else last.replace(month=last.month + 1)
     ).replace(tzinfo=paris)
     return SourceReader(world.source_url).read_orders(start, end)
+
+
+def merged_by(result) -> int:
+    """How many deals a `dedupe_deals` run merged (its output's metadata)."""
+    [output] = [e for e in result.all_events if e.event_type_value == "STEP_OUTPUT"]
+    return output.event_specific_data.metadata["merged"].value
 
 
 def _deals_by_order(world: SyncWorld) -> dict[str, list[dict]]:
@@ -186,7 +192,7 @@ def test_legacy_look_alikes_are_caught_block_the_export_and_are_merged(world: Sy
         dry = dedupe_deals.execute_in_process(
             run_config=run_config, resources=world.resources(), instance=instance
         )
-    assert dry.output_for_node("merge_duplicate_deals") == 0
+    assert merged_by(dry) == 0
     assert len(world.objects("deals")) == len(deals) + 3, "a dry run changes nothing"
 
     run_config["ops"]["merge_duplicate_deals"]["config"]["dry_run"] = False
@@ -194,7 +200,7 @@ def test_legacy_look_alikes_are_caught_block_the_export_and_are_merged(world: Sy
         done = dedupe_deals.execute_in_process(
             run_config=run_config, resources=world.resources(), instance=instance
         )
-    assert done.output_for_node("merge_duplicate_deals") == 3
+    assert merged_by(done) == 3
     after = world.objects("deals")
     assert len(after) == len(deals)
     survivors = _deals_by_order(world)
@@ -240,9 +246,10 @@ def test_two_deals_with_one_order_id_are_caught_and_merged_into_ours(tmp_path: P
     moulin-sync), HubSpot can hold two deals for one order: the check must see them."""
     from dagster import DagsterInstance
 
-    from moulin_sync.defs.hubspot.deal_checks import audit_duplicates
     from moulin_sync.defs.hubspot.dedupe import dedupe_deals
-    from moulin_sync.hubspot.state import Accepted
+    from moulin_sync.defs.partitions import run_window
+    from moulin_sync.hubspot.audit import audit_duplicates
+    from moulin_sync.hubspot.sync.state import Accepted
 
     with run_hubspot_emulator(tier="unlimited") as hubspot:
         world = new_world(tmp_path, hubspot, customers=20, companies=1, orders=50)
@@ -283,7 +290,7 @@ def test_two_deals_with_one_order_id_are_caught_and_merged_into_ours(tmp_path: P
         # The state store says which of the three is ours: the one the App du Moulin links.
         world.state().record_accepted("deals", [Accepted("42", ids[1], "h")])
 
-        _, duplicates = audit_duplicates(client, ["2026-01-01"])
+        _, duplicates = audit_duplicates(client, *run_window(["2026-01-01"]))
         assert duplicates.by_key.height == 1
         assert duplicates.by_key["deal_ids"][0].to_list() == ids
         assert duplicates.count == 2
@@ -297,9 +304,9 @@ def test_two_deals_with_one_order_id_are_caught_and_merged_into_ours(tmp_path: P
             done = dedupe_deals.execute_in_process(
                 run_config=run_config, resources=world.resources(), instance=instance
             )
-        assert done.output_for_node("merge_duplicate_deals") == 2
+        assert merged_by(done) == 2
         live = [o for o in world.objects("deals")]
         assert [o["id"] for o in live] == [ids[1]], "our deal survives, the copies are merged"
         assert set(live[0]["properties"]["hs_merged_object_ids"].split(";")) == {ids[0], ids[2]}
-        _, duplicates = audit_duplicates(client, ["2026-01-01"])
+        _, duplicates = audit_duplicates(client, *run_window(["2026-01-01"]))
         assert duplicates.count == 0

@@ -17,11 +17,12 @@ from dagster._utils.concurrency import ConcurrencySlotStatus
 from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage, PostgresScheduleStorage
 from sqlalchemy.engine import make_url
 
+from moulin_sync.definitions import defs
 from moulin_sync.defs.app_du_moulin import assets
-from moulin_sync.defs.hubspot.contacts import hubspot_contacts
+from moulin_sync.defs.app_du_moulin.resources import AppDuMoulinSource
 from moulin_sync.defs.hubspot.property_schema import property_schema
 from moulin_sync.defs.hubspot.resources import HubSpot
-from moulin_sync.defs.resources import AppDuMoulinSource, Snapshots
+from moulin_sync.defs.io_manager import ParquetIOManager
 from moulin_sync.sources.app_du_moulin.reader import SourceReader
 from moulin_sync.testing.hubspot_emulator import run_hubspot_emulator
 from moulin_sync_tests.e2e.conftest import REPO_ROOT
@@ -111,8 +112,11 @@ def test_production_config_puts_every_storage_in_postgres(
 
 def test_hubspot_pool_runs_one_step_at_a_time(production_home: Path) -> None:
     # The HubSpot-writing assets are in the pool that dagster.yaml limits.
-    assert property_schema.op.pool == HUBSPOT_POOL
-    assert hubspot_contacts.op.pool == HUBSPOT_POOL
+    graph = defs.resolve_asset_graph()
+    writers = [key for key in graph.get_all_asset_keys() if key.path[0] == "hubspot"]
+    assert {tuple(key.path) for key in writers} >= {("hubspot", "contacts"), ("hubspot", "deals")}
+    for key in writers:
+        assert graph.get(key).pools == {HUBSPOT_POOL}, key
 
     with DagsterInstance.get() as instance:
         storage = instance.event_log_storage
@@ -162,7 +166,7 @@ def test_a_run_is_stored_in_postgres_and_read_back(
             [assets.customers, assets.pickup_points, property_schema],
             resources={
                 "source": AppDuMoulinSource(url=source_url),
-                "snapshots": Snapshots(root=str(tmp_path / "data")),
+                "io_manager": ParquetIOManager(root=str(tmp_path / "data")),
                 "hubspot": HubSpot(base_url=hs.base_url, access_token=hs.token, tier="unlimited"),
             },
             instance=instance,

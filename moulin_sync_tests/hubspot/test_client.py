@@ -3,6 +3,7 @@ retry policy and the budget guards against the HubSpot emulator."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import pickle
 import random
@@ -211,12 +212,12 @@ def test_resource_requires_a_token() -> None:
     client = HubSpot(
         base_url="http://127.0.0.1:1/", access_token=TOKEN, tier="starter", daily_reserve=7
     ).client()
-    assert (client.base_url, client.tier, client.limiter.limit) == (
+    assert (client.transport.base_url, client.transport.tier, client.transport.limiter.limit) == (
         "http://127.0.0.1:1",
         "starter",
         100,
     )
-    assert client.daily.reserve == 7
+    assert client.transport.daily.reserve == 7
 
 
 def test_refused_connections_are_retried_then_raised() -> None:
@@ -333,8 +334,12 @@ def test_headers_of_each_answer_drive_the_limiter() -> None:
     }
     client, api, _ = scripted_client([(200, headers, OK_BODY), (200, {}, OK_BODY)])
     client.objects.batch_upsert("contacts", contacts(1), "email")
-    assert (client.limiter.limit, client.limiter.window_s) == (3, 2.0)
-    assert (client.daily.limit, client.daily.remaining, client.daily.reserve) == (1000, 900, 10)
+    assert (client.transport.limiter.limit, client.transport.limiter.window_s) == (3, 2.0)
+    assert (
+        client.transport.daily.limit,
+        client.transport.daily.remaining,
+        client.transport.daily.reserve,
+    ) == (1000, 900, 10)
     client.objects.batch_upsert("contacts", contacts(1), "email")
     # The server said none remain: the next call waited for the 2-second window.
     assert api.sent_at == [0.0, pytest.approx(2.0)]
@@ -488,7 +493,7 @@ def test_search_is_paced_by_its_own_limit(client: HubSpotClient, emulator: Emula
     elapsed = time.monotonic() - started
     assert elapsed >= 0.9  # 5 per second: the 6th waited for the first to leave the second
     assert count_status(emulator, 429) == 0 and client.transport.stats.rate_limited == 0
-    assert client.limiter.in_window() == 0  # searches do not spend the 10-second budget
+    assert client.transport.limiter.in_window() == 0  # searches do not spend the 10-second budget
 
 
 # =============================================================================== associations
@@ -624,7 +629,7 @@ def test_429_storm_is_survived_with_nothing_lost(
     rejected = count_status(emulator, 429)
     assert rejected >= 1
     assert client.transport.stats.rate_limited == rejected == client.snapshot()["rate_limited"]
-    assert client.limiter.limit == 4  # followed X-HubSpot-RateLimit-Max
+    assert client.transport.limiter.limit == 4  # followed X-HubSpot-RateLimit-Max
     # It waited for the window instead of hammering: 429s at most one per worker.
     assert rejected <= 3 and elapsed < 20
     assert by_template(client.calls) == emulator_counts(emulator)
@@ -636,7 +641,7 @@ def test_healthy_run_learns_the_budget_from_headers_and_sees_no_429(
     emulator.admin.set_limits(per_10s=190)
     client = make_client(tier="free")  # starts at 100 per 10 s
     client.properties.list("contacts")
-    assert client.limiter.limit == 190
+    assert client.transport.limiter.limit == 190
     for batch in batches_of(contacts(1000)):
         client.objects.batch_upsert("contacts", batch, "email")
     assert client.transport.stats.rate_limited == 0 and count_status(emulator, 429) == 0
@@ -792,9 +797,9 @@ def test_wrong_token_is_a_clear_401(emulator: EmulatorHandle) -> None:
 
 def test_resource_client_works_against_the_emulator(emulator: EmulatorHandle) -> None:
     resource = HubSpot(base_url=emulator.base_url, access_token=emulator.token, tier="enterprise")
-    with resource.client() as client:
+    with contextlib.closing(resource.client()) as client:
         assert client.objects.batch_upsert("contacts", contacts(1), "email").ok
-        assert client.limiter.limit == 190 and client.daily.limit == 625_000
+        assert client.transport.limiter.limit == 190 and client.transport.daily.limit == 625_000
 
 
 def test_client_is_safe_to_share_between_threads(

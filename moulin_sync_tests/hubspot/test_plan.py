@@ -1,18 +1,15 @@
 """plan_sync: what to create, update, leave, archive — from payloads and state alone."""
 
+import dataclasses
 from pathlib import Path
 
 import polars as pl
 
-from moulin_sync.hubspot.plan import SyncPlan, plan_sync
-from moulin_sync.hubspot.state import STATE_SCHEMA, Accepted, Rejected, SyncState
-from moulin_sync.hubspot.transforms import (
-    COMPANY_PROPERTIES,
-    Payloads,
-    blake2b_hex,
-    legacy_payload_hashes,
-    payload_hashes,
-)
+from moulin_sync.hubspot.streams.contacts import CONTACTS
+from moulin_sync.hubspot.streams.payloads import Payloads
+from moulin_sync.hubspot.streams.spec import Link
+from moulin_sync.hubspot.sync.plan import plan_sync
+from moulin_sync.hubspot.sync.state import STATE_SCHEMA, Accepted, Rejected, SyncState
 
 QUARANTINE = {"source_key": pl.String, "reason": pl.String}
 KEYS = {"source_key": pl.String}
@@ -42,7 +39,7 @@ def keys(frame: pl.DataFrame) -> list[str]:
 
 def test_new_changed_unchanged_and_failed_records() -> None:
     plan = plan_sync(
-        "contacts",
+        CONTACTS,
         payloads([("1", "h1", None), ("2", "h2", None), ("3", "h3-new", None), ("4", "h4", None)]),
         state(
             [
@@ -61,13 +58,13 @@ def test_new_changed_unchanged_and_failed_records() -> None:
 
 def test_erased_records_are_archived_once_and_only_if_in_hubspot() -> None:
     plan = plan_sync(
-        "contacts",
+        CONTACTS,
         payloads([], erased=["5", "6", "7"]),
         state([("5", "105", "h", None, "synced"), ("6", "106", None, None, "archived")]),
     )
     assert plan.archive.rows() == [("5", "105")]
     kept = plan_sync(
-        "contacts",
+        CONTACTS,
         payloads([], erased=["5"]),
         state([("5", "105", "h", None, "synced")]),
         archive_erased=False,
@@ -77,25 +74,22 @@ def test_erased_records_are_archived_once_and_only_if_in_hubspot() -> None:
 
 def test_a_link_target_appearing_or_moving_makes_an_update() -> None:
     base = payloads([("1", "h1", "77"), ("2", "h2", "88")])
-    first = plan_sync(
-        "contacts",
-        base,
-        state([]),
-        links={"company_key": {"77": "9001"}},
-        required_links=("company_key",),
+    requiring = dataclasses.replace(
+        CONTACTS, links=(Link("company_key", "companies", (279, 1), required=True),)
     )
+    first = plan_sync(requiring, base, state([]), links={"company_key": {"77": "9001"}})
     assert keys(first.create) == ["1"]
     assert keys(first.waiting) == ["2"], "its company is not in HubSpot yet"
     accepted = dict(first.create.select("source_key", "payload_hash").iter_rows())
     same = plan_sync(
-        "contacts",
+        CONTACTS,
         base,
         state([("1", "101", accepted["1"], None, "synced")]),
         links={"company_key": {"77": "9001"}},
     )
     assert keys(same.unchanged) == ["1"]
     moved = plan_sync(
-        "contacts",
+        CONTACTS,
         base,
         state([("1", "101", accepted["1"], None, "synced")]),
         links={"company_key": {"77": "9002"}},
@@ -105,7 +99,7 @@ def test_a_link_target_appearing_or_moving_makes_an_update() -> None:
 
 def test_records_merged_by_a_person_are_left_alone() -> None:
     plan = plan_sync(
-        "contacts",
+        CONTACTS,
         payloads([("6", "h-new", None)]),
         state([("6", None, "h", None, "merged", "merged into 105")]),
     )
@@ -122,7 +116,7 @@ def test_quarantine_already_recorded_for_the_same_reason_is_not_rewritten() -> N
         }
     )
     plan = plan_sync(
-        "contacts",
+        CONTACTS,
         Payloads(
             records=payloads([]).records,
             quarantine=quarantine,
@@ -140,88 +134,45 @@ def test_quarantine_already_recorded_for_the_same_reason_is_not_rewritten() -> N
     assert recorded == {"q1": True, "q2": False, "q3": False, "q4": False}
 
 
-# Upgrading from the blake2b payload hash (32 hex) to xxh3 ("xxh3:" and 32 hex) -------
+def test_the_store_keeps_each_stream_apart(tmp_path: Path) -> None:
+    """Two streams writing one HubSpot object keep their own records."""
+    with SyncState(f"sqlite:///{tmp_path / 'state.db'}") as store:
+        store.record_accepted("contacts", [Accepted("7", "107", "h-contact")])
+        store.record_accepted("contacts.nps", [Accepted("7", "107", "h-nps")])
+        store.record_rejected("contacts.nps", [Rejected("8", "no answer yet")])
+        contacts = store.load("contacts")
+        nps = store.load("contacts.nps")
+    assert contacts.select("source_key", "payload_hash").rows() == [("7", "h-contact")]
+    assert sorted(nps["source_key"]) == ["7", "8"]
+    assert nps.filter(pl.col("source_key") == "7")["payload_hash"].item() == "h-nps"
 
 
-def company_records(names: list[str]) -> pl.DataFrame:
-    """Company payload rows with every property, hashed as the transforms hash them."""
-    rows = [
-        {p: f"{p} {i}" for p in COMPANY_PROPERTIES} | {"name": name} for i, name in enumerate(names)
-    ]
-    records = pl.DataFrame(rows, schema=dict.fromkeys(COMPANY_PROPERTIES, pl.String))
-    records = records.insert_column(0, pl.Series("source_key", [str(i) for i in range(len(rows))]))
-    return records.with_columns(payload_hashes(records, COMPANY_PROPERTIES))
+def test_a_store_keyed_by_object_type_is_renamed_in_place(tmp_path: Path) -> None:
+    """A state store of the release that keyed records by object type keeps its rows."""
+    import sqlite3
 
-
-def test_a_legacy_hash_of_the_same_payload_is_unchanged_and_rewritten() -> None:
-    records = company_records(["Boulangerie Roux", "Épicerie Fine"])
-    legacy = legacy_payload_hashes(records, COMPANY_PROPERTIES).to_list()
-    assert all(len(h) == 32 for h in legacy)
-    plan = plan_sync(
-        "companies",
-        Payloads(records, pl.DataFrame(schema=QUARANTINE), pl.DataFrame(schema=KEYS)),
-        state(
-            [
-                ("0", "100", legacy[0], None, "synced"),  # same payload, old format
-                ("1", "101", legacy[1], None, "rejected", "HubSpot refused it"),
-            ]
-        ),
-    )
-    assert keys(plan.unchanged) == ["0"]
-    assert keys(plan.update) == ["1"], "failed last time: retried, whatever its hash"
-    assert plan.rehash.rows() == [("0", records["payload_hash"][0])]
-    assert "legacy" not in plan.unchanged.columns and "same" not in plan.update.columns
-
-
-def test_a_legacy_hash_of_another_payload_is_an_update() -> None:
-    before = company_records(["Boulangerie Roux"])
-    after = company_records(["Boulangerie Roux & Fils"])
-    legacy = legacy_payload_hashes(before, COMPANY_PROPERTIES).item()
-    plan = plan_sync(
-        "companies",
-        Payloads(after, pl.DataFrame(schema=QUARANTINE), pl.DataFrame(schema=KEYS)),
-        state([("0", "100", legacy, None, "synced")]),
-    )
-    assert keys(plan.update) == ["0"]
-    assert plan.unchanged.is_empty() and plan.rehash.is_empty()
-
-
-def test_a_legacy_hash_with_links_is_checked_with_its_resolved_ids() -> None:
-    records = company_records(["Roux"]).with_columns(company_key=pl.lit("77"))
-    # What the older release stored: blake2b of "<legacy payload hash>|<resolved id>".
-    legacy_payload = legacy_payload_hashes(records, COMPANY_PROPERTIES).item()
-    stored = blake2b_hex(pl.Series([f"{legacy_payload}|9001"])).item()
-    companies = Payloads(records, pl.DataFrame(schema=QUARANTINE), pl.DataFrame(schema=KEYS))
-
-    def plan_with(stored_hash: str, company_id: str) -> SyncPlan:
-        return plan_sync(
-            "companies",
-            companies,
-            state([("0", "100", stored_hash, None, "synced")]),
-            links={"company_key": {"77": company_id}},
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute(
+            "CREATE TABLE sync_records (object_type VARCHAR(32), source_key VARCHAR(64), "
+            "hubspot_id VARCHAR(32), payload_hash VARCHAR(64), link_key TEXT, "
+            "status VARCHAR(16) NOT NULL, last_error TEXT, synced_at DATETIME, "
+            "error_at DATETIME, partition_key VARCHAR(16), PRIMARY KEY (object_type, source_key))"
         )
-
-    same = plan_with(stored, "9001")
-    assert keys(same.unchanged) == ["0"]
-    [(key, rewritten)] = same.rehash.rows()
-    assert key == "0" and rewritten.startswith("xxh3:")
-    # Once rewritten, the new hash is what matches.
-    again = plan_with(rewritten, "9001")
-    assert keys(again.unchanged) == ["0"] and again.rehash.is_empty()
-    moved = plan_with(stored, "9002")
-    assert keys(moved.update) == ["0"] and moved.rehash.is_empty()
+        connection.execute(
+            "INSERT INTO sync_records (object_type, source_key, hubspot_id, payload_hash, status) "
+            "VALUES ('deals', '42', '9042', 'h', 'synced')"
+        )
+    with SyncState(f"sqlite:///{path}") as store:
+        assert store.hubspot_ids("deals", ["42"]) == {"42": "9042"}
+        store.record_accepted("deals", [Accepted("43", "9043", "h")])
+        assert store.load("deals").height == 2
 
 
-def test_the_state_store_rewrites_only_the_hash(tmp_path: Path) -> None:
-    store = SyncState(f"sqlite:///{tmp_path / 'state.db'}")
-    try:
-        store.record_accepted("companies", [Accepted("0", "100", "a" * 32, partition_key="p")])
-        store.record_rejected("companies", [Rejected("1", "refused")])
-        store.record_hashes("companies", [("0", "b" * 64), ("1", "c" * 64)])
-        rows = {r["source_key"]: r for r in store.load("companies").iter_rows(named=True)}
-    finally:
-        store.close()
-    assert rows["0"]["payload_hash"] == "b" * 64
-    assert (rows["0"]["hubspot_id"], rows["0"]["status"]) == ("100", "synced")
-    assert rows["0"]["partition_key"] == "p"
-    assert rows["1"]["payload_hash"] is None, "only synced records are rewritten"
+def test_partitions_load_only_their_months(tmp_path: Path) -> None:
+    with SyncState(f"sqlite:///{tmp_path / 'state.db'}") as store:
+        store.record_accepted("deals", [Accepted("1", "11", "h", partition_key="2026-01-01")])
+        store.record_accepted("deals", [Accepted("2", "12", "h", partition_key="2026-02-01")])
+        store.record_rejected("deals", [Rejected("3", "refused", "2026-02-01")])
+        february = store.load("deals", partitions=["2026-02-01"])
+    assert sorted(february["source_key"]) == ["2", "3"]

@@ -1,4 +1,4 @@
-"""Syncer._in_flight: several batches wait for HubSpot at once, in order, and stop on a failure."""
+"""InFlight: several batches wait for HubSpot at once, in order, and stop on a failure."""
 
 import threading
 import time
@@ -6,24 +6,10 @@ import time
 import pytest
 
 from moulin_sync.hubspot.client.errors import DailyBudgetExhausted
-from moulin_sync.hubspot.sync import Syncer
-
-
-class _Client:
-    def __init__(self, max_in_flight: int) -> None:
-        self.max_in_flight = max_in_flight
-
-
-def _syncer(max_in_flight: int, log: list[tuple[str, str]] | None = None) -> Syncer:
-    def remember(message: str) -> None:
-        if log is not None:
-            log.append((threading.current_thread().name, message))
-
-    return Syncer(_Client(max_in_flight), None, "deals", ("dealname",), log=remember)  # type: ignore[arg-type]
+from moulin_sync.hubspot.sync.in_flight import InFlight
 
 
 def test_batches_overlap_up_to_the_limit_and_results_keep_their_order() -> None:
-    syncer = _syncer(3)
     lock = threading.Lock()
     running, most = 0, 0
 
@@ -37,19 +23,18 @@ def test_batches_overlap_up_to_the_limit_and_results_keep_their_order() -> None:
             running -= 1
         return item * 10
 
-    assert syncer._in_flight(work, range(12)) == [i * 10 for i in range(12)]
+    assert InFlight(3).map(work, range(12)) == [i * 10 for i in range(12)]
     assert most == 3
 
 
 def test_one_batch_at_a_time_when_the_client_says_so() -> None:
     threads: set[str] = set()
-    results = _syncer(1)._in_flight(lambda i: threads.add(threading.current_thread().name), [1, 2])
+    results = InFlight(1).map(lambda i: threads.add(threading.current_thread().name), [1, 2])
     assert results == [None, None]
     assert threads == {threading.current_thread().name}
 
 
 def test_a_failure_stops_new_batches_and_is_raised_once_the_running_ones_end() -> None:
-    syncer = _syncer(2)
     started: list[int] = []
 
     def work(item: int) -> None:
@@ -59,16 +44,24 @@ def test_a_failure_stops_new_batches_and_is_raised_once_the_running_ones_end() -
             raise DailyBudgetExhausted(0, 0, 100)
 
     with pytest.raises(DailyBudgetExhausted):
-        syncer._in_flight(work, range(50))
+        InFlight(2).map(work, range(50))
     # Batch 3 failed: at most the one running beside it, and the one started while it
     # was failing, came after it.
     assert max(started) <= 3 + 2
     assert len(started) < 50
 
 
-def test_messages_of_worker_threads_are_logged_by_the_caller() -> None:
-    log: list[tuple[str, str]] = []
-    syncer = _syncer(4, log)
-    syncer._in_flight(lambda i: syncer.log(f"batch {i}"), range(8))
-    assert sorted(message for _, message in log) == sorted(f"batch {i}" for i in range(8))
-    assert {thread for thread, _ in log} == {threading.current_thread().name}
+def test_work_started_by_a_worker_runs_in_that_worker() -> None:
+    """A batch that needs more calls (reads by email for one conflict) makes them itself,
+    one after the other, instead of opening a pool inside the pool."""
+    pool = InFlight(4)
+    seen: list[set[str]] = []
+
+    def batch(item: int) -> int:
+        inner: set[str] = set()
+        pool.map(lambda _: inner.add(threading.current_thread().name), range(3))
+        seen.append(inner | {threading.current_thread().name})
+        return item
+
+    assert pool.map(batch, range(8)) == list(range(8))
+    assert all(len(names) == 1 for names in seen)

@@ -12,13 +12,8 @@ from pathlib import Path
 import pytest
 
 from moulin_sync.testing.hubspot_emulator import EmulatorHandle, run_hubspot_emulator
-from moulin_sync.testing.reliability.harness import (
-    MONTHS,
-    Reference,
-    World,
-    make_source,
-    reference_run,
-)
+from moulin_sync.testing.reliability.crash_matrix import Reference, reference_run
+from moulin_sync.testing.reliability.harness import MONTHS, World, make_source
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from moulin_sync.testing.reliability.corpus import KNOWN_BUGS, CorpusReport, known_bug, run_corpus
+from moulin_sync.testing.reliability.corpus import CorpusReport, run_corpus
 from moulin_sync.testing.reliability.harness import World
 
 
@@ -15,12 +15,10 @@ def corpus(world: World) -> CorpusReport:
 
 
 def test_every_bad_input_is_quarantined_and_every_good_one_lands(corpus: CorpusReport) -> None:
-    unexplained = [p for p in corpus.problems if known_bug(p) is None]
-    assert unexplained == []
+    assert corpus.problems == []
     assert corpus.good_tried >= 50 and corpus.good_landed == corpus.good_tried
-    known = sum(1 for p in corpus.problems if known_bug(p))
     assert corpus.bad_tried >= 40
-    assert corpus.bad_quarantined >= corpus.bad_tried - known
+    assert corpus.bad_quarantined == corpus.bad_tried
 
 
 def test_reasons_are_in_words(corpus: CorpusReport) -> None:
@@ -38,16 +36,3 @@ def test_reasons_are_in_words(corpus: CorpusReport) -> None:
     assert reasons["contacts 900110"] == (
         "HubSpot refused it: Email address a@x_y.fr is invalid (INVALID_EMAIL on email)"
     )
-
-
-@pytest.mark.parametrize(
-    "bug",
-    [
-        pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=description))
-        for name, (_, description) in KNOWN_BUGS.items()
-    ],
-)
-def test_known_bug_is_fixed(corpus: CorpusReport, bug: str) -> None:
-    """Each known bug (in code outside the suite's ownership) still shows; when one is
-    fixed this XPASSes, failing strictly: delete its KNOWN_BUGS entry then."""
-    assert not [p for p in corpus.problems if known_bug(p) == bug]

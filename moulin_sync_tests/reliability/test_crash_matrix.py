@@ -13,15 +13,8 @@ from pathlib import Path
 import pytest
 
 from moulin_sync.testing.hubspot_emulator import EmulatorHandle, run_hubspot_emulator
-from moulin_sync.testing.reliability.harness import (
-    MONTHS,
-    Reference,
-    World,
-    crash_points,
-    drop_point,
-    kill_point,
-    restart_point,
-)
+from moulin_sync.testing.reliability.crash_matrix import CrashMatrix, Reference, crash_points
+from moulin_sync.testing.reliability.harness import MONTHS, World
 from moulin_sync.testing.reliability.oracle import audit_reference, compare
 
 
@@ -76,7 +69,7 @@ POINTS = {
 @pytest.mark.parametrize("phase", ["schema", "deals"])
 def test_sigkill_after_a_write_then_rerun(world: World, reference: Reference, phase: str) -> None:
     k, route = POINTS[phase]
-    outcome = kill_point(world, reference.image, k, route=route, in_process_rerun=True)
+    outcome = CrashMatrix(world, reference.image).kill(k, route=route, in_process_rerun=True)
     assert outcome is not None, f"the run made fewer than {k} writes to {route}"
     assert route in outcome.name
     assert outcome.left_missing, "the kill left HubSpot complete: it proved nothing"
@@ -87,7 +80,7 @@ def test_sigkill_after_a_write_then_rerun(world: World, reference: Reference, ph
 def test_the_answer_of_a_write_is_lost(world: World, reference: Reference, phase: str) -> None:
     # The pipeline point was found by the matrix: HubSpotAmbiguousWrite failed the run.
     k, route = POINTS[phase]
-    outcome = drop_point(world, reference.image, k, route=route, in_process=True)
+    outcome = CrashMatrix(world, reference.image).drop(k, route=route, in_process=True)
     assert outcome is not None and route in outcome.name
     assert outcome.passed, outcome.describe()
 
@@ -105,9 +98,7 @@ def test_hubspot_killed_and_restarted_mid_write(
 ) -> None:
     handle: EmulatorHandle = persistent_world.hubspot
     k, route = POINTS["contacts"]
-    outcome = restart_point(
-        persistent_world,
-        reference.image,
+    outcome = CrashMatrix(persistent_world, reference.image).restart(
         k,
         route=route,
         committed=True,

@@ -14,8 +14,8 @@ from sqlalchemy import create_engine
 from moulin_sync.hubspot.client import HubSpotClient
 from moulin_sync.hubspot.client.errors import HubSpotApiError
 from moulin_sync.hubspot.client.problems import InputError, reason_of
-from moulin_sync.hubspot.pipelines import DEFAULT_PIPELINE_LABEL, _pipeline_body
-from moulin_sync.hubspot.state import Accepted, StateStoreError, SyncState
+from moulin_sync.hubspot.streams.deals import DEAL_PIPELINE
+from moulin_sync.hubspot.sync.state import Accepted, StateStoreError, SyncState
 from moulin_sync.testing.hubspot_emulator import EmulatorHandle
 from moulin_sync.testing.reliability.harness import World
 
@@ -34,14 +34,14 @@ def client(world: World) -> HubSpotClient:
 
 
 def _ours(client: HubSpotClient) -> list[dict]:
-    return [p for p in client.pipelines.list("deals") if p["label"] == DEFAULT_PIPELINE_LABEL]
+    return [p for p in client.pipelines.list("deals") if p["label"] == DEAL_PIPELINE.default_label]
 
 
 def test_a_pipeline_create_whose_answer_is_lost_is_found_by_label(
     client: HubSpotClient, hubspot: EmulatorHandle
 ) -> None:
     hubspot.admin.add_fault(kind="drop_after_commit", method="POST", route="/crm/v3/pipelines")
-    created = client.pipelines.create("deals", _pipeline_body(DEFAULT_PIPELINE_LABEL))
+    created = client.pipelines.create("deals", DEAL_PIPELINE.body(DEAL_PIPELINE.default_label))
     assert [p["id"] for p in _ours(client)] == [created["id"]]
     assert len(created["stages"]) == 6
 
@@ -51,7 +51,7 @@ def test_a_pipeline_create_refused_with_an_ambiguous_500_is_sent_again_once(
 ) -> None:
     # The 500 came before HubSpot did anything: nothing by that label, so create it.
     hubspot.admin.add_fault(kind="status", status=500, method="POST", route="/crm/v3/pipelines")
-    created = client.pipelines.create("deals", _pipeline_body(DEFAULT_PIPELINE_LABEL))
+    created = client.pipelines.create("deals", DEAL_PIPELINE.body(DEAL_PIPELINE.default_label))
     assert [p["id"] for p in _ours(client)] == [created["id"]]
     assert client.calls["POST /crm/v3/pipelines/deals"] == 2
 
@@ -155,7 +155,7 @@ def test_hubspot_rejections_are_in_words() -> None:
 def test_the_runner_says_why_a_step_failed() -> None:
     from dagster import DagsterInstance, asset, materialize
 
-    from moulin_sync.runner import failure_reason
+    from moulin_sync.cli.runner import failure_reason
 
     @asset
     def doomed() -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from moulin_sync.testing.reliability import drills
-from moulin_sync.testing.reliability.harness import Reference, World
+from moulin_sync.testing.reliability.crash_matrix import Reference
+from moulin_sync.testing.reliability.harness import World
 
 
 def test_a_429_storm_is_ridden_out(world: World, reference: Reference) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-from moulin_sync.hubspot.state import StateStoreError, SyncState
+from moulin_sync.hubspot.sync.state import StateStoreError, SyncState
 from moulin_sync.sources.app_du_moulin.reader import SourceError, SourceReader
 from moulin_sync.testing.reliability import security
 from moulin_sync.testing.reliability.harness import MONTHS, World, moulin_sync_command

@@ -8,9 +8,10 @@ import pytest
 from dagster import DagsterInstance, materialize
 
 from moulin_sync.defs.app_du_moulin import assets, checks
-from moulin_sync.defs.resources import AppDuMoulinSource, Snapshots
+from moulin_sync.defs.app_du_moulin.resources import AppDuMoulinSource
+from moulin_sync.defs.io_manager import ParquetIOManager, published_path
+from moulin_sync.defs.resources import SyncSettings
 from moulin_sync.demo_data.generator import generate
-from moulin_sync.lib.parquet_store import ParquetStore
 from moulin_sync.sources.app_du_moulin import quality
 from moulin_sync.sources.app_du_moulin.reader import SourceError, SourceReader
 
@@ -45,7 +46,10 @@ def _materialize(url: str, data_dir: Path, start: str, end: str):
             [*SOURCE_ASSETS, *SOURCE_CHECKS],
             resources={
                 "source": AppDuMoulinSource(url=url),
-                "snapshots": Snapshots(root=str(data_dir)),
+                "settings": SyncSettings(
+                    timezone="Europe/Paris", gdpr_erasure="archive", deal_pipeline="x"
+                ),
+                "io_manager": ParquetIOManager(root=str(data_dir)),
             },
             instance=instance,
             tags={
@@ -53,6 +57,11 @@ def _materialize(url: str, data_dir: Path, start: str, end: str):
                 "dagster/asset_partition_range_end": end,
             },
         )
+
+
+def snapshot(root: Path, table: str, partition: str | None = None) -> pl.DataFrame:
+    """What a source asset handed on (its published Parquet file)."""
+    return pl.read_parquet(published_path(root, ["app_du_moulin", table], ".parquet", partition))
 
 
 def test_both_dialects_read_the_same_tables(sqlite_source: str, postgres_source: str) -> None:
@@ -72,7 +81,6 @@ def test_source_assets_snapshot_every_table_and_month(
     result = _materialize(url, tmp_path, "2024-01-01", "2024-06-01")
     assert result.success
     reader = SourceReader(url)
-    store = ParquetStore(tmp_path)
     rows = {
         "/".join(m.asset_key.path): m.metadata["dagster/row_count"].value
         for m in (e.materialization for e in result.get_asset_materialization_events())
@@ -81,18 +89,20 @@ def test_source_assets_snapshot_every_table_and_month(
     for table in ("pickup_points", "customers", "companies", "company_contacts"):
         expected = reader.read_table(table)
         assert rows[f"app_du_moulin/{table}"] == expected.height
-        assert store.read(["app_du_moulin", table]).equals(expected)
+        assert snapshot(tmp_path, table).equals(expected)
     months = [f"2024-{m:02d}-01" for m in range(1, 7)]
-    assert store.partitions(["app_du_moulin", "orders"]) == months
-    snapshot = store.read_partitions(["app_du_moulin", "orders"], months)
+    folder = tmp_path / "app_du_moulin" / "orders"
+    assert sorted(path.stem for path in folder.glob("*.parquet")) == months
+    monthly = pl.concat([snapshot(tmp_path, "orders", month) for month in months])
     window = reader.read_orders(
         dt.datetime(2024, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=1))),
         dt.datetime(2024, 7, 1, tzinfo=dt.timezone(dt.timedelta(hours=2))),
     )
-    assert rows["app_du_moulin/orders"] == window.height == snapshot.height
-    assert snapshot.sort("id").equals(window.sort("id"))
+    assert rows["app_du_moulin/orders"] == window.height == monthly.height
+    assert monthly.drop("partition_key").sort("id").equals(window.sort("id"))
     # Each month's snapshot holds exactly the orders placed that month, Paris time.
-    march = store.read(["app_du_moulin", "orders"], "2024-03-01")
+    march = snapshot(tmp_path, "orders", "2024-03-01")
+    assert march["partition_key"].unique().to_list() == ["2024-03-01"]
     local = march["ordered_at"].dt.convert_time_zone("Europe/Paris")
     assert local.dt.month().unique().to_list() == [3]
 
@@ -164,3 +174,26 @@ def test_unreachable_postgres_names_the_variable_and_hides_the_password() -> Non
 def test_wrong_database_lists_the_missing_tables(postgres_database: str) -> None:
     with pytest.raises(SourceError, match="missing tables: pickup_points, customers"):
         SourceReader(postgres_database).check()
+
+
+def test_one_customer_is_read_alone_in_both_dialects(
+    sqlite_source: str, postgres_source: str
+) -> None:
+    """What a refresh reads: the customer, their company and every order of either."""
+    lite, postgres = SourceReader(sqlite_source), SourceReader(postgres_source)
+    links = lite.read_table("company_contacts")
+    b2b = int(links["customer_id"][0])
+    for customer_id in (b2b, 1, 987_654_321):
+        mine, theirs = lite.read_customer(customer_id), postgres.read_customer(customer_id)
+        for table, frame in mine.items():
+            assert frame.equals(theirs[table]), (customer_id, table)
+        companies = links.filter(pl.col("customer_id") == customer_id)["company_id"].to_list()
+        orders = lite.read_table("orders").filter(
+            (pl.col("customer_id") == customer_id) | pl.col("company_id").is_in(companies)
+        )
+        assert mine["orders"].sort("id").equals(orders)
+        assert mine["customers"]["id"].to_list() == ([customer_id] if customer_id < 10**6 else [])
+        assert mine["companies"]["id"].to_list() == sorted(companies)
+    assert lite.read_customer(b2b)["companies"].height == 1
+    with pytest.raises(ValueError):
+        lite.read_customer("1 OR 1=1")  # type: ignore[arg-type]

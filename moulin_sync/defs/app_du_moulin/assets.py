@@ -1,8 +1,8 @@
-"""Layer 1: the App du Moulin tables, read from the source and kept as Parquet snapshots.
+"""The App du Moulin tables, read from the source: the first layer of the pipeline.
 
 Customers, companies, contacts and pickup points are read whole (they are small next to
 orders). Orders are monthly partitions on the shared definition; a backfill reads its
-whole range in one query and writes one snapshot per month.
+whole range in one query and hands on one snapshot per month.
 """
 
 import datetime as dt
@@ -13,118 +13,85 @@ from dagster import (
     AssetCheckSeverity,
     AssetCheckSpec,
     AssetExecutionContext,
-    AssetSpec,
+    AssetOut,
+    AssetsDefinition,
     BackfillPolicy,
-    MaterializeResult,
     MetadataValue,
+    Output,
     asset,
     multi_asset,
 )
 
-from moulin_sync.defs.partitions import monthly_partitions
-from moulin_sync.defs.resources import AppDuMoulinSource, Snapshots
-from moulin_sync.hubspot import transforms
+from moulin_sync.defs.app_du_moulin.resources import AppDuMoulinSource
+from moulin_sync.defs.partitions import history_window, month_windows, monthly_partitions
+from moulin_sync.defs.resources import SyncSettings
 from moulin_sync.lib.metadata import markdown_table, table_sample
-from moulin_sync.settings import settings
 from moulin_sync.sources.app_du_moulin import quality
-from moulin_sync.sources.app_du_moulin.reader import SourceReader
+from moulin_sync.sources.app_du_moulin.aggregates import ORDER_TOTAL_COLUMNS, order_totals
+from moulin_sync.sources.app_du_moulin.orders import orders_by_month
 
 GROUP = "app_du_moulin"
 SOURCE_KINDS = {"sql", "polars"}
 
 
-def _snapshot_table(
-    table: str, source: AppDuMoulinSource, snapshots: Snapshots
-) -> MaterializeResult:
-    frame = source.reader().read_table(table)
-    path = snapshots.store().write([GROUP, table], frame)
-    return MaterializeResult(
-        metadata={
-            "dagster/row_count": frame.height,
-            "sample": table_sample(frame),
-            "snapshot": MetadataValue.path(str(path)),
-        }
-    )
+def table_asset(table: str, description: str) -> AssetsDefinition:
+    """A source table read whole (they are small next to orders)."""
+
+    @asset(key=[GROUP, table], group_name=GROUP, kinds=SOURCE_KINDS, description=description)
+    def whole_table(source: AppDuMoulinSource) -> Output[pl.DataFrame]:
+        frame = source.reader().read_table(table)
+        metadata = {"dagster/row_count": frame.height, "sample": table_sample(frame)}
+        return Output(frame, metadata=metadata)
+
+    return whole_table
 
 
-@asset(key=[GROUP, "pickup_points"], group_name=GROUP, kinds=SOURCE_KINDS)
-def pickup_points(source: AppDuMoulinSource, snapshots: Snapshots) -> MaterializeResult:
-    """Le Moulin's pickup points, where B2C customers collect their orders."""
-    return _snapshot_table("pickup_points", source, snapshots)
-
-
-@asset(key=[GROUP, "customers"], group_name=GROUP, kinds=SOURCE_KINDS)
-def customers(source: AppDuMoulinSource, snapshots: Snapshots) -> MaterializeResult:
-    """Every customer, B2C and B2B contacts alike, erased (GDPR) ones included."""
-    return _snapshot_table("customers", source, snapshots)
-
-
-@asset(key=[GROUP, "companies"], group_name=GROUP, kinds=SOURCE_KINDS)
-def companies(source: AppDuMoulinSource, snapshots: Snapshots) -> MaterializeResult:
-    """B2B customers: the businesses Le Moulin sells to."""
-    return _snapshot_table("companies", source, snapshots)
-
-
-@asset(key=[GROUP, "company_contacts"], group_name=GROUP, kinds=SOURCE_KINDS)
-def company_contacts(source: AppDuMoulinSource, snapshots: Snapshots) -> MaterializeResult:
-    """Which customer works for which company, and in which role."""
-    return _snapshot_table("company_contacts", source, snapshots)
-
-
-ORDER_TOTAL_COLUMNS = [
-    "id",
-    "customer_id",
-    "company_id",
-    "ordered_at",
-    "status",
-    "amount_eur",
-    "pickup_point_id",
-]
+pickup_points = table_asset(
+    "pickup_points", "Le Moulin's pickup points, where B2C customers collect their orders."
+)
+customers = table_asset(
+    "customers", "Every customer, B2C and B2B contacts alike, erased (GDPR) ones included."
+)
+companies = table_asset("companies", "B2B customers: the businesses Le Moulin sells to.")
+company_contacts = table_asset(
+    "company_contacts", "Which customer works for which company, and in which role."
+)
 
 
 @multi_asset(
-    specs=[
-        AssetSpec(
-            [GROUP, "customer_order_totals"],
+    outs={
+        "customer_order_totals": AssetOut(
+            key=[GROUP, "customer_order_totals"],
             group_name=GROUP,
             kinds=SOURCE_KINDS,
-            deps=[[GROUP, "pickup_points"]],
-            description="Per customer: order count, lifetime value, first and last "
-            "order day, last pickup point — over the whole order history.",
+            description="Per customer: order count, lifetime value, first and last order "
+            "day, last pickup point — over the whole order history.",
         ),
-        AssetSpec(
-            [GROUP, "company_order_totals"],
+        "company_order_totals": AssetOut(
+            key=[GROUP, "company_order_totals"],
             group_name=GROUP,
             kinds=SOURCE_KINDS,
-            deps=[[GROUP, "pickup_points"]],
             description="The same totals per B2B company.",
         ),
-    ]
+    },
 )
-def order_totals(source: AppDuMoulinSource, snapshots: Snapshots):
+def order_totals_by_customer_and_company(
+    settings: SyncSettings, source: AppDuMoulinSource, pickup_points: pl.DataFrame
+):
     # Totals span every month, so they read the few columns they need from the whole
     # orders table (one narrow query) rather than every monthly snapshot.
     orders = source.reader().read_table("orders", columns=ORDER_TOTAL_COLUMNS)
-    store = snapshots.store()
-    points = store.read([GROUP, "pickup_points"])
     now = dt.datetime.now(dt.UTC)
-    for level, key in (
+    for level, name in (
         ("customer_id", "customer_order_totals"),
         ("company_id", "company_order_totals"),
     ):
-        totals = transforms.order_totals(
-            orders, points, by=level, timezone=settings().timezone, now=now
-        )
-        store.write([GROUP, key], totals)
-        yield MaterializeResult(
-            asset_key=[GROUP, key],
+        totals = order_totals(orders, pickup_points, by=level, timezone=settings.timezone, now=now)
+        yield Output(
+            totals,
+            output_name=name,
             metadata={"dagster/row_count": totals.height, "sample": table_sample(totals)},
         )
-
-
-def month_key(column: str, timezone: str) -> pl.Expr:
-    """The monthly partition key ('2024-03-01') of a UTC timestamp column."""
-    return pl.col(column).dt.convert_time_zone(timezone).dt.strftime("%Y-%m-01")
 
 
 @asset(
@@ -138,40 +105,25 @@ def month_key(column: str, timezone: str) -> pl.Expr:
         AssetCheckSpec("orders_are_dated_within_history", asset=[GROUP, "orders"]),
     ],
 )
-def orders(context: AssetExecutionContext, source: AppDuMoulinSource, snapshots: Snapshots):
-    """B2C and B2B orders, by the month (Europe/Paris) they were placed in."""
+def orders(context: AssetExecutionContext, settings: SyncSettings, source: AppDuMoulinSource):
+    """B2B and B2C orders, by the month (Europe/Paris) they were placed in."""
     reader = source.reader()
-    window = context.partition_time_window
-    frame = reader.read_orders(window.start, window.end).with_columns(
-        partition_key=month_key("ordered_at", settings().timezone)
-    )
-    undated = frame.filter(pl.col("ordered_at").is_null())["id"]
-    if undated.len():
-        # A date that does not read still sorted into one month's window: keep the order
-        # in that month so its deal is quarantined there ("order date …"), not lost.
-        months = _months_selecting(reader, context.partition_keys, undated)
-        frame = frame.with_columns(
-            pl.coalesce("partition_key", pl.col("id").replace_strict(months, default=None)).alias(
-                "partition_key"
-            )
-        )
-    store = snapshots.store()
-    counts = {}
-    for key in context.partition_keys:
-        month = frame.filter(pl.col("partition_key") == key).drop("partition_key")
-        store.write([GROUP, "orders"], month, partition=key)
-        counts[key] = month.height
-    yield MaterializeResult(
+    frame = orders_by_month(reader, month_windows(context.partition_keys), settings.timezone)
+    counts = dict(frame.group_by("partition_key").len().iter_rows())
+    yield Output(
+        frame,
         metadata={
             "dagster/row_count": frame.height,
-            "orders_per_month": MetadataValue.json(counts),
+            "orders_per_month": MetadataValue.json(
+                {key: counts.get(key, 0) for key in context.partition_keys}
+            ),
             "sample": table_sample(frame.drop("partition_key")),
-        }
+        },
     )
 
     # Orders whose customer is gone would become deals without a contact.
-    customer_ids = reader.read_table("customers").select("id", "deleted_at", "anonymized_at")
-    orphans = quality.orders_without_live_customer(frame, customer_ids)
+    known = reader.read_table("customers", columns=["id", "deleted_at", "anonymized_at"])
+    orphans = quality.orders_without_live_customer(frame, known)
     yield AssetCheckResult(
         check_name="orders_have_live_customers",
         passed=orphans.is_empty(),
@@ -190,10 +142,8 @@ def orders(context: AssetExecutionContext, source: AppDuMoulinSource, snapshots:
 
     # Orders dated outside [history start, end of the current month) fall in no partition
     # and would never be synced: say so instead of losing them silently.
-    last_end = monthly_partitions.time_window_for_partition_key(
-        monthly_partitions.get_last_partition_key() or context.partition_keys[-1]
-    ).end
-    outside = reader.read_orders_outside(_start_of_history(), last_end).select(
+    start, end = history_window()
+    outside = reader.read_orders_outside(start, end).select(
         "id", "order_number", "customer_id", "ordered_at"
     )
     unreadable = frame.filter(pl.col("ordered_at").is_null()).select(
@@ -209,22 +159,7 @@ def orders(context: AssetExecutionContext, source: AppDuMoulinSource, snapshots:
             "orders_outside_history": outside.height,
             "orders_with_unreadable_date": unreadable.height,
             "unreadable_examples": markdown_table(unreadable),
-            "history": f"{settings().history_start} to {last_end:%Y-%m-%d}",
+            "history": f"{start:%Y-%m-%d} to {end:%Y-%m-%d}",
             "examples": markdown_table(outside),
         },
     )
-
-
-def _months_selecting(reader: SourceReader, keys: list[str], ids: pl.Series) -> dict[int, str]:
-    """Which of the run's months selected each of `ids` (orders whose date does not read)."""
-    wanted, months = ids.to_list(), {}
-    for key in keys:
-        window = monthly_partitions.time_window_for_partition_key(key)
-        months |= dict.fromkeys(reader.read_order_ids(window.start, window.end, wanted), key)
-    return months
-
-
-def _start_of_history() -> dt.datetime:
-    return monthly_partitions.time_window_for_partition_key(
-        monthly_partitions.get_first_partition_key() or ""
-    ).start

@@ -7,20 +7,15 @@ reasons, so they show up again, per record, where HubSpot writes are reported.
 import polars as pl
 from dagster import AssetCheckResult, AssetCheckSeverity, asset_check
 
-from moulin_sync.defs.app_du_moulin.assets import GROUP, customers
-from moulin_sync.defs.resources import Snapshots
+from moulin_sync.defs.app_du_moulin.assets import customers
 from moulin_sync.lib.metadata import markdown_table
 from moulin_sync.sources.app_du_moulin import quality
 
 
-def _customers(snapshots: Snapshots) -> pl.DataFrame:
-    return snapshots.store().read([GROUP, "customers"])
-
-
 @asset_check(asset=customers, blocking=False)
-def customers_have_unique_emails(snapshots: Snapshots) -> AssetCheckResult:
+def customers_have_unique_emails(customers: pl.DataFrame) -> AssetCheckResult:
     """Live customers sharing one email would collapse into one HubSpot contact."""
-    duplicates = quality.duplicate_emails(_customers(snapshots))
+    duplicates = quality.duplicate_emails(customers)
     return AssetCheckResult(
         passed=duplicates.is_empty(),
         severity=AssetCheckSeverity.WARN,
@@ -37,9 +32,9 @@ def customers_have_unique_emails(snapshots: Snapshots) -> AssetCheckResult:
 
 
 @asset_check(asset=customers, blocking=False)
-def customers_have_valid_emails(snapshots: Snapshots) -> AssetCheckResult:
+def customers_have_valid_emails(customers: pl.DataFrame) -> AssetCheckResult:
     """A contact needs a valid email; live customers without one cannot be synced."""
-    invalid = quality.invalid_emails(_customers(snapshots))
+    invalid = quality.invalid_emails(customers)
     by_reason = invalid.group_by("reason").len().sort("reason")
     return AssetCheckResult(
         passed=invalid.is_empty(),

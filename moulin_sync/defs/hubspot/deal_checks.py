@@ -1,63 +1,52 @@
 """Checks on `hubspot/deals` that read HubSpot itself, never only our state store."""
 
-import datetime as dt
+from collections.abc import Iterable
 
 import polars as pl
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
     AssetCheckSeverity,
+    AssetIn,
     MetadataValue,
     asset_check,
 )
 
-from moulin_sync.defs.hubspot.deals import hubspot_deals, load_deal_payloads
+from moulin_sync.defs.hubspot.factory import payloads_key, records_key
 from moulin_sync.defs.hubspot.resources import HubSpot
-from moulin_sync.defs.partitions import monthly_partitions
-from moulin_sync.defs.resources import Snapshots, SyncStateStore
+from moulin_sync.defs.partitions import monthly_partitions, run_window
+from moulin_sync.hubspot.audit import audit_duplicates, deal_associations, deals_closing_between
 from moulin_sync.hubspot.client import HubSpotClient
-from moulin_sync.hubspot.deal_audit import (
-    deal_associations,
-    deals_closing_between,
-    find_duplicates,
-)
+from moulin_sync.hubspot.streams.companies import COMPANIES
+from moulin_sync.hubspot.streams.contacts import CONTACTS
+from moulin_sync.hubspot.streams.deals import DEALS
+from moulin_sync.hubspot.streams.payloads import Payloads
 from moulin_sync.lib.metadata import markdown_table
 
+DEALS_KEY = records_key(DEALS)
+LINKED = {
+    "payloads": AssetIn(key=payloads_key(DEALS)),
+    "contacts": AssetIn(key=records_key(CONTACTS)),
+    "companies": AssetIn(key=records_key(COMPANIES)),
+}
 
-def run_window(keys: list[str]) -> tuple[dt.datetime, dt.datetime]:
-    """The time span of a run's partitions (one month, or a backfill's range)."""
-    first = monthly_partitions.time_window_for_partition_key(keys[0])
-    last = monthly_partitions.time_window_for_partition_key(keys[-1])
-    return first.start, last.end
+
+def _ids(records: pl.DataFrame, keys: Iterable[str | None]) -> dict[str, str]:
+    """{source key: HubSpot id} of the `keys` HubSpot holds, from a stream's records."""
+    wanted = {k for k in keys if k is not None}
+    held = records.drop_nulls("hubspot_id").filter(pl.col("source_key").is_in(list(wanted)))
+    return dict(held.select("source_key", "hubspot_id").iter_rows())
 
 
-def audit_duplicates(client: HubSpotClient, keys: list[str]):
-    """HubSpot's deals closing in the partitions' window, and the duplicates among them."""
-    start, end = run_window(keys)
-    deals = deals_closing_between(client, start, end)
-    contacts_of = deal_associations(client, deals["deal_id"].to_list(), "contacts")
-    owned = (
-        deals.filter(pl.col("moulin_order_id").is_not_null())
-        .with_columns(
-            contact_id=pl.col("deal_id").replace_strict(
-                {k: (v[0] if v else None) for k, v in contacts_of.items()},
-                default=None,
-                return_dtype=pl.String,
-            )
-        )
-        .select(
-            pl.col("moulin_order_id").alias("order_id"),
-            "deal_id",
-            "contact_id",
-            "amount",
-            "closedate",
-        )
-    )
-    return deals, find_duplicates(deals, contacts_of, owned)
+def _targets(
+    deals: pl.DataFrame, contacts: pl.DataFrame, companies: pl.DataFrame
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The HubSpot ids of the deals' contacts, and of their companies (those it holds)."""
+    return _ids(contacts, deals["contact_key"]), _ids(companies, deals["company_key"])
 
 
 @asset_check(
-    asset=hubspot_deals,
+    asset=DEALS_KEY,
     partitions_def=monthly_partitions,
     blocking=True,
     description="Fails when HubSpot holds more than one deal for an order: two deals with "
@@ -66,7 +55,7 @@ def audit_duplicates(client: HubSpotClient, keys: list[str]):
 )
 def no_duplicate_deals(context: AssetCheckExecutionContext, hubspot: HubSpot) -> AssetCheckResult:
     client = hubspot.client()
-    deals, duplicates = audit_duplicates(client, context.partition_keys)
+    deals, duplicates = audit_duplicates(client, *run_window(context.partition_keys))
     by_key = duplicates.by_key.with_columns(pl.col("deal_ids").list.join(", "))
     return AssetCheckResult(
         passed=duplicates.count == 0,
@@ -84,38 +73,9 @@ def no_duplicate_deals(context: AssetCheckExecutionContext, hubspot: HubSpot) ->
     )
 
 
-@asset_check(
-    asset=hubspot_deals,
-    partitions_def=monthly_partitions,
-    description="Source vs HubSpot: every valid order of the partition has its deal, with "
-    "the right amount and stage; no deal claims an order of the partition it lacks.",
-)
-def every_order_has_a_deal(
-    context: AssetCheckExecutionContext,
-    hubspot: HubSpot,
-    snapshots: Snapshots,
-    state: SyncStateStore,
-) -> AssetCheckResult:
-    client = hubspot.client()
-    payloads = load_deal_payloads(snapshots, context.partition_keys)
-    # Deals whose contact (or company) is not in HubSpot wait for it, by design.
-    store = state.open()
-    try:
-        contacts = store.hubspot_ids(
-            "contacts", payloads.records["contact_key"].drop_nulls().to_list()
-        )
-        companies = store.hubspot_ids(
-            "companies", payloads.records["company_key"].drop_nulls().to_list()
-        )
-    finally:
-        store.close()
-    waits = ~pl.col("contact_key").is_in(list(contacts)) | (
-        pl.col("company_key").is_not_null() & ~pl.col("company_key").is_in(list(companies))
-    )
-    waiting = payloads.records.filter(waits)
-    expected = payloads.records.filter(~waits).select("source_key", "amount", "dealstage")
-    found_rows = []
-    keys = expected["source_key"].to_list()
+def _deals_in_hubspot(client: HubSpotClient, keys: list[str]) -> pl.DataFrame:
+    """(source_key, hs_amount, hs_dealstage) of our deals HubSpot holds, read by key."""
+    rows = []
     for start in range(0, len(keys), 100):
         outcome = client.objects.batch_read(
             "deals",
@@ -123,7 +83,7 @@ def every_order_has_a_deal(
             "moulin_order_id",
             ["moulin_order_id", "amount", "dealstage"],
         )
-        found_rows.extend(
+        rows.extend(
             (
                 r.properties.get("moulin_order_id"),
                 r.properties.get("amount"),
@@ -131,11 +91,38 @@ def every_order_has_a_deal(
             )
             for r in outcome.results
         )
-    found = pl.DataFrame(
-        found_rows,
+    return pl.DataFrame(
+        rows,
         schema={"source_key": pl.String, "hs_amount": pl.String, "hs_dealstage": pl.String},
         orient="row",
     )
+
+
+@asset_check(
+    asset=DEALS_KEY,
+    partitions_def=monthly_partitions,
+    additional_ins=LINKED,
+    description="Source vs HubSpot: every valid order of the partition has its deal, with "
+    "the right amount and stage; no deal claims an order of the partition it lacks.",
+)
+def every_order_has_a_deal(
+    context: AssetCheckExecutionContext,
+    hubspot: HubSpot,
+    payloads: Payloads,
+    contacts: pl.DataFrame,
+    companies: pl.DataFrame,
+) -> AssetCheckResult:
+    records = payloads.records
+    # Deals whose contact (or company) is not in HubSpot wait for it, by design.
+    contact_ids, company_ids = _targets(records, contacts, companies)
+    waits = ~pl.col("contact_key").is_in(list(contact_ids)) | (
+        pl.col("company_key").is_not_null() & ~pl.col("company_key").is_in(list(company_ids))
+    )
+    waiting = records.filter(waits)
+    expected = records.filter(~waits).select("source_key", "amount", "dealstage")
+    keys = expected["source_key"].to_list()
+    client = hubspot.client()
+    found = _deals_in_hubspot(client, keys)
     joined = expected.join(found, on="source_key", how="left")
     missing = joined.filter(pl.col("hs_dealstage").is_null()).select("source_key")
     amount_differs = pl.col("hs_amount").cast(pl.Float64, strict=False).round(2) != pl.col(
@@ -145,14 +132,10 @@ def every_order_has_a_deal(
         pl.col("hs_dealstage").is_not_null()
         & (amount_differs | (pl.col("hs_dealstage") != pl.col("dealstage")))
     )
-    start, end = run_window(context.partition_keys)
-    in_window = deals_closing_between(client, start, end)
-    partition_orders = (
-        set(keys) | set(waiting["source_key"]) | set(payloads.quarantine["source_key"])
-    )
+    in_window = deals_closing_between(client, *run_window(context.partition_keys))
+    ours = set(keys) | set(waiting["source_key"]) | set(payloads.quarantine["source_key"])
     extra = in_window.filter(
-        pl.col("moulin_order_id").is_not_null()
-        & ~pl.col("moulin_order_id").is_in(list(partition_orders))
+        pl.col("moulin_order_id").is_not_null() & ~pl.col("moulin_order_id").is_in(list(ours))
     )
     return AssetCheckResult(
         passed=missing.is_empty() and mismatched.is_empty() and extra.is_empty(),
@@ -173,34 +156,27 @@ def every_order_has_a_deal(
 
 
 @asset_check(
-    asset=hubspot_deals,
+    asset=DEALS_KEY,
     partitions_def=monthly_partitions,
+    additional_ins=LINKED,
     description="Every deal of the partition is associated with its contact, and B2B deals "
     "with their company (read back through the associations API).",
 )
 def deals_are_associated(
-    context: AssetCheckExecutionContext,
     hubspot: HubSpot,
-    state: SyncStateStore,
-    snapshots: Snapshots,
+    deals: pl.DataFrame,
+    payloads: Payloads,
+    contacts: pl.DataFrame,
+    companies: pl.DataFrame,
 ) -> AssetCheckResult:
+    records = payloads.records
+    deal_ids = _ids(deals, records["source_key"])
+    contact_ids, company_ids = _targets(records, contacts, companies)
     client = hubspot.client()
-    payloads = load_deal_payloads(snapshots, context.partition_keys)
-    store = state.open()
-    try:
-        deal_ids = store.hubspot_ids("deals", payloads.records["source_key"].to_list())
-        contact_ids = store.hubspot_ids(
-            "contacts", payloads.records["contact_key"].drop_nulls().to_list()
-        )
-        company_ids = store.hubspot_ids(
-            "companies", payloads.records["company_key"].drop_nulls().to_list()
-        )
-    finally:
-        store.close()
     linked_contacts = deal_associations(client, deal_ids.values(), "contacts")
     linked_companies = deal_associations(client, deal_ids.values(), "companies")
     problems = []
-    for order_id, contact_key, company_key in payloads.records.select(
+    for order_id, contact_key, company_key in records.select(
         "source_key", "contact_key", "company_key"
     ).iter_rows():
         deal_id = deal_ids.get(order_id)

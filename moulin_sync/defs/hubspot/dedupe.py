@@ -9,12 +9,14 @@ import polars as pl
 from dagster import Config, MetadataValue, OpExecutionContext, Output, job, op
 from pydantic import Field
 
-from moulin_sync.defs.hubspot.deal_checks import audit_duplicates
-from moulin_sync.defs.hubspot.resources import HubSpot
-from moulin_sync.defs.partitions import monthly_partitions
-from moulin_sync.defs.resources import SyncStateStore
-from moulin_sync.hubspot.state import Accepted
+from moulin_sync.defs.hubspot.resources import HubSpot, SyncStateStore
+from moulin_sync.defs.partitions import monthly_partitions, run_window
+from moulin_sync.hubspot.audit import audit_duplicates
+from moulin_sync.hubspot.streams.deals import DEALS
+from moulin_sync.hubspot.sync.state import Accepted
 from moulin_sync.lib.metadata import markdown_table
+
+MERGE_SCHEMA = {"order_id": pl.String, "survivor": pl.String, "merged": pl.String, "why": pl.String}
 
 
 class DedupeConfig(Config):
@@ -36,57 +38,43 @@ def merge_plan(
             for other in ids
             if other != survivor
         )
-    for deal_id, order_id, owned_deal in look_alikes.select(
-        "deal_id", "order_id", "owned_deal_id"
-    ).iter_rows():
-        rows.append((order_id, owned_deal, deal_id, "legacy look-alike (contact, amount, day)"))
-    return pl.DataFrame(
-        rows,
-        schema={
-            "order_id": pl.String,
-            "survivor": pl.String,
-            "merged": pl.String,
-            "why": pl.String,
-        },
-        orient="row",
+    rows.extend(
+        (order_id, owned_deal, deal_id, "legacy look-alike (contact, amount, day)")
+        for deal_id, order_id, owned_deal in look_alikes.select(
+            "deal_id", "order_id", "owned_deal_id"
+        ).iter_rows()
     )
+    return pl.DataFrame(rows, schema=MERGE_SCHEMA, orient="row")
 
 
 @op(description="Find duplicate deals in HubSpot and merge each into the deal we own.")
 def merge_duplicate_deals(
     context: OpExecutionContext, config: DedupeConfig, hubspot: HubSpot, state: SyncStateStore
-) -> Output[int]:
+) -> Output[None]:
     keys = config.months or monthly_partitions.get_partition_keys()
     client = hubspot.client()
-    _, duplicates = audit_duplicates(client, keys)
-    store = state.open()
-    try:
-        order_ids = duplicates.by_key["moulin_order_id"].to_list()
-        owned = store.hubspot_ids("deals", order_ids)
-        plan = merge_plan(duplicates.by_key, duplicates.look_alikes, owned)
-        merged = 0
-        if not config.dry_run:
-            for order_id, survivor, other, why in plan.iter_rows():
-                client.objects.merge("deals", survivor, other)
-                context.log.info(f"merged deal {other} into {survivor} (order {order_id}: {why})")
-                merged += 1
-            # The survivor is the deal of record from now on.
-            store.record_accepted(
-                "deals",
-                [
-                    Accepted(order_id, survivor, payload_hash="")
-                    for order_id, survivor in plan.select("order_id", "survivor")
-                    .unique()
-                    .iter_rows()
-                    if owned.get(order_id) != survivor
-                ],
-            )
-    finally:
-        store.close()
+    _, duplicates = audit_duplicates(client, *run_window(keys))
+    owned = state.store.hubspot_ids(DEALS.name, duplicates.by_key["moulin_order_id"].to_list())
+    plan = merge_plan(duplicates.by_key, duplicates.look_alikes, owned)
+    merged = 0
+    if not config.dry_run:
+        for order_id, survivor, other, why in plan.iter_rows():
+            client.objects.merge("deals", survivor, other)
+            context.log.info(f"merged deal {other} into {survivor} (order {order_id}: {why})")
+            merged += 1
+        # The survivor is the deal of record from now on.
+        state.store.record_accepted(
+            DEALS.name,
+            [
+                Accepted(order_id, survivor, payload_hash="")
+                for order_id, survivor in plan.select("order_id", "survivor").unique().iter_rows()
+                if owned.get(order_id) != survivor
+            ],
+        )
     verb = "would merge" if config.dry_run else "merged"
     context.log.info(f"dedupe_deals {verb} {plan.height} duplicate deals")
     return Output(
-        merged,
+        None,
         metadata={
             "dry_run": config.dry_run,
             "duplicates_found": plan.height,

@@ -1,4 +1,4 @@
-"""The HubSpot resource: ``hubspot.client()`` gives assets a paced, counted client.
+"""HubSpot, and the state store of what it last accepted: the resources of the write steps.
 
 No ``from __future__ import annotations`` here: Dagster reads the field annotations at
 runtime.
@@ -7,10 +7,11 @@ runtime.
 from typing import Any, Optional
 
 import dagster as dg
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 from moulin_sync.hubspot.client import HubSpotClient
 from moulin_sync.hubspot.client.errors import HubSpotConfigError
+from moulin_sync.hubspot.sync.state import SyncState
 
 
 class HubSpot(dg.ConfigurableResource):
@@ -63,3 +64,26 @@ class HubSpot(dg.ConfigurableResource):
             daily_reserve=self.daily_reserve,
             max_in_flight=self.max_in_flight,
         )
+
+
+class SyncStateStore(dg.ConfigurableResource):
+    """The sync state store (`MOULIN_STATE_URL`): what HubSpot last accepted, per record.
+    Opened for a step that uses it, closed after."""
+
+    url: str = Field(description="The state store's database (MOULIN_STATE_URL).")
+    _store: Optional[SyncState] = PrivateAttr(default=None)  # noqa: UP045
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        self._store = SyncState(self.url)
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    @property
+    def store(self) -> SyncState:
+        if self._store is None:
+            # Used outside a Dagster step (a test, the CLI): open it on first use.
+            self._store = SyncState(self.url)
+        return self._store

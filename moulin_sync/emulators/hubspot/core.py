@@ -17,6 +17,7 @@ from .object_types import resolve_type
 from .objects import Objects
 from .ratelimit import Limits, RateLimiter
 from .store import Store
+from .timestamps import iso_ms, now_ms
 
 
 class Emulator:
@@ -70,6 +71,11 @@ def schema_changed(em: Emulator, status: int, body: Any) -> Result:
     """The answer of a handler that changed the schema, which the next commit then writes."""
     em.store.schema_dirty = True
     return status, body
+
+
+def schema_created(em: Emulator, req: Req, create: Any) -> Result:
+    """201 with what `create(object type, body, now)` added to the schema."""
+    return schema_changed(em, 201, create(req.object_type(), req.dict_body(), iso_ms(now_ms())))
 
 
 class RouteTable:

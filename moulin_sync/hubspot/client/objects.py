@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import hubspot.crm.contacts as contacts_sdk
@@ -51,6 +51,15 @@ def next_after(body: Any) -> str | None:
     return str(after) if after not in (None, "") else None
 
 
+def results(
+    send: Callable[..., Any], endpoint: e.Endpoint, get_all: Callable[..., Any], object_type: str
+) -> list[dict[str, Any]]:
+    """Every entry of a listing of one object type's definitions (properties, pipelines)."""
+    check_type(object_type)
+    answer = send(endpoint, lambda **kw: get_all(object_type, **kw), objectType=object_type)
+    return list(answer.body.get("results") or [])
+
+
 def _filter_groups(filter_groups: Sequence[Mapping[str, Any]]) -> list[Any]:
     groups = []
     for group in filter_groups:
@@ -81,6 +90,21 @@ class ObjectsApi:
         self._search = transport.api("objects.search", lambda crm: crm.objects.search_api)
         self._transport = transport
 
+    def _batch_call(
+        self,
+        endpoint: e.Endpoint,
+        method: str,
+        object_type: str,
+        body: Any,
+        new: bool | None = None,
+    ) -> BatchOutcome[ObjectResult]:
+        """One v3 batch call (`method` of the SDK's batch API) and its answer."""
+        call = getattr(self._batch, method)
+        answer = self._send(
+            endpoint, lambda **kw: call(object_type, body, **kw), objectType=object_type
+        )
+        return object_outcome(answer.status, answer.body, new)
+
     def batch_upsert(
         self, object_type: str, inputs: Sequence[Mapping[str, Any]], id_property: str
     ) -> BatchOutcome[ObjectResult]:
@@ -104,12 +128,7 @@ class ObjectsApi:
             seen.add(key)
             models.append(upsert)
         body = new(objects_sdk.BatchInputSimplePublicObjectBatchInputUpsert, inputs=models)
-        answer = self._send(
-            e.BATCH_UPSERT,
-            lambda **kw: self._batch.upsert_with_http_info(object_type, body, **kw),
-            objectType=object_type,
-        )
-        return object_outcome(answer.status, answer.body)
+        return self._batch_call(e.BATCH_UPSERT, "upsert_with_http_info", object_type, body)
 
     def batch_create(
         self, object_type: str, inputs: Sequence[Mapping[str, Any]]
@@ -148,12 +167,7 @@ class ObjectsApi:
                 ]
             models.append(create)
         body = new(objects_sdk.BatchInputSimplePublicObjectBatchInputForCreate, inputs=models)
-        answer = self._send(
-            e.BATCH_CREATE,
-            lambda **kw: self._batch.create_with_http_info(object_type, body, **kw),
-            objectType=object_type,
-        )
-        return object_outcome(answer.status, answer.body, new=True)
+        return self._batch_call(e.BATCH_CREATE, "create_with_http_info", object_type, body, True)
 
     def batch_update(
         self, object_type: str, inputs: Sequence[Mapping[str, Any]]
@@ -169,12 +183,7 @@ class ObjectsApi:
             update.id = str(update.id)
             models.append(update)
         body = new(objects_sdk.BatchInputSimplePublicObjectBatchInput, inputs=models)
-        answer = self._send(
-            e.BATCH_UPDATE,
-            lambda **kw: self._batch.update_with_http_info(object_type, body, **kw),
-            objectType=object_type,
-        )
-        return object_outcome(answer.status, answer.body)
+        return self._batch_call(e.BATCH_UPDATE, "update_with_http_info", object_type, body)
 
     def batch_read(
         self,
@@ -193,23 +202,14 @@ class ObjectsApi:
             properties=list(properties),
             properties_with_history=[],
         )
-        answer = self._send(
-            e.BATCH_READ,
-            lambda **kw: self._batch.read_with_http_info(object_type, body, **kw),
-            objectType=object_type,
-        )
-        return object_outcome(answer.status, answer.body)
+        return self._batch_call(e.BATCH_READ, "read_with_http_info", object_type, body)
 
     def batch_archive(self, object_type: str, ids: Sequence[str]) -> None:
         """Archive records by HubSpot id (ids already archived or unknown are ignored)."""
         check_type(object_type)
         check_size(ids, MAX_BATCH_INPUTS, "batch_archive")
         body = new(objects_sdk.BatchInputSimplePublicObjectId, inputs=_ids(ids))
-        self._send(
-            e.BATCH_ARCHIVE,
-            lambda **kw: self._batch.archive_with_http_info(object_type, body, **kw),
-            objectType=object_type,
-        )
+        self._batch_call(e.BATCH_ARCHIVE, "archive_with_http_info", object_type, body)
 
     def get(
         self,

@@ -10,7 +10,7 @@ import hubspot.crm.pipelines as pipelines_sdk
 
 from moulin_sync.hubspot.client import endpoints as e
 from moulin_sync.hubspot.client.errors import HubSpotAmbiguousWrite
-from moulin_sync.hubspot.client.objects import check_type
+from moulin_sync.hubspot.client.objects import check_type, results
 from moulin_sync.hubspot.client.sdk import model
 from moulin_sync.hubspot.client.transport import Transport
 
@@ -24,13 +24,7 @@ class PipelinesApi:
 
     def list(self, object_type: str) -> list[dict[str, Any]]:
         """Pipelines with their stages (``id``, ``label``, ``displayOrder``, ``metadata``)."""
-        check_type(object_type)
-        answer = self._send(
-            e.PIPELINES,
-            lambda **kw: self._api.get_all_with_http_info(object_type, **kw),
-            objectType=object_type,
-        )
-        return list(answer.body.get("results") or [])
+        return results(self._send, e.PIPELINES, self._api.get_all_with_http_info, object_type)
 
     def create(self, object_type: str, pipeline: Mapping[str, Any]) -> dict[str, Any]:
         """Create a pipeline (``label``, ``displayOrder``, ``stages``); returns it with ids.

@@ -10,7 +10,7 @@ import hubspot.crm.properties as properties_sdk
 from moulin_sync.hubspot.client import endpoints as e
 from moulin_sync.hubspot.client.endpoints import Endpoint
 from moulin_sync.hubspot.client.errors import HubSpotApiError
-from moulin_sync.hubspot.client.objects import check_type
+from moulin_sync.hubspot.client.objects import check_type, results
 from moulin_sync.hubspot.client.sdk import model, new
 from moulin_sync.hubspot.client.transport import Transport
 
@@ -23,13 +23,9 @@ class PropertiesApi:
 
     def list(self, object_type: str) -> list[dict[str, Any]]:
         """Every property definition of the object type (HubSpot's JSON, camelCase)."""
-        check_type(object_type)
-        answer = self._send(
-            e.LIST_PROPERTIES,
-            lambda **kw: self._core.get_all_with_http_info(object_type, **kw),
-            objectType=object_type,
+        return results(
+            self._send, e.LIST_PROPERTIES, self._core.get_all_with_http_info, object_type
         )
-        return list(answer.body.get("results") or [])
 
     def create_group(
         self, object_type: str, name: str, label: str, display_order: int | None = None

@@ -125,7 +125,9 @@ class RetryPolicy:
         if attempt >= self.max_retries:
             raise error
         if status == 429:
-            delay = self._rate_limited(endpoint, error, headers, attempt, limiter)
+            delay = self._rate_limited(
+                error, _retry_after_s(headers), attempt, limiter, endpoint.search
+            )
         elif status == 423:
             delay = max(self.locked_wait_s, self.backoff(attempt))
         else:
@@ -139,20 +141,19 @@ class RetryPolicy:
 
     def _rate_limited(
         self,
-        endpoint: Endpoint,
         error: HubSpotApiError,
-        headers: Mapping[str, str],
+        retry_after: float | None,
         attempt: int,
         limiter: SlidingWindowLimiter,
+        search: bool,
     ) -> float:
-        retry_after = _retry_after_s(headers)
         if retry_after is not None:
             if retry_after > self.max_retry_after_s:
                 raise error
             # Everyone waits, not just this caller: the limit is shared.
             limiter.pause_for(retry_after)
             return 0.0
-        if error.policy_name == "SECONDLY" and not endpoint.search:
+        if error.policy_name == "SECONDLY" and not search:
             return self.backoff(attempt)
         if not limiter.saturate():
             # No budget known to wait on: plain backoff.

@@ -126,7 +126,16 @@ class Transport:
         max_retry_after_s: float = 120.0,
         pool_maxsize: int = 10,
     ) -> None:
+        if not access_token:
+            raise ValueError("access_token is empty: set HUBSPOT_ACCESS_TOKEN")
+        if not base_url:
+            raise ValueError("base_url is empty: set HUBSPOT_BASE_URL")
+        if timeout_s <= 0:
+            raise ValueError("timeout_s must be positive")
+        if max_retries < 0:
+            raise ValueError("max_retries must be >= 0")
         limits = tier_limits(tier)
+        self.pool_maxsize = pool_maxsize
         self.base_url = base_url.rstrip("/")
         self.tier = tier.lower()
         self.timeout_s = float(timeout_s)

@@ -13,6 +13,8 @@ import polars as pl
 # (IDN domains are valid addresses). Spaces, quotes and emoji are not.
 _ATOM = r"[\w!#$%&'*+/=?^`{|}~-]+"
 EMAIL_PATTERN = rf"^{_ATOM}(?:\.{_ATOM})*@(?:\w(?:[\w-]*\w)?\.)+\w[\w-]*\w$"
+# Above this, an order amount is surely a typo (one 9e15 EUR order would swamp a total).
+MAX_ORDER_AMOUNT_EUR = 1_000_000
 
 
 def normalised_email(column: str = "email") -> pl.Expr:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import bindparam, create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from moulin_sync.lib.urls import connectorx_url, redacted, sqlalchemy_url
@@ -148,8 +148,7 @@ class SourceReader:
         query = f"SELECT {', '.join(self._select(n, t) for n, t in columns.items())} FROM {table}"
         if where:
             query += f" WHERE {where}"
-        query += " ORDER BY " + ("customer_id" if table == "company_contacts" else "id")
-        return normalise(self._query(query), columns)
+        return normalise(self._query(query + _order_by(table)), columns)
 
     def _select(self, name: str, dtype: pl.DataType) -> str:
         # SQLite's NUMERIC affinity stores 12.00 as the integer 12, and connectorx then
@@ -190,6 +189,50 @@ class SourceReader:
             where=f"ordered_at < {self._timestamp(start)} OR ordered_at >= {self._timestamp(end)}",
         )
 
+    def read_customer(self, customer_id: int) -> dict[str, pl.DataFrame]:
+        """Customer `customer_id` as the streams need them, by table: the customer, the
+        companies they work for (and the links), every order placed by them or for those
+        companies, and the pickup points. The id comes from a person (a HubSpot button):
+        it travels as a bound parameter, never as SQL text."""
+        who = {"customer_id": int(customer_id)}
+        links = self._read_bound("company_contacts", "customer_id = :customer_id", who)
+        firms = {"company_ids": [int(i) for i in links["company_id"].drop_nulls()] or [-1]}
+        return {
+            "customers": self._read_bound("customers", "id = :customer_id", who),
+            "company_contacts": links,
+            "companies": self._read_bound("companies", "id IN :company_ids", firms),
+            "orders": self._read_bound(
+                "orders", "customer_id = :customer_id OR company_id IN :company_ids", who | firms
+            ),
+            "pickup_points": self.read_table("pickup_points"),
+        }
+
+    def _read_bound(self, table: str, where: str, parameters: dict[str, object]) -> pl.DataFrame:
+        """Rows of `table` matching `where`, whose values are bound `parameters`."""
+        columns = COLUMNS[table]
+        selected = ", ".join(self._select(n, t) for n, t in columns.items())
+        statement = text(
+            f"SELECT {selected} FROM {table} WHERE {where}{_order_by(table)}"
+        ).bindparams(
+            *(bindparam(name, expanding=isinstance(v, list)) for name, v in parameters.items())
+        )
+        engine = create_engine(sqlalchemy_url(self.url))
+        try:
+            with engine.connect() as connection:
+                result = connection.execute(statement, parameters)
+                names, rows = list(result.keys()), result.fetchall()
+        except Exception as exc:
+            raise SourceError(
+                f"{SOURCE_URL_VARIABLE}: reading {redacted(self.url)} failed "
+                f"({type(exc).__name__}: {_first_line(exc, self.url)})."
+            ) from None
+        finally:
+            engine.dispose()
+        frame = pl.DataFrame(
+            [tuple(row) for row in rows], schema=names, orient="row", infer_schema_length=None
+        )
+        return normalise(frame, columns)
+
     def _query_sqlite_rows(self, query: str) -> pl.DataFrame:
         path = make_url(self.url).database
         with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as connection:
@@ -221,6 +264,10 @@ class SourceReader:
                 f"{SOURCE_URL_VARIABLE}: reading {redacted(self.url)} failed "
                 f"({type(exc).__name__}: {_first_line(exc, self.url)})."
             ) from None
+
+
+def _order_by(table: str) -> str:
+    return " ORDER BY " + ("customer_id" if table == "company_contacts" else "id")
 
 
 def normalise(frame: pl.DataFrame, columns: dict[str, pl.DataType]) -> pl.DataFrame:

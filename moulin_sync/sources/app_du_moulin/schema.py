@@ -70,17 +70,27 @@ _Amount = Numeric(12, 2)
 
 metadata: Final[MetaData] = MetaData()
 
+
+def _postal_address() -> tuple[Column, ...]:
+    return (Column("address", Text()), Column("postcode", Text()), Column("city", Text()))
+
+
+def _timestamps() -> tuple[Column, ...]:
+    """When the row was created and last changed (the App du Moulin keeps both)."""
+    return (
+        Column("created_at", _Timestamp, nullable=False),
+        Column("updated_at", _Timestamp, nullable=False),
+    )
+
+
 pickup_points: Final[Table] = Table(
     "pickup_points",
     metadata,
     Column("id", Integer(), primary_key=True, autoincrement=False),
     Column("name", Text(), nullable=False),
-    Column("address", Text()),
-    Column("postcode", Text()),
-    Column("city", Text()),
+    *_postal_address(),
     Column("active", _Bool, nullable=False),
-    Column("created_at", _Timestamp, nullable=False),
-    Column("updated_at", _Timestamp, nullable=False),
+    *_timestamps(),
 )
 
 companies: Final[Table] = Table(
@@ -91,11 +101,8 @@ companies: Final[Table] = Table(
     Column("siret", Text(), comment="14 digits, Luhn-valid; NULL when unknown"),
     Column("vat_number", Text(), comment="FR + 2-digit key + SIREN; NULL when unknown"),
     Column("sector", Text()),
-    Column("address", Text()),
-    Column("postcode", Text()),
-    Column("city", Text()),
-    Column("created_at", _Timestamp, nullable=False),
-    Column("updated_at", _Timestamp, nullable=False),
+    *_postal_address(),
+    *_timestamps(),
 )
 
 customers: Final[Table] = Table(
@@ -106,11 +113,8 @@ customers: Final[Table] = Table(
     Column("first_name", Text()),
     Column("last_name", Text()),
     Column("phone", Text()),
-    Column("address", Text()),
-    Column("postcode", Text()),
-    Column("city", Text()),
-    Column("created_at", _Timestamp, nullable=False),
-    Column("updated_at", _Timestamp, nullable=False),
+    *_postal_address(),
+    *_timestamps(),
     Column("marketing_consent", _Bool, nullable=False),
     Column("last_pickup_point_id", Integer(), ForeignKey("pickup_points.id")),
     Column("notes", Text()),
@@ -131,8 +135,7 @@ company_contacts: Final[Table] = Table(
     ),
     Column("company_id", _Id, ForeignKey("companies.id"), nullable=False),
     Column("role", Text()),
-    Column("created_at", _Timestamp, nullable=False),
-    Column("updated_at", _Timestamp, nullable=False),
+    *_timestamps(),
 )
 
 orders: Final[Table] = Table(
@@ -151,8 +154,7 @@ orders: Final[Table] = Table(
     Column("channel", Text(), nullable=False, comment="web, app, shop or b2b"),
     Column("pickup_point_id", Integer(), ForeignKey("pickup_points.id")),
     Column("notes", Text()),
-    Column("created_at", _Timestamp, nullable=False),
-    Column("updated_at", _Timestamp, nullable=False),
+    *_timestamps(),
 )
 
 # Declared apart from the tables so a bulk load can create them after the rows are in.

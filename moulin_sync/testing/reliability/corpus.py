@@ -20,7 +20,7 @@ from typing import Any
 
 import polars as pl
 
-from moulin_sync.hubspot.state import REJECTED, SyncState
+from moulin_sync.hubspot.sync.state import REJECTED, SyncState
 from moulin_sync.sources.app_du_moulin import quality
 from moulin_sync.sources.app_du_moulin.reader import SourceReader
 from moulin_sync.testing.reliability.harness import TODAY, World
@@ -281,19 +281,6 @@ def plant(source: Path) -> list[tuple[Input, bool]]:
 
 
 # Running it --------------------------------------------------------------------------------
-
-
-# Bugs the corpus finds in code this suite does not own, each recognised by a phrase of
-# the problem it causes (pytest marks them xfail(strict=True): fixing one fails the test
-# until its entry goes). `make reliability` counts them like any other problem.
-KNOWN_BUGS: dict[str, tuple[tuple[str, ...], str]] = {}
-
-
-def known_bug(problem: str) -> str | None:
-    return next(
-        (name for name, (phrases, _) in KNOWN_BUGS.items() if any(p in problem for p in phrases)),
-        None,
-    )
 
 
 @dataclass

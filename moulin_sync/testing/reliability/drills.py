@@ -20,16 +20,16 @@ from typing import Any
 import httpx
 import polars as pl
 
-from moulin_sync.hubspot.state import REJECTED, SyncState
+from moulin_sync.hubspot.sync.state import REJECTED, SyncState
 from moulin_sync.testing.reliability.harness import (
     RUN_TIMEOUT_S,
-    Outcome,
     RunResult,
     World,
     count_status,
     in_background,
 )
-from moulin_sync.testing.reliability.oracle import HubSpotImage, verify
+from moulin_sync.testing.reliability.oracle import HubSpotImage, Verdict, verify
+from moulin_sync.testing.reliability.outcomes import Outcome
 
 DEALS_CREATE = "/crm/v3/objects/deals/batch/create"
 COMPETITOR_ROUTE = "/crm/v3/objects/{objectType}"  # GET: a list call the sync never makes
@@ -101,9 +101,19 @@ def _finish(
     return outcome
 
 
-def _new_outcome(family: str, name: str) -> Outcome:
-    from moulin_sync.testing.reliability.oracle import Verdict
+def _begin(world: World, folder: str, drill: str, name: str) -> tuple[Outcome, Path, float]:
+    """A drill's outcome, its fresh folder on an empty portal, and when it started."""
+    started = time.monotonic()
+    world.reset_hubspot()
+    return _new_outcome(f"drill: {drill}", name), world.run_dir(folder), started
 
+
+def _timed(outcome: Outcome, started: float) -> Outcome:
+    outcome.seconds = time.monotonic() - started
+    return outcome
+
+
+def _new_outcome(family: str, name: str) -> Outcome:
     return Outcome(family=family, name=name, faults=0, verdict=Verdict())
 
 
@@ -122,10 +132,8 @@ def drill_429_storm(
     the token eats into it for `storm_s`: the run sees 429s, slows down, loses nothing and
     rejects nothing because of them. With `injected_429s`, that many 429s in a row also
     answer the run's next deal creates (each costs the run a full window's wait)."""
-    started = time.monotonic()
-    outcome = _new_outcome("drill: 429 storm", f"limit lowered to {limit}/10 s mid-run")
-    world.reset_hubspot()
-    run = world.run_dir("drill-429")
+    name = f"limit lowered to {limit}/10 s mid-run"
+    outcome, run, started = _begin(world, "drill-429", "429 storm", name)
     admin = world.hubspot.admin
     competitor_calls = [0]
     stop = threading.Event()
@@ -171,8 +179,7 @@ def drill_429_storm(
     if limited:
         outcome.problems.append(f"records rejected because of the rate limit: {limited[:3]}")
     outcome = _finish(world, run, expected, outcome)
-    outcome.seconds = time.monotonic() - started
-    return outcome
+    return _timed(outcome, started)
 
 
 # Daily limit --------------------------------------------------------------------------------
@@ -188,12 +195,8 @@ def drill_daily_limit(
     The budget drops while the first batch's answer is held; the batches sent alongside
     it (`max_in_flight`) are already counted, so the limit falls inside the write only
     when more batches than that remain."""
-    started = time.monotonic()
-    outcome = _new_outcome(
-        "drill: daily limit", f"daily budget down to {left} calls during the {during} write"
-    )
-    world.reset_hubspot()
-    run = world.run_dir("drill-daily")
+    name = f"daily budget down to {left} calls during the {during} write"
+    outcome, run, started = _begin(world, "drill-daily", "daily limit", name)
     admin = world.hubspot.admin
 
     def exhaust() -> None:
@@ -232,8 +235,7 @@ def drill_daily_limit(
     if limited:
         outcome.problems.append(f"records rejected because of the daily limit: {limited[:3]}")
     outcome = _finish(world, run, expected, outcome)  # the next day: limits lifted
-    outcome.seconds = time.monotonic() - started
-    return outcome
+    return _timed(outcome, started)
 
 
 # Bursts of 5xx and 423 ------------------------------------------------------------------------
@@ -254,10 +256,8 @@ def drill_error_bursts(world: World, expected: HubSpotImage) -> Outcome:
     """Bursts of 500, 502, 503, 504 and 423 on writes, reads and searches, each shorter
     than the retry budget: the run retries (or reconciles an ambiguous create by key)
     and finishes with everything in place."""
-    started = time.monotonic()
-    outcome = _new_outcome("drill: 5xx/423 bursts", f"{len(BURSTS)} bursts of 500/502/503/504/423")
-    world.reset_hubspot()
-    run = world.run_dir("drill-bursts")
+    name = f"{len(BURSTS)} bursts of 500/502/503/504/423"
+    outcome, run, started = _begin(world, "drill-bursts", "5xx/423 bursts", name)
     admin = world.hubspot.admin
     for burst in BURSTS:
         admin.add_fault(kind="status", **burst)
@@ -272,8 +272,7 @@ def drill_error_bursts(world: World, expected: HubSpotImage) -> Outcome:
     if not result.ok:
         outcome.problems.append(f"the run did not survive the bursts: {result.failure_text()}")
     outcome = _finish(world, run, expected, outcome)
-    outcome.seconds = time.monotonic() - started
-    return outcome
+    return _timed(outcome, started)
 
 
 # Requests hanging past the timeout ------------------------------------------------------------
@@ -293,12 +292,8 @@ def drill_timeouts(
 ) -> Outcome:
     """Requests that hang past the client's timeout — then are applied by HubSpot anyway,
     after the client gave up: retried when safe, reconciled by key when a create."""
-    started = time.monotonic()
-    outcome = _new_outcome(
-        "drill: hanging requests", f"{len(HANGS)} hangs of {hang_s} s, timeout {timeout_s} s"
-    )
-    world.reset_hubspot()
-    run = world.run_dir("drill-timeouts")
+    name = f"{len(HANGS)} hangs of {hang_s} s, timeout {timeout_s} s"
+    outcome, run, started = _begin(world, "drill-timeouts", "hanging requests", name)
     admin = world.hubspot.admin
     for hang in HANGS:
         admin.add_fault(kind="hang", seconds=hang_s, **hang)
@@ -313,8 +308,7 @@ def drill_timeouts(
     if not result.ok:
         outcome.problems.append(f"the run did not survive the hangs: {result.failure_text()}")
     outcome = _finish(world, run, expected, outcome, timeout_s=timeout_s)
-    outcome.seconds = time.monotonic() - started
-    return outcome
+    return _timed(outcome, started)
 
 
 # The state store briefly unreachable --------------------------------------------------------
@@ -325,10 +319,8 @@ def drill_sqlite_state_locked(
 ) -> Outcome:
     """Another process holds the SQLite state store locked for `lock_s` (longer than
     SQLite's own 5-second wait) just as the run records a batch HubSpot accepted."""
-    started = time.monotonic()
-    outcome = _new_outcome("drill: state store unreachable", f"SQLite state locked {lock_s:.0f} s")
-    world.reset_hubspot()
-    run = world.run_dir("drill-sqlite-lock")
+    name = f"SQLite state locked {lock_s:.0f} s"
+    outcome, run, started = _begin(world, "drill-sqlite-lock", "state store unreachable", name)
     path = run / "state.db"
     SyncState(world.state_url(run)).close()  # the file exists before the run
     locked = threading.Event()
@@ -349,8 +341,7 @@ def drill_sqlite_state_locked(
     outcome.faults = 1
     _judge_state_outage(outcome, result, fired)
     outcome = _finish(world, run, expected, outcome)
-    outcome.seconds = time.monotonic() - started
-    return outcome
+    return _timed(outcome, started)
 
 
 @contextmanager
@@ -398,12 +389,8 @@ def drill_postgres_state_cut(
 ) -> Outcome:
     """The PostgreSQL state store drops every connection (pg_terminate_backend) and refuses
     new ones for `cut_s`, just as the run records a batch HubSpot accepted."""
-    started = time.monotonic()
-    outcome = _new_outcome(
-        "drill: state store unreachable", f"PostgreSQL connections cut for {cut_s:.0f} s"
-    )
-    world.reset_hubspot()
-    run = world.run_dir("drill-postgres-cut")
+    name = f"PostgreSQL connections cut for {cut_s:.0f} s"
+    outcome, run, started = _begin(world, "drill-postgres-cut", "state store unreachable", name)
     with postgres_database(admin_url) as state_url:
         from sqlalchemy.engine import make_url
 
@@ -432,8 +419,7 @@ def drill_postgres_state_cut(
         _judge_state_outage(outcome, result, fired)
         time.sleep(cut_s)  # connections allowed again before the rerun
         outcome = _finish(world, run, expected, outcome, state_url=state_url)
-    outcome.seconds = time.monotonic() - started
-    return outcome
+    return _timed(outcome, started)
 
 
 def _judge_state_outage(outcome: Outcome, result: RunResult, fired: bool) -> None:

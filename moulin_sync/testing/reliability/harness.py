@@ -13,7 +13,6 @@ The pytest sample (`moulin_sync_tests/reliability/`) and `make reliability`
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import os
 import shutil
@@ -28,17 +27,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from moulin_sync.cli.runner import failure_reason
 from moulin_sync.demo_data.generator import generate
 from moulin_sync.emulators.hubspot import handlers
-from moulin_sync.runner import failure_reason
 from moulin_sync.testing.hubspot_emulator import EmulatorHandle
-from moulin_sync.testing.reliability.oracle import (
-    HubSpotImage,
-    Verdict,
-    capture,
-    compare,
-    verify,
-)
 
 TODAY = dt.date(2026, 11, 27)  # the generator's "today" (as in sync_world)
 MONTHS = ("2026-06-01", "2026-08-01")  # three months of deals
@@ -195,52 +187,42 @@ class World:
         from dagster import DagsterInstance, materialize
 
         from moulin_sync.defs.hubspot.resources import HubSpot
-        from moulin_sync.defs.resources import AppDuMoulinSource, Snapshots, SyncStateStore
-        from moulin_sync.testing.sync_world import DEAL_ASSETS
+        from moulin_sync.testing.sync_world import (
+            DEAL_ASSETS,
+            metadata_values,
+            month_tags,
+            nightly_assets,
+            world_resources,
+        )
 
-        resources = {
-            "source": AppDuMoulinSource(url=self.source_url),
-            "snapshots": Snapshots(root=str(run / "data")),
-            "state": SyncStateStore(url=state_url or self.state_url(run)),
-            "hubspot": HubSpot(
-                base_url=self.hubspot.base_url,
-                access_token=self.hubspot.token,
-                tier="unlimited",
-                timeout_s=timeout_s,
-                max_retries=max_retries,
-            ),
-        }
+        hubspot = HubSpot(
+            base_url=self.hubspot.base_url,
+            access_token=self.hubspot.token,
+            tier="unlimited",
+            timeout_s=timeout_s,
+            max_retries=max_retries,
+        )
+        resources = world_resources(
+            self.source_url, state_url or self.state_url(run), run / "data", hubspot
+        )
         started = time.monotonic()
         with DagsterInstance.ephemeral() as instance:
             result = materialize(
-                list(DEAL_ASSETS),
+                nightly_assets(),
+                selection=DEAL_ASSETS,
                 resources=resources,
                 instance=instance,
-                tags={
-                    "dagster/asset_partition_range_start": self.months[0],
-                    "dagster/asset_partition_range_end": self.months[1],
-                },
+                tags=month_tags(self.months),
                 raise_on_error=False,
                 run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
             )
-        metadata: dict[str, dict[str, Any]] = {
-            "/".join(e.materialization.asset_key.path): {
-                name: value.value for name, value in e.materialization.metadata.items()
-            }
-            for e in result.get_asset_materialization_events()
-        }
-        for evaluation in result.get_asset_check_evaluations():
-            metadata[f"check:{evaluation.check_name}"] = {
-                "passed": evaluation.passed,
-                **{name: value.value for name, value in evaluation.metadata.items()},
-            }
         failures = [
             f"{e.step_key}: {failure_reason(e)}" for e in result.all_events if e.is_step_failure
         ]
         return RunResult(
             ok=result.success,
             seconds=time.monotonic() - started,
-            metadata=metadata,
+            metadata=metadata_values(result),
             failures=failures,
         )
 
@@ -268,324 +250,3 @@ def in_background(work: Callable[[], RunResult]) -> Iterator[Callable[[], RunRes
     wait.alive = thread.is_alive  # type: ignore[attr-defined]
     yield wait
     thread.join(RUN_TIMEOUT_S)
-
-
-# Outcomes ------------------------------------------------------------------------------------
-
-
-@dataclass
-class Outcome:
-    """One scenario: what was injected, whether the runs behaved, what HubSpot ended as."""
-
-    family: str  # "crash: kill", "drill: 429 storm", ...
-    name: str
-    faults: int  # faults injected: fired faults, kills, restarts, limit changes
-    verdict: Verdict
-    problems: list[str] = field(default_factory=list)  # runs that misbehaved
-    notes: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-    left_missing: int | None = None  # crash points: records missing right after the crash
-    known_bug: str | None = None  # a failure already reported (fix pending elsewhere)
-
-    @property
-    def passed(self) -> bool:
-        return self.verdict.clean and not self.problems
-
-    def describe(self) -> str:
-        status = "ok" if self.passed else "FAILED"
-        lines = [f"[{status}] {self.family}: {self.name} ({self.seconds:.0f} s)"]
-        if not self.verdict.clean:
-            lines.append("  " + self.verdict.describe().replace("\n", "\n  "))
-        lines += [f"  problem: {p}" for p in self.problems]
-        lines += [f"  note: {n}" for n in self.notes]
-        return "\n".join(lines)
-
-
-@dataclass
-class Tally:
-    outcomes: list[Outcome] = field(default_factory=list)
-    bad_inputs_tried: int = 0
-    bad_inputs_quarantined: int = 0
-    good_inputs_tried: int = 0
-    good_inputs_landed: int = 0
-    corpus_problems: list[str] = field(default_factory=list)
-    corpus_lost: int = 0
-    corpus_wrong: int = 0
-    known_bugs: dict[str, str] = field(default_factory=dict)  # name → what it breaks
-    security_checks: int = 0
-    security_problems: list[str] = field(default_factory=list)
-
-    def add(self, outcome: Outcome) -> Outcome:
-        self.outcomes.append(outcome)
-        return outcome
-
-    @property
-    def duplicates(self) -> int:
-        return sum(o.verdict.duplicates for o in self.outcomes)
-
-    @property
-    def lost(self) -> int:
-        return sum(o.verdict.lost for o in self.outcomes) + self.corpus_lost
-
-    @property
-    def mismatches(self) -> int:
-        return self.corpus_wrong + sum(
-            o.verdict.extra + o.verdict.mismatched + o.verdict.stale_state for o in self.outcomes
-        )
-
-    @property
-    def failed(self) -> list[Outcome]:
-        return [o for o in self.outcomes if not o.passed]
-
-    @property
-    def ok(self) -> bool:
-        return (
-            not self.failed
-            and not self.corpus_problems
-            and not self.security_problems
-            and self.bad_inputs_quarantined == self.bad_inputs_tried
-            and self.good_inputs_landed == self.good_inputs_tried
-        )
-
-    def summary(self) -> str:
-        families: dict[str, list[Outcome]] = {}
-        for outcome in self.outcomes:
-            families.setdefault(outcome.family, []).append(outcome)
-        lines = ["moulin-sync reliability summary", ""]
-        for family, outcomes in families.items():
-            passed = sum(o.passed for o in outcomes)
-            faults = sum(o.faults for o in outcomes)
-            lines.append(
-                f"  {family:<34} {len(outcomes):>4} scenarios, {passed:>4} passed, "
-                f"{faults:>4} faults injected"
-            )
-        lines += [
-            "",
-            f"  scenarios run:              {len(self.outcomes)}",
-            f"  faults injected:            {sum(o.faults for o in self.outcomes)}",
-            f"  bad inputs tried:           {self.bad_inputs_tried}",
-            f"  bad inputs quarantined:     {self.bad_inputs_quarantined}",
-            f"  good inputs landed:         {self.good_inputs_landed} of {self.good_inputs_tried}",
-            f"  security checks:            {self.security_checks}, "
-            f"{len(self.security_problems)} failed",
-            f"  duplicates found:           {self.duplicates} (must be 0)",
-            f"  records lost:               {self.lost} (must be 0; "
-            f"{self.corpus_lost} of them in the corpus)",
-            f"  other mismatches:           {self.mismatches} (extra records, wrong values, "
-            f"stale state; must be 0; {self.corpus_wrong} of them in the corpus)",
-            f"  scenarios failed:           {len(self.failed)}",
-            f"  corpus problems:            {len(self.corpus_problems)}",
-        ]
-        if self.known_bugs:
-            lines += ["", "  known bugs (in code outside the suite, reported; they fail the run):"]
-            lines += [f"    - {name}: {what}" for name, what in self.known_bugs.items()]
-        lines += ["", f"  verdict: {'PASS' if self.ok else 'FAIL'}"]
-        return "\n".join(lines)
-
-
-# The reference -------------------------------------------------------------------------------
-
-
-@dataclass
-class Reference:
-    image: HubSpotImage
-    write_calls: int
-    writes_by_route: dict[str, int]
-
-
-def reference_run(world: World, *, in_process: bool = False) -> Reference:
-    """A clean first load on an empty portal: the expected image and its write calls."""
-    world.reset_hubspot()
-    run = world.run_dir("reference")
-    result = world.materialize(run) if in_process else world.sync(run, "sync")
-    if not result.ok:
-        raise RuntimeError(f"the reference run failed: {result.failure_text()}")
-    stats = world.hubspot.admin.stats()
-    by_route: dict[str, int] = {}
-    for row in stats:
-        if (row["method"], row["route"]) in WRITE_ROUTES:
-            key = f"{row['method']} {row['route']}"
-            by_route[key] = by_route.get(key, 0) + row["count"]
-    return Reference(capture(world.hubspot), write_calls(stats), by_route)
-
-
-def crash_points(total: int, wanted: int | None = None) -> list[int]:
-    """1..total, or `wanted` (at least 25) points spread evenly over it, first and last in."""
-    if wanted is None or wanted >= total:
-        return list(range(1, total + 1))
-    wanted = max(wanted, min(total, 25))
-    step = (total - 1) / (wanted - 1)
-    return sorted({round(1 + i * step) for i in range(wanted)})
-
-
-def _fired(world: World) -> int:
-    return sum(f["fired"] for f in world.hubspot.admin.fault_log())
-
-
-def _finish(
-    world: World, run: Path, tag: str, *, in_process: bool = False
-) -> tuple[RunResult, list[str]]:
-    """A rerun to completion after whatever happened; its failure is a problem."""
-    world.hubspot.admin.clear_faults()
-    rerun = world.materialize(run) if in_process else world.sync(run, tag)
-    return rerun, ([] if rerun.ok else [f"the rerun failed: {rerun.failure_text()}"])
-
-
-def unclean(result: RunResult) -> str | None:
-    """Why a failed run did not fail cleanly, or None: it must end by itself (not hang),
-    without a crash of the command itself, and say which step failed and why."""
-    if result.returncode is None:
-        return "the run hung and had to be killed"
-    if "Traceback (most recent call last)" in result.stderr:
-        return "the command crashed with a traceback: " + result.stderr.strip()[-600:]
-    if not result.stderr.strip():
-        return "the run failed without saying why"
-    return None
-
-
-# The crash matrix ----------------------------------------------------------------------------
-
-
-def kill_point(
-    world: World,
-    expected: HubSpotImage,
-    k: int,
-    *,
-    route: str | None = None,
-    in_process_rerun: bool = False,
-) -> Outcome | None:
-    """SIGKILL `moulin-sync sync` right after HubSpot committed its k-th write, then rerun
-    (the command again; or the assets in process, quicker, for the pytest sample). With
-    `route`, k counts only the writes to that route (a path prefix).
-
-    None when the run made fewer than k writes (k is past the end)."""
-    started = time.monotonic()
-    world.reset_hubspot()
-    run = world.run_dir(f"kill-{k:03d}")
-    admin = world.hubspot.admin
-    # Every answer from the k-th write on is held until the kill: the batches sent beside
-    # it (up to `max_in_flight`) commit, but no thread is freed to send one more.
-    fault = admin.add_fault(
-        kind="hang_after_commit", writes=True, route=route, skip=k - 1, count=1_000
-    )
-    process = world.start(run, "killed")
-    hit = admin.wait_for_fault(
-        fault["id"], counter="committed", timeout=RUN_TIMEOUT_S, still_waiting=process.running
-    )
-    if hit is None:
-        process.wait()
-        return None
-    process.kill()
-    # What the kill left: HubSpot short of the expected (else the kill proved nothing).
-    left = compare(expected, capture(world.hubspot))
-    _, problems = _finish(world, run, "rerun", in_process=in_process_rerun)
-    return Outcome(
-        family="crash matrix: SIGKILL",
-        name=f"killed after write {k} ({hit['fired_on'][-1]})",
-        faults=2,  # the held answer, and the kill
-        verdict=verify(expected, world.hubspot, world.state_url(run)),
-        problems=problems,
-        notes=[f"left by the kill: {left.lost} records missing"],
-        seconds=time.monotonic() - started,
-        left_missing=left.lost,
-    )
-
-
-def drop_point(
-    world: World,
-    expected: HubSpotImage,
-    k: int,
-    *,
-    route: str | None = None,
-    in_process: bool = False,
-) -> Outcome | None:
-    """HubSpot commits the k-th write and the answer is lost: the run must carry on."""
-    started = time.monotonic()
-    world.reset_hubspot()
-    run = world.run_dir(f"drop-{k:03d}")
-    admin = world.hubspot.admin
-    fault = admin.add_fault(kind="drop_after_commit", writes=True, route=route, skip=k - 1)
-    first = world.materialize(run) if in_process else world.sync(run, "dropped")
-    hit = admin.fault(fault["id"])
-    if not hit or not hit["committed"]:
-        return None
-    problems = []
-    if not first.ok:
-        problems.append(f"the run did not survive the lost answer: {first.failure_text()}")
-        _, more = _finish(world, run, "rerun", in_process=in_process)
-        problems += more
-    return Outcome(
-        family="crash matrix: commit-then-drop",
-        name=f"answer of write {k} lost ({hit['fired_on'][-1]})",
-        faults=hit["fired"],
-        verdict=verify(expected, world.hubspot, world.state_url(run)),
-        problems=problems,
-        seconds=time.monotonic() - started,
-    )
-
-
-def restart_point(
-    world: World,
-    expected: HubSpotImage,
-    k: int,
-    *,
-    committed: bool,
-    graceful: bool,
-    route: str | None = None,
-    in_process: bool = False,
-) -> Outcome | None:
-    """Restart HubSpot (persistent state) while the k-th write is in flight: either after
-    it committed (its answer then never comes) or before HubSpot executed it. The run
-    must survive through its retries or fail cleanly; a rerun then converges."""
-    assert world.hubspot.state_path, "restarts need an emulator with a state file"
-    started = time.monotonic()
-    world.reset_hubspot()
-    run = world.run_dir(f"restart-{k:03d}")
-    admin = world.hubspot.admin
-    if committed:
-        fault = admin.add_fault(kind="hang_after_commit", writes=True, route=route, skip=k - 1)
-    else:
-        fault = admin.add_fault(kind="hang", seconds=3600, writes=True, route=route, skip=k - 1)
-    with contextlib.ExitStack() as stack:
-        if in_process:
-            wait = stack.enter_context(in_background(lambda: world.materialize(run)))
-            running = wait.alive  # type: ignore[attr-defined]
-        else:
-            process = world.start(run, "restarted")
-            running, wait = process.running, process.wait
-        hit = admin.wait_for_fault(
-            fault["id"],
-            counter="committed" if committed else "fired",
-            timeout=RUN_TIMEOUT_S,
-            still_waiting=running,
-        )
-        if hit is not None:
-            if graceful:
-                world.hubspot.restart()
-            else:
-                world.hubspot.kill()
-                world.hubspot.start()
-        first = wait()
-    if hit is None or first is None:
-        return None
-    problems, notes = [], []
-    if first.ok:
-        notes.append("the run rode out the restart")
-    else:
-        why = None if in_process else unclean(first)
-        if why:
-            problems.append(why)
-        notes.append(f"the run failed cleanly: {first.failure_text()[-300:]}")
-        _, more = _finish(world, run, "rerun", in_process=in_process)
-        problems += more
-    how = "restarted" if graceful else "killed and started"
-    when = "after committing" if committed else "before executing"
-    return Outcome(
-        family="crash matrix: HubSpot restart",
-        name=f"HubSpot {how} {when} write {k} ({hit['fired_on'][-1]})",
-        faults=2,
-        verdict=verify(expected, world.hubspot, world.state_url(run)),
-        problems=problems,
-        notes=notes,
-        seconds=time.monotonic() - started,
-    )

@@ -24,9 +24,8 @@ from typing import Any
 import httpx
 import polars as pl
 
-from moulin_sync.hubspot.pipelines import DEFAULT_STAGE_FOR_STATUS
-from moulin_sync.hubspot.state import SYNCED, SyncState
-from moulin_sync.hubspot.transforms import MAX_DEAL_AMOUNT_EUR
+from moulin_sync.hubspot.streams.deals import DEAL_PIPELINE
+from moulin_sync.hubspot.sync.state import SYNCED, SyncState
 from moulin_sync.sources.app_du_moulin import quality
 from moulin_sync.sources.app_du_moulin.reader import SourceReader
 from moulin_sync.testing.hubspot_emulator import EmulatorHandle
@@ -38,7 +37,6 @@ KEYS = {
 }
 # Set by the server, different on every emulator: not part of what a record "is".
 VOLATILE = frozenset({"hs_object_id", "createdate", "lastmodifieddate", "hs_lastmodifieddate"})
-DEAL_PIPELINE = "Commandes App du Moulin"
 
 
 @dataclass
@@ -274,8 +272,8 @@ def audit_reference(image: HubSpotImage, source_url: str, months: tuple[str, str
         pl.col("customer_id").cast(pl.String).is_in(list(contact_keys))
         & pl.col("amount_eur").is_not_null()
         & (pl.col("amount_eur") >= 0)
-        & (pl.col("amount_eur") <= MAX_DEAL_AMOUNT_EUR)
-        & pl.col("status").is_in(list(DEFAULT_STAGE_FOR_STATUS))
+        & (pl.col("amount_eur") <= quality.MAX_ORDER_AMOUNT_EUR)
+        & pl.col("status").is_in(list(DEAL_PIPELINE.default_stage_for_status))
     )
     for object_type, keys in (
         ("contacts", contact_keys),
@@ -306,7 +304,7 @@ def audit_reference(image: HubSpotImage, source_url: str, months: tuple[str, str
             linked = deal["associations"].get("companies", [])
             if [k for k, _ in linked] != [str(company_id)] or 5 not in linked[0][1]:
                 problems.append(f"reference: deal {order_id} company links {linked}")
-    if image.pipelines.get(DEAL_PIPELINE) != 1:
+    if image.pipelines.get(DEAL_PIPELINE.default_label) != 1:
         problems.append(f"reference: pipelines {image.pipelines}")
     if any(image.keyless.values()) or any(image.archived.values()):
         problems.append("reference: keyless or archived records in a first load")

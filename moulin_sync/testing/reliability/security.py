@@ -54,6 +54,16 @@ def _leaks(secret: str, root: Path) -> list[str]:
     return found
 
 
+def _fresh_run(world: World, folder: str) -> tuple[Path, Path]:
+    """An empty portal, a fresh folder, and a Dagster instance of its own in it."""
+    world.reset_hubspot()
+    run = world.run_dir(folder)
+    home = run / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text(INSTANCE_YAML)
+    return run, home
+
+
 def _instance_texts(home: Path) -> str:
     """Everything the Dagster instance stored about its runs, as text: run config, tags,
     every event (messages, metadata, errors)."""
@@ -82,11 +92,7 @@ def token_never_leaks(
     token = f"pat-eu1-{uuid.uuid4()}"
     with run_hubspot_emulator(token=token) as hubspot:
         world = World(root, source_url, hubspot, months)
-        world.reset_hubspot()
-        run = world.run_dir("security-token")
-        home = run / "dagster_home"
-        home.mkdir()
-        (home / "dagster.yaml").write_text(INSTANCE_YAML)
+        run, home = _fresh_run(world, "security-token")
         echo = f"Authorization Bearer {token} is not allowed here"
         admin = hubspot.admin
         # HubSpot (or a proxy) quoting the token: in rejected records, retries, a failed check.
@@ -175,16 +181,23 @@ def passwords_never_print(
 
     password = f"pw-{uuid.uuid4().hex[:12]}"
 
-    def with_password(url: str) -> str:
-        return make_url(url).set(password=password).render_as_string(hide_password=False)
+    def with_password(url: str, database: str | None = None) -> str:
+        """`url` with the password (and another database, when given)."""
+        parsed = make_url(url).set(password=password)
+        if database is not None:
+            parsed = parsed.set(database=database)
+        return parsed.render_as_string(hide_password=False)
+
+    def fails_hidden(tag: str, what: str, **env: str) -> RunResult:
+        """A run that must fail, without ever showing the password."""
+        result = world.sync(run, tag, **env)
+        report.expect(not result.ok, f"a run with {what} succeeded")
+        _expect_hidden(report, password, result, what)
+        return result
 
     with run_hubspot_emulator(token="security-token") as hubspot:
         world = World(root, source_url, hubspot, months)
-        world.reset_hubspot()
-        run = world.run_dir("security-passwords")
-        home = run / "dagster_home"
-        home.mkdir()
-        (home / "dagster.yaml").write_text(INSTANCE_YAML)
+        run, home = _fresh_run(world, "security-passwords")
         with postgres_database(admin_url) as state_db, postgres_database(admin_url) as source_db:
             # PostgreSQL trusts local connections here: the password is carried, not checked.
             state_url = with_password(state_db)
@@ -194,14 +207,10 @@ def passwords_never_print(
                 f"the run with a PostgreSQL state store failed: {works.failure_text()[-300:]}",
             )
             _expect_hidden(report, password, works, "a working run")
-            missing = with_password(
-                make_url(state_db)
-                .set(database="moulin_no_such_db")
-                .render_as_string(hide_password=False)
+            missing = with_password(state_db, database="moulin_no_such_db")
+            failing = fails_hidden(
+                "pg-state-missing", "a missing state database", MOULIN_STATE_URL=missing
             )
-            failing = world.sync(run, "pg-state-missing", MOULIN_STATE_URL=missing)
-            report.expect(not failing.ok, "a run with a missing state database succeeded")
-            _expect_hidden(report, password, failing, "a missing state database")
             report.expect("***" in failing.stdout + failing.stderr,
                           "the failing state URL is not shown with ***")  # fmt: skip
 
@@ -209,17 +218,11 @@ def passwords_never_print(
             generate(source_db, customers=40, companies=2, orders=300, seed=3)
             with _pg_admin(source_db) as cursor:
                 cursor.execute("ALTER TABLE customers RENAME COLUMN email TO courriel")
-            broken = world.sync(run, "pg-source-broken", MOULIN_SOURCE_URL=source_pg)
-            report.expect(not broken.ok, "a run on a broken source succeeded")
-            _expect_hidden(report, password, broken, "a source whose column is gone")
-            absent = with_password(
-                make_url(source_db)
-                .set(database="moulin_no_such_source")
-                .render_as_string(hide_password=False)
+            fails_hidden(
+                "pg-source-broken", "a source whose column is gone", MOULIN_SOURCE_URL=source_pg
             )
-            gone = world.sync(run, "pg-source-missing", MOULIN_SOURCE_URL=absent)
-            report.expect(not gone.ok, "a run on a missing source database succeeded")
-            _expect_hidden(report, password, gone, "a missing source database")
+            absent = with_password(source_db, database="moulin_no_such_source")
+            fails_hidden("pg-source-missing", "a missing source database", MOULIN_SOURCE_URL=absent)
             report.expect(
                 password not in _instance_texts(home), "the password is in the Dagster instance"
             )

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core import Emulator, Req, Result, RouteTable, schema_changed
-from ..timestamps import iso_ms, now_ms
+from ..core import Emulator, Req, Result, RouteTable, schema_created
 
 PIPES = "/crm/v3/pipelines/{objectType}"
 table = RouteTable()
@@ -26,8 +25,7 @@ def list_pipelines(em: Emulator, req: Req) -> Result:
 
 @table.add("POST", PIPES, mutates=True)
 def create_pipeline(em: Emulator, req: Req) -> Result:
-    pipeline = em.store.schema.create_pipeline(req.object_type(), req.dict_body(), iso_ms(now_ms()))
-    return schema_changed(em, 201, pipeline)
+    return schema_created(em, req, em.store.schema.create_pipeline)
 
 
 @table.add("GET", f"{PIPES}/{{pipelineId}}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..core import Emulator, Req, Result, RouteTable, schema_changed
+from ..core import Emulator, Req, Result, RouteTable, schema_changed, schema_created
 from ..errors import ApiError, bad_request, not_found
 from ..payloads import batch_envelope, check_inputs
 from ..timestamps import iso_ms, now_ms
@@ -71,8 +71,7 @@ def list_properties(em: Emulator, req: Req) -> Result:
 
 @table.add("POST", PROPS, mutates=True)
 def create_property(em: Emulator, req: Req) -> Result:
-    prop = em.store.schema.create_property(req.object_type(), req.dict_body(), iso_ms(now_ms()))
-    return schema_changed(em, 201, prop)
+    return schema_created(em, req, em.store.schema.create_property)
 
 
 @table.add("GET", f"{PROPS}/{{propertyName}}")

@@ -149,3 +149,28 @@ def find_duplicates(
         .sort("deal_id")
     )
     return Duplicates(by_key=by_key, look_alikes=look_alikes)
+
+
+def audit_duplicates(
+    client: HubSpotClient, start: dt.datetime, end: dt.datetime
+) -> tuple[pl.DataFrame, Duplicates]:
+    """HubSpot's deals closing in [start, end), and the duplicates among them."""
+    deals = deals_closing_between(client, start, end)
+    contacts_of = deal_associations(client, deals["deal_id"].to_list(), "contacts")
+    first_contact = {deal: (linked[0] if linked else None) for deal, linked in contacts_of.items()}
+    owned = (
+        deals.filter(pl.col("moulin_order_id").is_not_null())
+        .with_columns(
+            contact_id=pl.col("deal_id").replace_strict(
+                first_contact, default=None, return_dtype=pl.String
+            )
+        )
+        .select(
+            pl.col("moulin_order_id").alias("order_id"),
+            "deal_id",
+            "contact_id",
+            "amount",
+            "closedate",
+        )
+    )
+    return deals, find_duplicates(deals, contacts_of, owned)

@@ -10,12 +10,16 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import click
 from rich.console import Console
 from rich.table import Table
 
-from moulin_sync.runner import RunSummary, run_nightly_sync
 from moulin_sync.settings import DEMO_DIR
+
+if TYPE_CHECKING:
+    from moulin_sync.cli.runner import RunSummary
 
 DEMO_SIZES = {"customers": 2_000, "companies": 60, "orders": 20_000}
 DEMO_SEED = 42
@@ -42,6 +46,31 @@ SHOWN_FIGURES = {
     "rate_limited_429s": "429s",
     "duration_s": "seconds",
 }
+
+
+@click.command()
+@click.option(
+    "--dir",
+    "root",
+    default=DEMO_DIR,
+    show_default=True,
+    type=click.Path(),
+    help="Where the demo keeps its database, state and Dagster instance.",
+)
+@click.option(
+    "--customers", default=DEMO_SIZES["customers"], show_default=True, help="Demo database size."
+)
+@click.option("--companies", default=DEMO_SIZES["companies"], show_default=True)
+@click.option("--orders", default=DEMO_SIZES["orders"], show_default=True)
+def demo(root: str, customers: int, companies: int, orders: int) -> None:
+    """Run the main job on embedded defaults (generated data, local emulators).
+
+    The database is generated once; run it again to see a nightly run with nothing new.
+    """
+    sizes = {"customers": customers, "companies": companies, "orders": orders}
+    summary = run_demo(Path(root), sizes=sizes)
+    if not summary.success:
+        raise SystemExit(1)
 
 
 def demo_environment(root: Path) -> dict[str, str]:
@@ -80,6 +109,7 @@ def run_demo(
     console: Console | None = None,
     sizes: dict[str, int] | None = None,
 ) -> RunSummary:
+    from moulin_sync.cli.runner import run_nightly_sync
     from moulin_sync.testing.hubspot_emulator import run_hubspot_emulator
 
     console = console or Console()

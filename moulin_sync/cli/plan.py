@@ -1,0 +1,77 @@
+"""`moulin-sync plan`: the dry run — what a sync would do, with no HubSpot call."""
+
+from __future__ import annotations
+
+import click
+
+COLUMNS = ("create", "update", "unchanged", "archive", "rejected", "waiting")
+
+
+def plans_for(first: str | None, last: str | None) -> dict:
+    """The plan of each stream for the months [first, last] (default: all history), as
+    `moulin-sync sync --from --to` would sync them."""
+    from pathlib import Path
+
+    from moulin_sync.defs.hubspot.factory import pipeline_key
+    from moulin_sync.defs.io_manager import published_path
+    from moulin_sync.defs.partitions import month_windows, monthly_partitions
+    from moulin_sync.hubspot.streams import STREAMS
+    from moulin_sync.hubspot.streams.spec import PipelineStages
+    from moulin_sync.hubspot.sync.dry_run import dry_run, placeholder_pipeline
+    from moulin_sync.settings import load_settings
+
+    settings = load_settings()
+    keys = monthly_partitions.get_partition_keys()
+    first, last = first or keys[0], last or keys[-1]
+    pipelines = {}
+    for spec in STREAMS:
+        if spec.pipeline is None:
+            continue
+        stored = published_path(Path(settings.data_dir), pipeline_key(spec).path, ".json")
+        pipelines[spec.name] = (
+            PipelineStages.model_validate_json(stored.read_text())
+            if stored.is_file()
+            else placeholder_pipeline(
+                spec,
+                getattr(settings, spec.pipeline.label_setting),
+                dict(getattr(settings, spec.pipeline.stages_setting)),
+            )
+        )
+    return dry_run(
+        settings.source_url,
+        settings.state_url,
+        month_windows(keys[keys.index(first) : keys.index(last) + 1]),
+        timezone=settings.timezone,
+        pipelines=pipelines,
+        archive_erased=settings.gdpr_erasure == "archive",
+    )
+
+
+@click.command()
+@click.option("--samples", default=5, show_default=True, help="Sample records per action.")
+@click.option("--from", "first", help="First month of deals (YYYY-MM-01); default: all history.")
+@click.option("--to", "last", help="Last month of deals (YYYY-MM-01); default: the current month.")
+def plan(samples: int, first: str | None, last: str | None) -> None:
+    """Dry run: what a sync would create, update, leave and reject. No HubSpot call."""
+    from rich.console import Console
+    from rich.table import Table
+
+    plans = plans_for(first, last)
+    console = Console()
+    table = Table(title="moulin-sync plan (dry run, nothing sent)")
+    table.add_column("stream")
+    for column in COLUMNS:
+        table.add_column(column, justify="right")
+    for stream, planned in plans.items():
+        counts = planned.counts()
+        table.add_row(stream, *(f"{counts[c]:,}" for c in COLUMNS))
+    console.print(table)
+    for stream, planned in plans.items():
+        for action in ("create", "update"):
+            frame = getattr(planned, action)
+            if frame.height:
+                keys = ", ".join(frame["source_key"].head(samples).to_list())
+                console.print(f"{stream} to {action}, e.g. {keys}")
+        reasons = planned.rejected.group_by("reason").len().sort("len", descending=True)
+        for reason, count in reasons.head(samples).iter_rows():
+            console.print(f"{stream} rejected ×{count}: {reason}")

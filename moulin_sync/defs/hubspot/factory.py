@@ -1,0 +1,157 @@
+"""A stream's assets, made from its spec: payloads, the write to HubSpot, its pipeline.
+
+`hubspot_payloads/<stream>` turns the spec's source assets into validated payloads;
+`hubspot/<stream>` writes them and holds the stream's records as HubSpot accepted them
+(the state store's view), which the streams linking to it resolve their associations
+from. Every input is an asset's output, loaded by the I/O manager.
+"""
+
+from typing import Any
+
+import polars as pl
+from dagster import (
+    AssetExecutionContext,
+    AssetIn,
+    AssetKey,
+    AssetsDefinition,
+    BackfillPolicy,
+    Output,
+    asset,
+)
+
+from moulin_sync.defs.hubspot.reports import payload_metadata, write_metadata
+from moulin_sync.defs.hubspot.resources import HubSpot, SyncStateStore
+from moulin_sync.defs.partitions import monthly_partitions
+from moulin_sync.defs.resources import SyncSettings
+from moulin_sync.hubspot.streams.build import build_payloads
+from moulin_sync.hubspot.streams.payloads import Payloads
+from moulin_sync.hubspot.streams.spec import PipelineStages, StreamSpec, TransformContext
+from moulin_sync.hubspot.sync.pipelines import ensure_pipeline
+from moulin_sync.hubspot.sync.portal import PortalSchema
+from moulin_sync.hubspot.sync.run import link_ids, sync_stream
+
+PAYLOADS = "hubspot_payloads"
+HUBSPOT = "hubspot"
+PROPERTY_SCHEMA = AssetKey([HUBSPOT, "property_schema"])
+
+
+def payloads_key(spec: StreamSpec) -> AssetKey:
+    return AssetKey([PAYLOADS, spec.name])
+
+
+def records_key(spec: StreamSpec) -> AssetKey:
+    return AssetKey([HUBSPOT, spec.name])
+
+
+def pipeline_key(spec: StreamSpec) -> AssetKey:
+    return AssetKey([HUBSPOT, f"{spec.object_type.removesuffix('s')}_pipeline"])
+
+
+def _monthly(spec: StreamSpec) -> dict[str, Any]:
+    if not spec.partitioned:
+        return {}
+    return {"partitions_def": monthly_partitions, "backfill_policy": BackfillPolicy.single_run()}
+
+
+def payload_asset(spec: StreamSpec) -> AssetsDefinition:
+    ins = {
+        key[-1]: AssetIn(key=AssetKey(list(key)), dagster_type=pl.DataFrame) for key in spec.sources
+    }
+    if spec.pipeline is not None:
+        ins["pipeline"] = AssetIn(key=pipeline_key(spec), dagster_type=PipelineStages)
+
+    @asset(
+        key=payloads_key(spec),
+        ins=ins,
+        group_name=PAYLOADS,
+        kinds={"polars"},
+        description=spec.payload_description,
+        **_monthly(spec),
+    )
+    def payloads(settings: SyncSettings, **frames: Any) -> Output[Payloads]:
+        pipeline = frames.pop("pipeline", None)
+        made = build_payloads(spec, frames, TransformContext(settings.timezone, pipeline))
+        return Output(made, metadata=payload_metadata(made))
+
+    return payloads
+
+
+def write_asset(spec: StreamSpec) -> AssetsDefinition:
+    ins = {"payloads": AssetIn(key=payloads_key(spec)), "portal": AssetIn(key=PROPERTY_SCHEMA)}
+    targets = sorted({link.stream for link in spec.links})
+    ins |= {
+        target: AssetIn(key=AssetKey([HUBSPOT, target]), dagster_type=pl.DataFrame)
+        for target in targets
+    }
+
+    @asset(
+        key=records_key(spec),
+        ins=ins,
+        group_name=HUBSPOT,
+        kinds={"hubspot"},
+        pool="hubspot_api",
+        description=spec.write_description,
+        **_monthly(spec),
+    )
+    def records(
+        context: AssetExecutionContext,
+        settings: SyncSettings,
+        hubspot: HubSpot,
+        state: SyncStateStore,
+        payloads: Payloads,
+        portal: PortalSchema,
+        **linked: pl.DataFrame,
+    ) -> Output[pl.DataFrame]:
+        client = hubspot.client()
+        _, report = sync_stream(
+            client,
+            state.store,
+            spec,
+            payloads,
+            portal=portal,
+            links=link_ids(spec, linked),
+            archive_erased=settings.archive_erased,
+            log=context.log.info,
+        )
+        if report.stopped:
+            context.log.warning(
+                f"{spec.name}: stopped before HubSpot's daily limit: {report.stopped}"
+            )
+        months = context.partition_keys if spec.partitioned else None
+        held = state.store.load(spec.name, partitions=months)
+        return Output(held, metadata=write_metadata(client, report))
+
+    return records
+
+
+def pipeline_asset(spec: StreamSpec) -> AssetsDefinition:
+    pipeline = spec.pipeline
+    assert pipeline is not None, f"stream {spec.name} has no pipeline"
+
+    @asset(
+        key=pipeline_key(spec),
+        group_name=HUBSPOT,
+        kinds={"hubspot"},
+        pool="hubspot_api",
+        description=f"The {spec.object_type} pipeline {spec.description} go to, and each "
+        "status's stage id.",
+    )
+    def stages(settings: SyncSettings, hubspot: HubSpot) -> Output[PipelineStages]:
+        wanted, overrides = settings.pipeline(pipeline)
+        found = ensure_pipeline(hubspot.client(), pipeline, wanted, overrides)
+        return Output(
+            found,
+            metadata={
+                "pipeline_id": found.pipeline_id,
+                "pipeline": found.label,
+                "created": found.created,
+                "stage_ids": found.stage_ids,
+            },
+        )
+
+    return stages
+
+
+def stream_assets(spec: StreamSpec) -> list[AssetsDefinition]:
+    made = [payload_asset(spec), write_asset(spec)]
+    return [*made, pipeline_asset(spec)] if spec.pipeline is not None else made

@@ -1,0 +1,200 @@
+"""How assets hand their outputs to the next ones: Parquet files, one per partition.
+
+Dagster's UPath I/O manager refuses an output that spans several partitions, which is
+what a single-run monthly backfill produces; this one takes it, writing one file per
+partition (rows split by their `partition_key` column) and reading any range back.
+
+It stores polars frames, frozen dataclasses of frames (`Payloads`: one folder of files
+per field) as Parquet, and pydantic models (a pipeline's stage ids, the portal schema) as
+JSON. Every file is written under the run's own folder and then published (a hard link
+renamed into place): writes are atomic, and a step reads what its own run's upstream
+steps produced, never a concurrent run's half-written or newer snapshot.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from dagster import ConfigurableIOManager, InitResourceContext, InputContext, OutputContext
+from dagster._core.errors import DagsterInvariantViolationError
+from pydantic import BaseModel, Field
+
+PARTITION_COLUMN = "partition_key"
+UNPARTITIONED = "all"
+RUNS = ".runs"  # each run's own copy of what it wrote
+RUNS_KEPT_S = 3 * 86_400  # a run's folder outlives any run
+
+
+class SnapshotMissingError(FileNotFoundError):
+    """An upstream asset has not been materialized (for that partition) yet."""
+
+
+def _producing_run(context: InputContext) -> str | None:
+    """The run that produced the input when it is this run (or its parent, re-executed),
+    None when the input was materialized by an earlier run."""
+    upstream = context.upstream_output
+    try:
+        return upstream.run_id if upstream is not None else None
+    except DagsterInvariantViolationError:  # loaded from storage: no producing step
+        return None
+
+
+def _write_atomically(path: Path, write: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    write(temporary)
+    temporary.replace(path)
+
+
+def _publish(own: Path, published: Path) -> None:
+    """Make the run's file the published one, atomically (a hard link, renamed)."""
+    published.parent.mkdir(parents=True, exist_ok=True)
+    temporary = published.with_name(f".{published.name}.{os.getpid()}.tmp")
+    temporary.unlink(missing_ok=True)
+    try:
+        os.link(own, temporary)
+    except OSError:  # a file system without hard links
+        shutil.copyfile(own, temporary)
+    temporary.replace(published)
+
+
+def published_path(
+    root: Path, key: Sequence[str], suffix: str, partition: str | None = None
+) -> Path:
+    """Where the last snapshot of asset `key` (for `partition`) is published."""
+    return Path(root, *key, f"{partition or UNPARTITIONED}{suffix}")
+
+
+class ParquetIOManager(ConfigurableIOManager):
+    """Asset outputs under `root` (MOULIN_DATA_DIR), by asset key and partition."""
+
+    root: str = Field(description="Folder of the snapshots (MOULIN_DATA_DIR).")
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        """Forget the folders of runs long finished."""
+        runs = Path(self.root) / RUNS
+        if runs.is_dir():
+            cutoff = time.time() - RUNS_KEPT_S
+            for folder in runs.iterdir():
+                if folder.stat().st_mtime < cutoff:
+                    shutil.rmtree(folder, ignore_errors=True)
+
+    # Writing ---------------------------------------------------------------
+
+    def handle_output(self, context: OutputContext, obj: Any) -> None:
+        if obj is None:
+            return
+        key = context.asset_key.path
+        partitions = context.asset_partition_keys if context.has_asset_partitions else [None]
+        for relative, write in self._files(key, obj, partitions):
+            own = Path(self.root, RUNS, context.run_id, relative)
+            _write_atomically(own, write)
+            _publish(own, Path(self.root, relative))
+
+    def _files(
+        self, key: Sequence[str], obj: Any, partitions: Sequence[str | None]
+    ) -> Iterator[tuple[Path, Any]]:
+        if isinstance(obj, BaseModel):
+            if partitions != [None]:
+                raise TypeError(f"asset {'/'.join(key)}: a model output cannot be partitioned")
+            text = obj.model_dump_json()
+            yield Path(*key, f"{UNPARTITIONED}.json"), lambda path: path.write_text(text)
+            return
+        for folder, frame in _frames(key, obj):
+            for partition, part in _by_partition(folder, frame, partitions):
+                name = f"{partition or UNPARTITIONED}.parquet"
+                yield Path(*folder, name), part.write_parquet
+
+    # Reading ---------------------------------------------------------------
+
+    def load_input(self, context: InputContext) -> Any:
+        key = context.asset_key.path
+        partitions = context.asset_partition_keys if context.has_asset_partitions else [None]
+        run = _producing_run(context)
+        kind = context.dagster_type.typing_type
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            return kind.model_validate_json(self._path(run, key, None, ".json").read_text())
+        if dataclasses.is_dataclass(kind):
+            return kind(
+                **{
+                    f.name: self._read(run, [*key, f.name], partitions)
+                    for f in dataclasses.fields(kind)
+                }
+            )
+        return self._read(run, key, partitions)
+
+    def _read(
+        self, run: str | None, key: Sequence[str], partitions: Sequence[str | None]
+    ) -> pl.DataFrame:
+        paths = [self._path(run, key, partition, ".parquet") for partition in partitions]
+        return pl.concat([pl.read_parquet(path) for path in paths], how="vertical_relaxed")
+
+    def _path(
+        self, run: str | None, key: Sequence[str], partition: str | None, suffix: str
+    ) -> Path:
+        published = published_path(Path(self.root), key, suffix, partition)
+        own = Path(self.root, RUNS, run, published.relative_to(self.root)) if run else None
+        if own is not None and own.is_file():
+            return own
+        if not published.is_file():
+            raise SnapshotMissingError(
+                f"asset {'/'.join(key)} has no snapshot for {partition or 'its data'} under "
+                f"{self.root}: materialize it first (in the Dagster UI, or with `make demo`)."
+            )
+        return published
+
+
+def _frames(key: Sequence[str], obj: Any) -> Iterator[tuple[list[str], pl.DataFrame]]:
+    """(folder, frame) of each frame of an output: itself, or each field of a dataclass."""
+    if isinstance(obj, pl.DataFrame):
+        yield list(key), obj
+    elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        for f in dataclasses.fields(obj):
+            yield [*key, f.name], getattr(obj, f.name)
+    else:
+        raise TypeError(
+            f"asset {'/'.join(key)}: cannot store a {type(obj).__name__}; return a polars "
+            "DataFrame, a dataclass of DataFrames, or a pydantic model"
+        )
+
+
+def _by_partition(
+    key: Sequence[str], frame: pl.DataFrame, partitions: Sequence[str | None]
+) -> Iterator[tuple[str | None, pl.DataFrame]]:
+    """Each partition's rows (by the frame's `partition_key`), an empty frame for a
+    partition without any; the whole frame when unpartitioned."""
+    if partitions == [None]:
+        yield None, frame
+        return
+    if PARTITION_COLUMN not in frame.columns:
+        raise ValueError(
+            f"asset {'/'.join(key)} is partitioned: its frames need a {PARTITION_COLUMN} column"
+        )
+    parts = frame.partition_by(PARTITION_COLUMN, as_dict=True)
+    for partition in partitions:
+        yield partition, parts.get((partition,), frame.head(0))
+
+
+class CsvExportIOManager(ConfigurableIOManager):
+    """Exports for the App du Moulin: an asset's frame as `<root>/<key>.csv`, replaced
+    atomically, so a reader never sees half a file."""
+
+    root: str = Field(description="Folder of the exports (MOULIN_DATA_DIR).")
+
+    def _path(self, key: Sequence[str]) -> Path:
+        return Path(self.root, *key).with_suffix(".csv")
+
+    def handle_output(self, context: OutputContext, obj: pl.DataFrame) -> None:
+        path = self._path(context.asset_key.path)
+        _write_atomically(path, obj.write_csv)
+        context.add_output_metadata({"path": str(path)})
+
+    def load_input(self, context: InputContext) -> pl.DataFrame:
+        return pl.read_csv(self._path(context.asset_key.path), infer_schema=False)

@@ -1,0 +1,235 @@
+"""Deals: every order, once, keyed by `moulin_order_id`, in the month it was placed."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from moulin_sync.hubspot.streams.cleaning import clean_text, decimal_string, hubspot_datetime
+from moulin_sync.hubspot.streams.payloads import Payloads
+from moulin_sync.hubspot.streams.shared import app_du_moulin, app_id, hubspot
+from moulin_sync.hubspot.streams.spec import (
+    Custom,
+    Link,
+    PipelineSpec,
+    Stage,
+    StreamSpec,
+    TransformContext,
+)
+from moulin_sync.hubspot.streams.values import (
+    Instant,
+    Text,
+    one_of,
+)
+from moulin_sync.sources.app_du_moulin.quality import MAX_ORDER_AMOUNT_EUR, is_erased
+from moulin_sync.sources.app_du_moulin.vocabulary import (
+    CUSTOMER_TYPES,
+    ORDER_CHANNELS,
+    ORDER_STATUSES,
+)
+
+DEAL_PROPERTIES = (
+    *hubspot("dealname", "amount", "deal_currency_code", "closedate", "pipeline", "dealstage"),
+    app_id("moulin_order_id", "ID commande App du Moulin", "order"),
+    Custom(
+        "moulin_order_number",
+        Text,
+        "Numéro de commande",
+        "string",
+        "The order number customers see.",
+    ),
+    Custom(
+        "moulin_customer_type",
+        one_of(CUSTOMER_TYPES),
+        "Type de client",
+        "enumeration",
+        "B2C or B2B order.",
+        CUSTOMER_TYPES,
+    ),
+    Custom(
+        "moulin_channel",
+        one_of(ORDER_CHANNELS),
+        "Canal de commande",
+        "enumeration",
+        "Where the order was placed.",
+        ORDER_CHANNELS,
+    ),
+    Custom(
+        "moulin_order_status",
+        one_of(ORDER_STATUSES),
+        "Statut de commande",
+        "enumeration",
+        "The order's status in the App du Moulin.",
+        ORDER_STATUSES,
+    ),
+    Custom("moulin_pickup_point", Text, "Point de retrait", "string", "Pickup point of the order."),
+    Custom("moulin_paid_at", Instant, "Payée le", "datetime", "When the order was paid."),
+)
+
+
+def deal_payloads(
+    orders: pl.DataFrame,
+    customers: pl.DataFrame,
+    companies: pl.DataFrame,
+    pickup_points: pl.DataFrame,
+    *,
+    context: TransformContext,
+) -> Payloads:
+    """One deal per order, keyed by `moulin_order_id`, with its contact (and company).
+
+    `partition_key` (the order's month) travels with each record into the state store.
+    The close date is the day the order was placed: it is when the sale happened, and it
+    is what a legacy import made before moulin-sync would carry too.
+    """
+    pipeline = context.pipeline
+    if pipeline is None:
+        raise ValueError("deal payloads need the deal pipeline's stage ids")
+    stage_ids = pipeline.stage_ids
+    # The small tables are cleaned before the join: once per customer, company or
+    # pickup point, not once per order.
+    people = customers.lazy().select(
+        pl.col("id").alias("customer_id"),
+        is_erased().alias("customer_erased"),
+        pl.concat_str(
+            [clean_text("first_name"), clean_text("last_name")], separator=" ", ignore_nulls=True
+        ).alias("customer_name"),
+    )
+    firms = companies.lazy().select(
+        pl.col("id").alias("company_id"), clean_text("name").alias("company_name")
+    )
+    points = pickup_points.lazy().select(
+        pl.col("id").alias("pickup_point_id"), clean_text("name").alias("pickup_point_name")
+    )
+    stages = pl.LazyFrame(
+        {"status": list(stage_ids), "dealstage": list(stage_ids.values())},
+        schema={"status": pl.String, "dealstage": pl.String},
+    )
+    amount = pl.col("amount_eur")
+    month = pl.col("ordered_at").dt.convert_time_zone(context.timezone).dt.strftime("%Y-%m-01")
+    if "partition_key" in orders.columns:
+        # The snapshot's month: the only one an order whose date does not read has.
+        month = pl.coalesce(month, pl.col("partition_key"))
+    is_b2b = pl.col("company_id").is_not_null()
+    # Why an order cannot become a deal, in words for the web team: the first that holds.
+    problems = [
+        (
+            pl.col("customer_erased").is_null(),
+            pl.format("customer {} does not exist in the App du Moulin", "customer_id"),
+        ),
+        (
+            pl.col("customer_erased"),
+            pl.lit("customer erased (GDPR): no contact to attach the deal to"),
+        ),
+        (amount.is_null(), pl.lit("amount is missing or not a number")),
+        (amount < 0, pl.lit("amount is negative")),
+        (
+            amount > MAX_ORDER_AMOUNT_EUR,
+            pl.lit(f"amount is above {MAX_ORDER_AMOUNT_EUR:,} EUR, surely a typo"),
+        ),
+        (
+            pl.col("dealstage").is_null(),
+            pl.format("unknown order status {}: map it in MOULIN_DEAL_STAGES", "status"),
+        ),
+        (
+            pl.col("ordered_at").is_null(),
+            pl.lit("order date is missing or not a date: fix ordered_at in the App du Moulin"),
+        ),
+    ]
+    # Only whether an order is blocked is computed for every order; the reason's text,
+    # for the blocked ones alone (a `when` builds its `then` text for every row).
+    blocked = pl.any_horizontal([condition for condition, _ in problems]).fill_null(False)
+    reason = pl.coalesce([pl.when(condition).then(text) for condition, text in problems])
+    # One lazy query, collected once: the joined orders are never materialised, only
+    # the payload columns, which polars computes in parallel.
+    frame = (
+        orders.lazy()
+        .join(people, on="customer_id", how="left", maintain_order="left")
+        .join(firms, on="company_id", how="left", maintain_order="left")
+        .join(points, on="pickup_point_id", how="left", maintain_order="left")
+        .join(stages, on="status", how="left", maintain_order="left")
+        .select(
+            pl.col("id").cast(pl.String).alias("source_key"),
+            pl.concat_str(
+                [
+                    pl.col("order_number"),
+                    pl.when(is_b2b)
+                    .then(pl.col("company_name"))
+                    .otherwise(pl.col("customer_name"))
+                    .fill_null("client inconnu"),
+                ],
+                separator=" — ",
+            ).alias("dealname"),
+            decimal_string(amount).alias("amount"),
+            pl.lit("EUR").alias("deal_currency_code"),
+            hubspot_datetime("ordered_at").alias("closedate"),
+            pl.lit(pipeline.pipeline_id).alias("pipeline"),
+            pl.col("dealstage"),
+            clean_text("order_number").alias("moulin_order_number"),
+            pl.when(is_b2b)
+            .then(pl.lit("B2B"))
+            .otherwise(pl.lit("B2C"))
+            .alias("moulin_customer_type"),
+            pl.col("channel").alias("moulin_channel"),
+            pl.col("status").alias("moulin_order_status"),
+            pl.col("pickup_point_name").alias("moulin_pickup_point"),
+            hubspot_datetime("paid_at").alias("moulin_paid_at"),
+            pl.col("customer_id").cast(pl.String).alias("contact_key"),
+            pl.col("company_id").cast(pl.String).alias("company_key"),
+            month.alias("partition_key"),
+            blocked.alias("blocked"),
+            # What the reason needs, for the few blocked orders.
+            "customer_id",
+            "customer_erased",
+            "amount_eur",
+            "status",
+            "ordered_at",
+        )
+        # The order id is the source key: cast once, copied.
+        .with_columns(moulin_order_id=pl.col("source_key"))
+        .collect(engine="in-memory")
+    )
+    quarantine = frame.filter("blocked").select(
+        "source_key",
+        reason.alias("reason"),
+        "partition_key",
+    )
+    records = frame.filter(~pl.col("blocked"))
+    erased = pl.DataFrame(schema={"source_key": pl.String, "partition_key": pl.String})
+    return Payloads(records=records, quarantine=quarantine, erased=erased)
+
+
+# One pipeline of our own: an order's lifecycle is not a sales pipeline's. Cancelled and
+# refunded orders end in closed-lost stages: the deal stays, as history.
+DEAL_PIPELINE = PipelineSpec(
+    object_type="deals",
+    default_label="Commandes App du Moulin",
+    stages=(
+        Stage("En attente de paiement", "0.2", False, ("pending",)),
+        Stage("Payée", "0.6", False, ("paid",)),
+        Stage("Prête au retrait", "0.8", False, ("ready",)),
+        Stage("Retirée ou livrée", "1.0", True, ("picked_up", "delivered")),
+        Stage("Annulée", "0.0", True, ("cancelled",)),
+        Stage("Remboursée", "0.0", True, ("refunded",)),
+    ),
+    label_setting="deal_pipeline",
+    stages_setting="deal_stages",
+)
+
+DEALS = StreamSpec(
+    name="deals",
+    properties=DEAL_PROPERTIES,
+    transform=deal_payloads,
+    sources=app_du_moulin("orders", "customers", "companies", "pickup_points"),
+    # deal → contact (3); deal → company, unlabeled (341) and primary (5). A deal is never
+    # created without its contact, nor a B2B deal without its company: it waits.
+    links=(
+        Link("contact_key", "contacts", (3,), required=True),
+        Link("company_key", "companies", (341, 5), required=True),
+    ),
+    pipeline=DEAL_PIPELINE,
+    partitioned=True,
+    description="orders",
+    payload_description="One deal payload per order of the month, keyed by moulin_order_id, "
+    "and the quarantine (customer missing or erased, bad amount, unknown status).",
+    write_description="Orders as deals in HubSpot: created 100 per call with their contact "
+    "(and company, as primary) inline, updated when the order changes, never twice.",
+)

@@ -1,0 +1,92 @@
+"""Properties several streams write: HubSpot's own, and custom ones of the same kind."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moulin_sync.hubspot.streams.spec import Custom, Property
+from moulin_sync.hubspot.streams.values import (
+    Amount,
+    Count,
+    Day,
+    Email,
+    Filled,
+    Key,
+    Name,
+    Number,
+    Phone,
+    RequiredInstant,
+    Text,
+    constant,
+)
+
+# HubSpot's own properties moulin-sync writes, and what their values may be.
+HUBSPOT_PROPERTIES: dict[str, Any] = {
+    "email": Email,
+    "firstname": Text,
+    "lastname": Text,
+    "phone": Phone,
+    "company": Text,
+    "name": Name,
+    "address": Text,
+    "zip": Text,
+    "city": Text,
+    "country": Text,
+    "dealname": Name,
+    "amount": Amount,
+    "deal_currency_code": constant("EUR"),
+    "closedate": RequiredInstant,
+    "pipeline": Filled,
+    "dealstage": Filled,
+}
+
+
+def hubspot(*names: str) -> tuple[Property, ...]:
+    """HubSpot's own properties of these names."""
+    return tuple(Property(name, HUBSPOT_PROPERTIES[name]) for name in names)
+
+
+def order_history(orders: str) -> tuple[Custom, ...]:
+    """Order count, lifetime value, first and last order day, of `orders` ("orders",
+    "B2B orders"): what sales read first on a record."""
+    return (
+        Custom(
+            "moulin_order_count",
+            Count,
+            "Nombre de commandes",
+            "number",
+            f"{orders.capitalize()} placed, cancelled and refunded ones excluded.",
+        ),
+        Custom(
+            "moulin_lifetime_value_eur",
+            Number,
+            "Valeur vie client (EUR)",
+            "number",
+            f"Sum of paid {orders} incl. VAT, refunds excluded.",
+        ),
+        Custom(
+            "moulin_first_order_date",
+            Day,
+            "Date de première commande",
+            "date",
+            f"Day of the first of the {orders} (Europe/Paris).",
+        ),
+        Custom(
+            "moulin_last_order_date",
+            Day,
+            "Date de dernière commande",
+            "date",
+            f"Day of the latest of the {orders} (Europe/Paris).",
+        ),
+    )
+
+
+def app_id(name: str, label: str, what: str) -> Custom:
+    """The id of `what` in the App du Moulin: the unique property every write of the
+    stream is keyed by, so a replay finds the record it made instead of making another."""
+    return Custom(name, Key, label, "string", f"The {what}'s id in the App du Moulin.", unique=True)
+
+
+def app_du_moulin(*tables: str) -> tuple[tuple[str, ...], ...]:
+    """The keys of these App du Moulin source assets (a transform takes each by name)."""
+    return tuple(("app_du_moulin", table) for table in tables)

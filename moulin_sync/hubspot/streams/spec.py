@@ -1,0 +1,216 @@
+"""What a synced stream is: one `StreamSpec` holds everything moulin-sync needs to know.
+
+A stream writes records of one HubSpot object type, keyed by one unique property: its
+properties (with the custom ones' definitions, which replace the founding note's
+spreadsheet), the transform from source tables to payloads, its links to other streams'
+records as associations, how it adopts records made by someone else, and its pipeline.
+The asset factory, the write path, the property schema and the dry run all read the
+spec; nothing else lists a stream's properties or association types.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, create_model
+
+from moulin_sync.sources.app_du_moulin.vocabulary import Choice
+
+if TYPE_CHECKING:
+    from moulin_sync.hubspot.streams.payloads import Payloads
+
+PropertyType = Literal["string", "number", "date", "datetime", "enumeration", "bool"]
+
+GROUP_NAME = "app_du_moulin"
+GROUP_LABEL = "App du Moulin"
+FIELD_TYPES: dict[PropertyType, str] = {
+    "string": "text",
+    "number": "number",
+    "date": "date",
+    "datetime": "date",
+    "enumeration": "select",
+    "bool": "booleancheckbox",
+}
+
+
+@dataclass(frozen=True)
+class Property:
+    """A property a stream writes that HubSpot has already (email, dealname...)."""
+
+    name: str
+    value: Any  # the pydantic type of its value in a payload (see `values.py`)
+
+
+@dataclass(frozen=True)
+class Custom(Property):
+    """A property of moulin-sync's own, created in the portal's "App du Moulin" group."""
+
+    label: str
+    type: PropertyType
+    description: str
+    options: tuple[Choice, ...] = ()
+    unique: bool = False
+    field_type: str | None = None
+
+    def definition(self) -> dict[str, Any]:
+        """The body of `POST /crm/v3/properties/{objectType}`."""
+        body: dict[str, Any] = {
+            "name": self.name,
+            "label": self.label,
+            "type": self.type,
+            "fieldType": self.field_type or FIELD_TYPES[self.type],
+            "groupName": GROUP_NAME,
+            "description": self.description,
+        }
+        if self.type == "bool":
+            body["options"] = [
+                {"label": "Yes", "value": "true", "displayOrder": 0},
+                {"label": "No", "value": "false", "displayOrder": 1},
+            ]
+        elif self.options:
+            body["options"] = [
+                {"label": o.label, "value": o.value, "displayOrder": i}
+                for i, o in enumerate(self.options)
+            ]
+        if self.unique:
+            body["hasUniqueValue"] = True
+        return body
+
+
+@dataclass(frozen=True)
+class Link:
+    """A payload column naming another stream's record, sent as an association."""
+
+    column: str  # e.g. "company_key": the target's source key
+    stream: str  # the stream that writes the targets, e.g. "companies"
+    type_ids: tuple[int, ...]  # HubSpot association types, e.g. (279, 1): unlabeled, primary
+    # A record naming a target is not created before the target is in HubSpot: it waits.
+    required: bool = False
+
+    @property
+    def resolved(self) -> str:
+        """The column the target's HubSpot id is resolved into."""
+        return f"{self.column}_id"
+
+
+@dataclass(frozen=True)
+class Stage:
+    label: str
+    probability: str
+    closed: bool
+    statuses: tuple[str, ...]  # the source statuses it holds
+
+
+@dataclass(frozen=True)
+class PipelineSpec:
+    """The pipeline a stream's records move through, and which stage each status is."""
+
+    object_type: str
+    default_label: str  # created by moulin-sync when it is the one configured
+    stages: tuple[Stage, ...]  # in board order
+    label_setting: str  # the settings field naming the pipeline (label or id)
+    stages_setting: str  # the settings field overriding {status: stage label or id}
+
+    @property
+    def default_stage_for_status(self) -> dict[str, str]:
+        return {status: stage.label for stage in self.stages for status in stage.statuses}
+
+    def body(self, label: str) -> dict[str, Any]:
+        """The body of `POST /crm/v3/pipelines/{objectType}` for the default stages."""
+        return {
+            "label": label,
+            "displayOrder": 99,
+            "stages": [
+                {
+                    "label": stage.label,
+                    "displayOrder": i,
+                    "metadata": {
+                        "probability": stage.probability,
+                        "isClosed": str(stage.closed).lower(),
+                    },
+                }
+                for i, stage in enumerate(self.stages)
+            ],
+        }
+
+
+class PipelineStages(BaseModel):
+    """A pipeline as found (or made) in HubSpot: its id, and each status's stage id."""
+
+    model_config = ConfigDict(frozen=True)
+
+    object_type: str
+    pipeline_id: str
+    label: str
+    stage_ids: dict[str, str]
+    created: bool = False
+
+
+@dataclass(frozen=True)
+class TransformContext:
+    timezone: str  # where days and months are counted (Europe/Paris)
+    pipeline: PipelineStages | None = None
+
+
+Transform = Callable[..., "Payloads"]
+
+
+class _Payload(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass(frozen=True)
+class StreamSpec:
+    name: str  # the stream, and its records' namespace in the state store
+    properties: tuple[Property, ...]  # what a payload carries, in the order hashed
+    transform: Transform  # the source frames (by asset name) and a context → Payloads
+    sources: tuple[tuple[str, ...], ...]  # the source assets' keys
+    description: str
+    links: tuple[Link, ...] = ()
+    # A property that identifies a record someone else made (a form's contact, by email):
+    # such a record is adopted, never duplicated.
+    adopt_by: str | None = None
+    pipeline: PipelineSpec | None = None
+    partitioned: bool = False  # by month: records carry a `partition_key`
+    payload_description: str = ""
+    write_description: str = ""
+    # The HubSpot object type it writes, when it is not the stream's name.
+    hubspot_object: str | None = None
+    # The unique property every write is keyed by, when it is not the stream's own
+    # unique custom property (a stream adding properties to another stream's records).
+    keyed_by: str | None = None
+
+    @property
+    def object_type(self) -> str:
+        return self.hubspot_object or self.name
+
+    @property
+    def key_property(self) -> str:
+        if self.keyed_by is not None:
+            return self.keyed_by
+        keys = [p.name for p in self.custom_properties if p.unique]
+        if len(keys) != 1:
+            raise ValueError(f"stream {self.name}: name its key property (keyed_by)")
+        return keys[0]
+
+    @property
+    def property_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.properties)
+
+    @property
+    def custom_properties(self) -> tuple[Custom, ...]:
+        return tuple(p for p in self.properties if isinstance(p, Custom))
+
+    @property
+    def link_columns(self) -> tuple[str, ...]:
+        return tuple(link.column for link in self.links)
+
+    @cached_property
+    def model(self) -> type[BaseModel]:
+        """The pydantic model every payload of the stream must satisfy."""
+        fields: dict[str, Any] = {p.name: (p.value, ...) for p in self.properties}
+        title = "".join(part.title() for part in self.name.replace(".", "_").split("_"))
+        return create_model(f"{title}Payload", __base__=_Payload, **fields)

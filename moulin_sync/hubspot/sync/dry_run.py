@@ -1,0 +1,76 @@
+"""What the next sync would do, with no call to HubSpot at all.
+
+It reads the source afresh, builds each stream's payloads with the same code as the
+payload assets (`build_payloads`), and plans them against the state store with the same
+`plan_sync` the write step uses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import polars as pl
+
+from moulin_sync.hubspot.streams import STREAMS
+from moulin_sync.hubspot.streams.build import build_payloads
+from moulin_sync.hubspot.streams.spec import PipelineStages, StreamSpec, TransformContext
+from moulin_sync.hubspot.sync.plan import SyncPlan, plan_sync
+from moulin_sync.hubspot.sync.state import SyncState
+from moulin_sync.sources.app_du_moulin.orders import Month
+from moulin_sync.sources.app_du_moulin.reader import SourceReader
+from moulin_sync.sources.app_du_moulin.tables import SourceTables
+
+# Stands for the HubSpot id of a record the plan creates before its dependents run.
+PLANNED = "planned"
+
+
+def placeholder_pipeline(spec: StreamSpec, label: str, overrides: dict[str, str]) -> PipelineStages:
+    """A pipeline not made yet: stages stand for themselves."""
+    assert spec.pipeline is not None
+    stages = {**spec.pipeline.default_stage_for_status, **overrides}
+    return PipelineStages(
+        object_type=spec.object_type,
+        pipeline_id="(to be created)",
+        label=label,
+        stage_ids={status: status for status in stages},
+    )
+
+
+def dry_run(
+    source_url: str,
+    state_url: str,
+    months: Sequence[Month],
+    *,
+    timezone: str,
+    pipelines: dict[str, PipelineStages],
+    archive_erased: bool = True,
+    now: dt.datetime | None = None,
+) -> dict[str, SyncPlan]:
+    """Each stream's plan, deals for `months`; `pipelines`: each pipelined stream's
+    stages (as last found in HubSpot, or placeholders)."""
+    reader = SourceReader(source_url)
+    reader.check()
+    tables = SourceTables(reader, months, timezone, now or dt.datetime.now(dt.UTC))
+    plans: dict[str, SyncPlan] = {}
+    with SyncState(state_url) as state:
+        for spec in STREAMS:
+            frames = {key[-1]: tables.frame(key) for key in spec.sources}
+            context = TransformContext(timezone, pipelines.get(spec.name))
+            payloads = build_payloads(spec, frames, context)
+            links = {
+                link.column: _ids_by_then(state, plans[link.stream], link.stream)
+                for link in spec.links
+            }
+            plans[spec.name] = plan_sync(
+                spec, payloads, state.load(spec.name), links=links, archive_erased=archive_erased
+            )
+    return plans
+
+
+def _ids_by_then(state: SyncState, plan: SyncPlan, stream: str) -> dict[str, str]:
+    """What the target stream's step will have in HubSpot by the time its dependents
+    run: the ids stored, and its planned creates."""
+    known = state.load(stream).drop_nulls("hubspot_id")
+    ids = dict(known.select("source_key", "hubspot_id").iter_rows())
+    return ids | dict.fromkeys(plan.create.get_column("source_key").cast(pl.String), PLANNED)

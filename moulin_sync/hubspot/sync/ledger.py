@@ -1,0 +1,105 @@
+"""Bookkeeping of a write: what HubSpot answered goes to the state store at once, and to
+the report the write asset shows."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from moulin_sync.hubspot.streams.spec import StreamSpec
+from moulin_sync.hubspot.sync.records import Record
+from moulin_sync.hubspot.sync.state import Accepted, Rejected, SyncState
+
+
+@dataclass
+class SyncReport:
+    stream: str
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    adopted: int = 0
+    reresolved: int = 0
+    merged: int = 0
+    archived: int = 0
+    associations_changed: int = 0
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+    waiting: int = 0
+    stopped: str | None = None
+    seconds: float = 0.0
+
+    def rejections(self) -> pl.DataFrame:
+        return pl.DataFrame(
+            self.rejected, schema={"source_key": pl.String, "reason": pl.String}, orient="row"
+        )
+
+
+class Ledger:
+    """Records every answer of a stream's write (batches run in several threads)."""
+
+    def __init__(self, state: SyncState, spec: StreamSpec) -> None:
+        self.state = state
+        self.stream = spec.name
+        self.link_columns = [link.resolved for link in spec.links]
+        self.report = SyncReport(spec.name)
+        self._lock = threading.Lock()
+
+    def count(self, name: str, n: int) -> None:
+        with self._lock:
+            setattr(self.report, name, getattr(self.report, name) + n)
+
+    def accepted(self, records: Sequence[Record], counts_as: str | None = None) -> None:
+        """HubSpot holds these records now, with these ids and values."""
+        if counts_as is not None:
+            self.count(counts_as, len(records))
+        self.state.record_accepted(
+            self.stream,
+            [
+                Accepted(
+                    source_key=r.source_key,
+                    hubspot_id=str(r.hubspot_id),
+                    payload_hash=r.payload_hash,
+                    link_key=r.link_key(self.link_columns),
+                    partition_key=r.partition_key,
+                )
+                for r in records
+            ],
+        )
+
+    def rejected(self, refused: Sequence[tuple[Record, str]]) -> None:
+        """HubSpot refused these records, for these reasons: kept, retried next run."""
+        if not refused:
+            return
+        self.state.record_rejected(
+            self.stream, [Rejected(r.source_key, why, r.partition_key) for r, why in refused]
+        )
+        with self._lock:
+            self.report.rejected.extend((r.source_key, why) for r, why in refused)
+
+    def quarantined(self, frame: pl.DataFrame) -> None:
+        """Report every quarantined or waiting row; write only those the store lacks."""
+        if frame.is_empty():
+            return
+        self.report.rejected.extend(frame.select("source_key", "reason").iter_rows())
+        fresh = frame.filter(~pl.col("recorded"))
+        self.state.record_rejected(
+            self.stream,
+            [
+                Rejected(*row)
+                for row in fresh.select("source_key", "reason", "partition_key").iter_rows()
+            ],
+        )
+
+    def merged(self, folded: Sequence[tuple[Record, str]]) -> None:
+        """A person merged these into another of our records: left alone from now on."""
+        if folded:
+            self.state.record_merged(
+                self.stream, [Rejected(r.source_key, why) for r, why in folded]
+            )
+            self.count("merged", len(folded))
+
+    def archived(self, source_keys: Sequence[str]) -> None:
+        self.state.record_archived(self.stream, source_keys)
+        self.count("archived", len(source_keys))

@@ -1,0 +1,159 @@
+"""What a sync would do, decided from payloads and the state store alone (no API call).
+
+The same plan drives the write step and `moulin-sync plan`, so the dry run and the run
+cannot disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import polars as pl
+
+from moulin_sync.hubspot.streams.hashing import stable_hash
+from moulin_sync.hubspot.streams.payloads import Payloads
+from moulin_sync.hubspot.streams.spec import StreamSpec
+from moulin_sync.hubspot.sync.state import ARCHIVED, MERGED, REJECTED, SYNCED
+
+WAITING_REASON = "waiting for its association target to reach HubSpot"
+
+
+@dataclass(frozen=True)
+class SyncPlan:
+    stream: str
+    create: pl.DataFrame  # not in HubSpot yet (as far as the state store knows)
+    update: pl.DataFrame  # in HubSpot, changed since HubSpot last accepted it (or failed)
+    unchanged: pl.DataFrame
+    archive: pl.DataFrame  # erased at the source (GDPR), still live in HubSpot
+    # Quarantined (source_key, reason, partition_key, recorded) and valid-but-waiting for
+    # an association target not in HubSpot yet; `recorded`: the state store already holds
+    # that reason.
+    rejected: pl.DataFrame
+    waiting: pl.DataFrame
+    merged: pl.DataFrame  # merged by a person into another of our records: left alone
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "create": self.create.height,
+            "update": self.update.height,
+            "unchanged": self.unchanged.height,
+            "archive": self.archive.height,
+            "rejected": self.rejected.height,
+            "waiting": self.waiting.height,
+            "merged": self.merged.height,
+        }
+
+
+def plan_sync(
+    spec: StreamSpec,
+    payloads: Payloads,
+    state: pl.DataFrame,
+    *,
+    links: Mapping[str, Mapping[str, str]] | None = None,
+    archive_erased: bool = True,
+) -> SyncPlan:
+    """Split payloads into create / update / unchanged, and erasures into archive.
+
+    `links` maps each link column (e.g. `company_key`) to {source key: HubSpot id}; the
+    resolved id becomes a `<column>_id` column and part of the hash, so a record is
+    re-sent when its association target changes or first appears in HubSpot. Records
+    whose required link cannot be resolved wait for a later run.
+    """
+    records, waiting = _resolve_links(spec, payloads.records, links or {})
+    known = state.select(
+        "source_key",
+        "hubspot_id",
+        pl.col("payload_hash").alias("accepted_hash"),
+        pl.col("link_key").alias("accepted_link"),
+        pl.col("status").alias("state_status"),
+    )
+    joined = records.join(known, on="source_key", how="left")
+    merged = joined.filter(pl.col("state_status") == MERGED)
+    joined = joined.filter((pl.col("state_status") != MERGED).fill_null(True))
+    has_id = pl.col("hubspot_id").is_not_null()
+    same = (
+        (pl.col("accepted_hash") == pl.col("payload_hash")) & (pl.col("state_status") == SYNCED)
+    ).fill_null(False)
+    erased = payloads.erased.join(known, on="source_key", how="inner").filter(
+        pl.col("hubspot_id").is_not_null() & (pl.col("state_status") != ARCHIVED)
+    )
+    month = ["partition_key"] if "partition_key" in waiting.columns else []
+    return SyncPlan(
+        stream=spec.name,
+        create=joined.filter(~has_id),
+        update=joined.filter(has_id & ~same),
+        unchanged=joined.filter(has_id & same),
+        archive=erased.select("source_key", "hubspot_id") if archive_erased else erased.head(0),
+        rejected=_mark_recorded(payloads.quarantine, state),
+        waiting=_mark_recorded(
+            waiting.select("source_key", *month).with_columns(reason=pl.lit(WAITING_REASON)),
+            state,
+        ),
+        merged=merged.select("source_key"),
+    )
+
+
+def _resolve_links(
+    spec: StreamSpec, records: pl.DataFrame, links: Mapping[str, Mapping[str, str]]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(records ready to plan, records waiting): each link column resolved into its
+    `<column>_id`, and the resolved ids made part of the hash."""
+    resolved = []
+    for link in spec.links:
+        if link.column not in links:
+            continue
+        resolved.append(link.resolved)
+        records = records.with_columns(
+            pl.col(link.column)
+            .replace_strict(dict(links[link.column]), default=None, return_dtype=pl.String)
+            .alias(link.resolved)
+        )
+    # A record waits when it names a target (a contact, a company) not in HubSpot yet.
+    unresolved = pl.lit(False)
+    for link in spec.links:
+        if link.required and link.resolved in resolved:
+            unresolved = unresolved | (
+                pl.col(link.column).is_not_null() & pl.col(link.resolved).is_null()
+            )
+    waiting = records.filter(unresolved)
+    records = records.filter(~unresolved)
+    if resolved:
+        records = records.with_columns(
+            stable_hash(_with_links("payload_hash", resolved)).alias("payload_hash")
+        )
+    return records, waiting
+
+
+def _with_links(hash_column: str, resolved_columns: list[str]) -> pl.Expr:
+    """The text hashed for a record with links: its payload hash and the resolved ids."""
+    return pl.concat_str(
+        [hash_column, *resolved_columns], separator="|", ignore_nulls=False
+    ).fill_null(
+        pl.concat_str(
+            [hash_column, *(pl.col(c).fill_null("") for c in resolved_columns)],
+            separator="|",
+        )
+    )
+
+
+def _mark_recorded(rejected: pl.DataFrame, state: pl.DataFrame) -> pl.DataFrame:
+    """(source_key, reason, partition_key, recorded): `recorded` when the state store
+    already holds the row as rejected for this very reason and month, so the write step
+    need not write it again (thousands of rows every night)."""
+    if "partition_key" not in rejected.columns:
+        rejected = rejected.with_columns(partition_key=pl.lit(None, pl.String))
+    held = state.filter(pl.col("status") == REJECTED).select(
+        "source_key",
+        pl.col("last_error").alias("held_reason"),
+        pl.col("partition_key").alias("held_partition"),
+    )
+    same = (pl.col("held_reason") == pl.col("reason")) & pl.col("held_partition").eq_missing(
+        pl.col("partition_key")
+    )
+    return (
+        rejected.select("source_key", "reason", "partition_key")
+        .join(held, on="source_key", how="left")
+        .with_columns(recorded=same.fill_null(False))
+        .drop("held_reason", "held_partition")
+    )

@@ -1,0 +1,56 @@
+"""A stream's write step: check the payloads against the portal, plan, write, report."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import polars as pl
+
+from moulin_sync.hubspot.client import HubSpotClient
+from moulin_sync.hubspot.streams import link_target_types
+from moulin_sync.hubspot.streams.payloads import Payloads
+from moulin_sync.hubspot.streams.spec import StreamSpec
+from moulin_sync.hubspot.sync.ledger import SyncReport
+from moulin_sync.hubspot.sync.plan import SyncPlan, plan_sync
+from moulin_sync.hubspot.sync.portal import PortalSchema, refused_by_portal
+from moulin_sync.hubspot.sync.state import SyncState
+from moulin_sync.hubspot.sync.stream_sync import StreamSync
+
+
+def link_ids(spec: StreamSpec, targets: Mapping[str, pl.DataFrame]) -> dict[str, dict[str, str]]:
+    """For each link column, {source key: HubSpot id} of the records HubSpot holds in
+    the target stream (`targets`: each target stream's state records)."""
+    links = {}
+    for link in spec.links:
+        known = targets[link.stream].drop_nulls("hubspot_id")
+        links[link.column] = dict(known.select("source_key", "hubspot_id").iter_rows())
+    return links
+
+
+def sync_stream(
+    client: HubSpotClient,
+    state: SyncState,
+    spec: StreamSpec,
+    payloads: Payloads,
+    *,
+    portal: PortalSchema,
+    links: Mapping[str, Mapping[str, str]],
+    archive_erased: bool = True,
+    log: Callable[[str], None] = lambda message: None,
+) -> tuple[SyncPlan, SyncReport]:
+    refused = refused_by_portal(
+        payloads.records,
+        portal.properties.get(spec.object_type, {}),
+        spec.property_names,
+        spec.object_type,
+    )
+    plan = plan_sync(
+        spec,
+        payloads.reject(refused),
+        state.load(spec.name),
+        links=links,
+        archive_erased=archive_erased,
+    )
+    log(f"{spec.name}: plan {plan.counts()}")
+    sync = StreamSync(client, state, spec, target_types=link_target_types(spec))
+    return plan, sync.run(plan)

@@ -1,0 +1,205 @@
+"""The sync state store: what HubSpot last accepted, per record of each stream.
+
+It lives in its own database (`MOULIN_STATE_URL`), never in the App du Moulin's: the
+source stays read-only. Each HubSpot batch is recorded as soon as HubSpot answers, so a
+crash loses at most one batch of bookkeeping — and since every write is an upsert by a
+unique id property, redoing that batch creates nothing twice.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+from sqlalchemy import and_, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from moulin_sync.hubspot.sync.state_db import (
+    RETRY_DELAYS_S,
+    STATE_URL_VARIABLE,
+    Retrying,
+    StateStoreError,
+    connect,
+    create_table,
+    sync_records,
+)
+from moulin_sync.lib.urls import redacted
+
+__all__ = ["STATE_SCHEMA", "Accepted", "Rejected", "StateStoreError", "SyncState"]
+
+SYNCED = "synced"
+REJECTED = "rejected"
+ARCHIVED = "archived"
+MERGED = "merged"  # a person merged it into another of our records in HubSpot
+
+STATE_SCHEMA = {
+    "source_key": pl.String,
+    "hubspot_id": pl.String,
+    "payload_hash": pl.String,
+    "link_key": pl.String,
+    "status": pl.String,
+    "last_error": pl.String,
+    "partition_key": pl.String,
+}
+_COLUMNS = [getattr(sync_records.c, name) for name in STATE_SCHEMA]
+# Keys per query when reading some records by key.
+_KEYS_PER_QUERY = 500
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """A record HubSpot accepted: its id and the hash of what it now holds."""
+
+    source_key: str
+    hubspot_id: str
+    payload_hash: str
+    link_key: str | None = None
+    partition_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Rejected:
+    source_key: str
+    reason: str
+    partition_key: str | None = None
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class SyncState:
+    """The store at `url` (SQLite or PostgreSQL); a context manager that closes it."""
+
+    def __init__(self, url: str, *, retry_delays_s: Sequence[float] = RETRY_DELAYS_S) -> None:
+        self.url = url
+        self.engine = connect(url)
+        self._retrying = Retrying(self.engine, url, retry_delays_s)
+        try:
+            self._retrying("open", lambda: create_table(self.engine))
+        except StateStoreError:
+            raise
+        except Exception as exc:
+            raise StateStoreError(
+                f"{STATE_URL_VARIABLE}: cannot open the sync state store at {redacted(url)} "
+                f"({type(exc).__name__}). Check that the database exists and is reachable."
+            ) from None
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> SyncState:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # Reading ---------------------------------------------------------------
+
+    def load(self, stream: str, partitions: Sequence[str] | None = None) -> pl.DataFrame:
+        """The stored records of `stream` (of those months only, when given), one row per
+        source key."""
+        query = select(*_COLUMNS).where(sync_records.c.stream == stream)
+        if partitions is not None:
+            query = query.where(sync_records.c.partition_key.in_(list(partitions)))
+
+        def read() -> list[tuple]:
+            with self.engine.connect() as connection:
+                return [tuple(row) for row in connection.execute(query)]
+
+        rows = self._retrying(f"read the {stream} records", read)
+        return pl.DataFrame(rows, schema=STATE_SCHEMA, orient="row")
+
+    def hubspot_ids(self, stream: str, source_keys: Iterable[str]) -> dict[str, str]:
+        """HubSpot ids of the given records (those that have one)."""
+        keys = list(source_keys)
+
+        def read() -> dict[str, str]:
+            found: dict[str, str] = {}
+            with self.engine.connect() as connection:
+                for start in range(0, len(keys), _KEYS_PER_QUERY):
+                    query = select(sync_records.c.source_key, sync_records.c.hubspot_id).where(
+                        and_(
+                            sync_records.c.stream == stream,
+                            sync_records.c.source_key.in_(keys[start : start + _KEYS_PER_QUERY]),
+                            sync_records.c.hubspot_id.is_not(None),
+                        )
+                    )
+                    found.update(dict(connection.execute(query).all()))
+            return found
+
+        return self._retrying(f"read the {stream} ids", read)
+
+    def id_table(self, stream: str) -> pl.DataFrame:
+        """(source_key, hubspot_id, partition_key, synced_at) of every record of `stream`
+        HubSpot holds, by source key: what the App du Moulin links its rows to."""
+        query = select(
+            sync_records.c.source_key,
+            sync_records.c.hubspot_id,
+            sync_records.c.partition_key,
+            sync_records.c.synced_at,
+        ).where(and_(sync_records.c.stream == stream, sync_records.c.hubspot_id.is_not(None)))
+
+        def read() -> list[tuple]:
+            with self.engine.connect() as connection:
+                return [
+                    (key, hubspot_id, month, synced.isoformat() if synced else None)
+                    for key, hubspot_id, month, synced in connection.execute(query)
+                ]
+
+        rows = self._retrying(f"read the {stream} ids", read)
+        schema = dict.fromkeys(
+            ("source_key", "hubspot_id", "partition_key", "synced_at"), pl.String
+        )
+        frame = pl.DataFrame(rows, schema=schema, orient="row")
+        return frame.sort(pl.col("source_key").cast(pl.Int64, strict=False), "source_key")
+
+    # Writing ---------------------------------------------------------------
+
+    def record_accepted(self, stream: str, records: Sequence[Accepted]) -> None:
+        rows = [dataclasses.asdict(r) for r in records]
+        self._upsert(stream, SYNCED, rows, last_error=None, synced_at=_now(), error_at=None)
+
+    def record_rejected(self, stream: str, records: Sequence[Rejected]) -> None:
+        """Keep the reason; keep the HubSpot id and hash of the last accepted payload."""
+        rows = [
+            {"source_key": r.source_key, "last_error": r.reason, "partition_key": r.partition_key}
+            for r in records
+        ]
+        self._upsert(stream, REJECTED, rows, error_at=_now())
+
+    def record_merged(self, stream: str, records: Sequence[Rejected]) -> None:
+        """Records folded by a person into another of ours: left alone from now on."""
+        rows = [{"source_key": r.source_key, "last_error": r.reason} for r in records]
+        self._upsert(stream, MERGED, rows, hubspot_id=None, synced_at=_now())
+
+    def record_archived(self, stream: str, source_keys: Sequence[str]) -> None:
+        rows = [{"source_key": key} for key in source_keys]
+        self._upsert(stream, ARCHIVED, rows, payload_hash=None, last_error=None, synced_at=_now())
+
+    def _upsert(self, stream: str, status: str, rows: list[dict[str, Any]], **same: Any) -> None:
+        """Insert or update `rows` of `stream` as `status`, with the `same` values in
+        each: the columns a row names are set, the others kept."""
+        if not rows:
+            return
+        rows = [{"stream": stream, "status": status, **same, **row} for row in rows]
+        dialect_insert = (
+            postgresql_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
+        )
+        insert = dialect_insert(sync_records)
+        changed = [name for name in rows[0] if name not in ("stream", "source_key")]
+        statement = insert.on_conflict_do_update(
+            index_elements=["stream", "source_key"],
+            set_={name: getattr(insert.excluded, name) for name in changed},
+        )
+
+        def write() -> None:
+            with self.engine.begin() as connection:
+                connection.execute(statement, rows)
+
+        self._retrying(f"record {len(rows)} {stream} record(s) HubSpot answered for", write)

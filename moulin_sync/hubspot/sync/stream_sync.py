@@ -1,0 +1,255 @@
+"""Carry out a stream's plan against HubSpot: batched, keyed, and honest about failures.
+
+Each batch is worked as a small queue of tasks. A task sends one call (through the
+`Writer`) or one lookup (through the `Resolver`) and answers with the tasks that follow
+from HubSpot's answer:
+
+- create → done; or, on a conflict or a lost answer, *reconcile* by key (found records
+  are updated, the others created again in smaller batches until a culprit is alone);
+- update → done; or, for an id that answers 404, *re-resolve* the record (by key, merge
+  survivor, adoption) and update it under its new id, or create it if HubSpot has it
+  nowhere;
+- a batch refused because of one record is split until that record is isolated; its
+  reason goes to the state store and the report, and it is retried next run.
+
+Every answer is recorded in the state store as soon as it arrives (`Ledger`). Up to
+`client.max_in_flight` batches wait for HubSpot at once (`InFlight`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import polars as pl
+
+from moulin_sync.hubspot.client import HubSpotClient
+from moulin_sync.hubspot.client.errors import DailyBudgetExhausted, HubSpotApiError
+from moulin_sync.hubspot.client.problems import reason_of
+from moulin_sync.hubspot.streams.spec import StreamSpec
+from moulin_sync.hubspot.sync.associations import Associations
+from moulin_sync.hubspot.sync.in_flight import InFlight
+from moulin_sync.hubspot.sync.ledger import Ledger, SyncReport
+from moulin_sync.hubspot.sync.plan import SyncPlan
+from moulin_sync.hubspot.sync.records import Record, batches, halves, records_of
+from moulin_sync.hubspot.sync.resolver import Resolver
+from moulin_sync.hubspot.sync.state import SyncState
+from moulin_sync.hubspot.sync.writer import Writer, Written
+
+UNIQUE_VALUE_TAKEN = "HubSpot refused the record: a unique value is already used by another record"
+
+
+@dataclass
+class Create:
+    records: list[Record]
+    # None: inline associations when any record has a link, else an upsert by key.
+    inline: bool | None = None
+
+
+@dataclass
+class Update:
+    records: list[Record]
+    counts_as: str | None = "updated"  # the report's counter, if not counted already
+    force_links: bool = False
+
+
+@dataclass
+class Reconcile:
+    records: list[Record]
+
+
+@dataclass
+class Reresolve:
+    records: list[Record]
+
+
+@dataclass
+class SingleConflict:
+    record: Record
+
+
+Task = Create | Update | Reconcile | Reresolve | SingleConflict
+
+
+class StreamSync:
+    """Writes one stream's plan; `run` returns what happened."""
+
+    def __init__(
+        self,
+        client: HubSpotClient,
+        state: SyncState,
+        spec: StreamSpec,
+        *,
+        target_types: Mapping[str, str],
+    ) -> None:
+        self.spec = spec
+        self.pool = InFlight(client.max_in_flight, f"hubspot-{spec.name}")
+        self.writer = Writer(client, spec)
+        self.resolver = Resolver(client, spec, self.pool)
+        self.associations = Associations(client, spec, target_types)
+        self.ledger = Ledger(state, spec)
+
+    def run(self, plan: SyncPlan) -> SyncReport:
+        started = time.monotonic()
+        report = self.ledger.report
+        report.unchanged, report.waiting = plan.unchanged.height, plan.waiting.height
+        self.ledger.quarantined(plan.rejected)
+        self.ledger.quarantined(plan.waiting)
+        try:
+            creates = records_of(plan.create, self.spec)
+            updates = records_of(plan.update, self.spec)
+            if self.spec.adopt_by and creates:
+                creates, adopted = self._adopt(creates)
+                updates.extend(adopted)
+            self.pool.map(lambda batch: self._work(Create(batch)), batches(creates))
+            self.pool.map(lambda batch: self._work(Update(batch)), batches(updates))
+            self._archive(plan.archive)
+        except DailyBudgetExhausted as exc:
+            # Ending cleanly is the point: everything written so far is recorded, the
+            # rest is planned again by the next run.
+            report.stopped = str(exc)
+        report.seconds = time.monotonic() - started
+        return report
+
+    def _adopt(self, creates: list[Record]) -> tuple[list[Record], list[Record]]:
+        adoption = self.resolver.adopt(creates)
+        self.ledger.rejected(adoption.refused)
+        self.ledger.count("adopted", len(adoption.adopted))
+        return adoption.to_create, adoption.adopted
+
+    def _archive(self, archive: pl.DataFrame) -> None:
+        for batch in batches(archive.select("source_key", "hubspot_id").rows()):
+            self.writer.archive([hubspot_id for _, hubspot_id in batch])
+            self.ledger.archived([key for key, _ in batch])
+
+    def _work(self, first: Task) -> None:
+        """Work a batch's tasks to the end, each in the order it arose."""
+        tasks: deque[Task] = deque([first])
+        while tasks:
+            task = tasks.popleft()
+            if isinstance(task, SingleConflict) or task.records:
+                tasks.extendleft(reversed(self._do(task)))
+
+    def _do(self, task: Task) -> list[Task]:
+        match task:
+            case Create(records, inline):
+                return self._create(records, inline)
+            case Update(records):
+                return self._update(task, self.writer.update(records))
+            case Reconcile(records):
+                return self._reconcile(records)
+            case Reresolve(records):
+                return self._reresolve(records)
+            case SingleConflict(record):
+                return self._single_conflict(record)
+        raise TypeError(f"unknown task {task!r}")
+
+    def _create(self, records: list[Record], inline: bool | None) -> list[Task]:
+        if inline is None:
+            inline = self.writer.has_associations(records)
+        write = self.writer.create_with_associations if inline else self.writer.upsert
+        written = write(records)
+        self.ledger.accepted(written.accepted, counts_as="created")
+        if written.ambiguous:
+            # HubSpot may have committed it: find out by key instead of guessing.
+            return [Reconcile(records)]
+        if written.failed is not None:
+            return self._isolate(Create(records, inline), written.failed, creating=True)
+        self.ledger.rejected(written.refused)
+        follow: list[Task] = [Reconcile(written.conflicts)] if written.conflicts else []
+        return follow + self._retry_smaller(Create(written.unmatched, inline), records, written)
+
+    def _update(self, task: Update, written: Written) -> list[Task]:
+        if written.failed is not None:
+            if len(task.records) == 1 and written.failed.status == 404:
+                return [Reresolve(task.records)]
+            # A record HubSpot already knows refuses an update for its own values (a
+            # taken email, a bad value): isolate it, never adopt anything on this path.
+            return self._isolate(task, written.failed, creating=False)
+        if task.counts_as is not None:
+            self.ledger.count(task.counts_as, len(written.accepted))
+        self.ledger.count(
+            "associations_changed",
+            self.associations.follow(written.accepted, force=task.force_links),
+        )
+        self.ledger.accepted(written.accepted)
+        follow: list[Task] = [Reresolve(written.not_found)] if written.not_found else []
+        if written.unmatched and len(written.unmatched) == len(task.records) == 1:
+            self.ledger.rejected([(written.unmatched[0], reason_of(written.first_error))])
+            return follow
+        return follow + [Update([r], task.counts_as, task.force_links) for r in written.unmatched]
+
+    def _reconcile(self, records: list[Record]) -> list[Task]:
+        """Which of these already exist in HubSpot (a replay, a lost answer)? Update
+        those by id, create the rest again."""
+        found, missing = self.resolver.find_by_key(records)
+        follow: list[Task] = [Update(found, counts_as="created", force_links=True)] if found else []
+        if not missing:
+            return follow
+        if len(missing) < len(records):
+            return [*follow, Create(missing, inline=True)]
+        # Nothing of ours exists: the conflict is on another unique value (an email);
+        # isolate the culprit.
+        if len(records) == 1:
+            return [SingleConflict(records[0])]
+        return [Create(half, inline=True) for half in halves(records)]
+
+    def _single_conflict(self, record: Record) -> list[Task]:
+        """A lone new record refused for a unique value: adopt the record holding it, if
+        that is ours to adopt."""
+        prop = self.spec.adopt_by
+        if prop and record.properties.get(prop):
+            adoption = self.resolver.adopt([record])
+            self.ledger.count("adopted", len(adoption.adopted))
+            self.ledger.rejected(adoption.refused)
+            if adoption.adopted:
+                return [Update(adoption.adopted, counts_as=None, force_links=True)]
+            if adoption.refused:
+                return []
+        self.ledger.rejected([(record, UNIQUE_VALUE_TAKEN)])
+        return []
+
+    def _reresolve(self, records: list[Record]) -> list[Task]:
+        found = self.resolver.reresolve(records)
+        self.ledger.merged(found.merged)
+        self.ledger.rejected(found.refused)
+        self.ledger.count("reresolved", len(found.resolved))
+        follow: list[Task] = []
+        if found.resolved:
+            follow.append(Update(found.resolved, counts_as=None, force_links=True))
+        for record in found.lost:
+            record.hubspot_id = None
+        if found.lost:
+            follow.append(Create(found.lost))
+        return follow
+
+    def _isolate(
+        self, task: Create | Update, error: HubSpotApiError, *, creating: bool
+    ) -> list[Task]:
+        """One bad record fails a whole batch: split until it is alone, then keep why."""
+        records = task.records
+        if len(records) > 1:
+            return [_with_records(task, half) for half in halves(records)]
+        if error.status == 409 and creating and self.spec.adopt_by:
+            return [SingleConflict(records[0])]
+        self.ledger.rejected([(records[0], error.reason)])
+        return []
+
+    def _retry_smaller(self, task: Create, batch: list[Record], written: Written) -> list[Task]:
+        """Records a batch answered for with no error of their own: alone, the batch's
+        first error is theirs; else they go again in halves."""
+        unmatched = task.records
+        if not unmatched:
+            return []
+        if len(unmatched) == len(batch) == 1:
+            self.ledger.rejected([(unmatched[0], reason_of(written.first_error))])
+            return []
+        return [_with_records(task, half) for half in halves(unmatched)]
+
+
+def _with_records(task: Create | Update, records: list[Record]) -> Create | Update:
+    if isinstance(task, Create):
+        return Create(records, task.inline)
+    return Update(records, task.counts_as, task.force_links)

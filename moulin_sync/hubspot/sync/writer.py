@@ -1,0 +1,140 @@
+"""One HubSpot write per call, and what HubSpot made of each record in it.
+
+The writer never decides what to do next: it sends one batch (create, upsert, update,
+archive) and sorts its records by HubSpot's answer into a `Written`.
+
+- New records without associations are upserted by their unique key property; new
+  records with associations are created with them inline (HubSpot's batch upsert cannot
+  carry associations), each with its key as `objectWriteTraceId`, so a 207 names the
+  inputs that failed. Either way a replay is harmless: a second create of the same key
+  is refused by HubSpot's uniqueness check (409), never duplicated.
+- Known records are updated by HubSpot id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from moulin_sync.hubspot.client import HubSpotClient, ObjectResult
+from moulin_sync.hubspot.client.errors import HubSpotAmbiguousWrite, HubSpotApiError
+from moulin_sync.hubspot.client.problems import InputError, reason_of
+from moulin_sync.hubspot.streams.spec import StreamSpec
+from moulin_sync.hubspot.sync.records import Record
+
+
+@dataclass
+class Written:
+    """A batch's records, by what HubSpot answered for each."""
+
+    accepted: list[Record] = field(default_factory=list)  # HubSpot holds them (ids set)
+    refused: list[tuple[Record, str]] = field(default_factory=list)  # for their own values
+    conflicts: list[Record] = field(default_factory=list)  # a unique value exists already
+    not_found: list[Record] = field(default_factory=list)  # their id is gone (merged)
+    # Failed with no error of their own: smaller batches tell which record it was.
+    unmatched: list[Record] = field(default_factory=list)
+    first_error: InputError | None = None
+    failed: HubSpotApiError | None = None  # the whole call failed
+    ambiguous: bool = False  # the answer was lost: HubSpot may have applied it
+
+
+def association_inputs(spec: StreamSpec, record: Record) -> list[dict[str, Any]]:
+    """The record's associations as HubSpot's `associations` of a create."""
+    return [
+        {
+            "to": {"id": record.links[link.resolved]},
+            "types": [
+                {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": type_id}
+                for type_id in link.type_ids
+            ],
+        }
+        for link in spec.links
+        if record.links.get(link.resolved)
+    ]
+
+
+class Writer:
+    def __init__(self, client: HubSpotClient, spec: StreamSpec) -> None:
+        self.objects = client.objects
+        self.spec = spec
+
+    def has_associations(self, records: Sequence[Record]) -> bool:
+        return any(r.links.get(link.resolved) for r in records for link in self.spec.links)
+
+    def upsert(self, records: list[Record]) -> Written:
+        """Create (or update) by the key property."""
+        inputs = [{"id": r.source_key, "properties": r.properties} for r in records]
+        try:
+            outcome = self.objects.batch_upsert(
+                self.spec.object_type, inputs, self.spec.key_property
+            )
+        except HubSpotApiError as exc:
+            return Written(failed=exc)
+        accepted = self._by_key(records, outcome.results)
+        return Written(
+            accepted=accepted,
+            unmatched=[r for r in records if r not in accepted],
+            first_error=outcome.errors[0] if outcome.errors else None,
+        )
+
+    def create_with_associations(self, records: list[Record]) -> Written:
+        inputs = [
+            {
+                "properties": r.properties,
+                "associations": association_inputs(self.spec, r),
+                "objectWriteTraceId": r.source_key,
+            }
+            for r in records
+        ]
+        try:
+            outcome = self.objects.batch_create(self.spec.object_type, inputs)
+        except HubSpotAmbiguousWrite:
+            return Written(ambiguous=True)
+        except HubSpotApiError as exc:
+            return Written(conflicts=list(records)) if exc.status == 409 else Written(failed=exc)
+        accepted = self._by_key(records, outcome.results)
+        errors = {error.trace_id: error for error in outcome.errors}
+        written = Written(accepted=accepted)
+        for record in records:
+            if record in accepted:
+                continue
+            error = errors.get(record.source_key)
+            if error is not None and error.is_conflict:
+                written.conflicts.append(record)
+            else:
+                written.refused.append((record, reason_of(error)))
+        return written
+
+    def update(self, records: list[Record]) -> Written:
+        """Update by HubSpot id."""
+        inputs = [{"id": r.hubspot_id, "properties": r.properties} for r in records]
+        try:
+            outcome = self.objects.batch_update(self.spec.object_type, inputs)
+        except HubSpotApiError as exc:
+            return Written(failed=exc)
+        done = {result.id for result in outcome.results}
+        written = Written(
+            accepted=[r for r in records if r.hubspot_id in done],
+            first_error=outcome.errors[0] if outcome.errors else None,
+        )
+        for record in records:
+            if record.hubspot_id in done:
+                continue
+            gone = any(e.concerns(record.hubspot_id) and e.is_not_found for e in outcome.errors)
+            (written.not_found if gone else written.unmatched).append(record)
+        return written
+
+    def archive(self, hubspot_ids: list[str]) -> None:
+        self.objects.batch_archive(self.spec.object_type, hubspot_ids)
+
+    def _by_key(self, records: list[Record], results: list[ObjectResult]) -> list[Record]:
+        """The records HubSpot answered for (matched by key), their ids set."""
+        by_key = {r.source_key: r for r in records}
+        accepted = []
+        for result in results:
+            record = by_key.get(str(result.properties.get(self.spec.key_property) or ""))
+            if record is not None:
+                record.hubspot_id = result.id
+                accepted.append(record)
+        return accepted
