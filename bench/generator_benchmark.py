@@ -1,4 +1,4 @@
-"""Benchmark the demo-data generator at the size issue 2 sets: 100,000 customers,
+"""Benchmark the demo-data generator at the large size: 100,000 customers,
 2,000 companies and 1,000,000 orders into SQLite, to finish in under 60 s on 2 cores.
 
 Run: .venv/bin/python bench/generator_benchmark.py [--keep PATH] [--dirty-rate R]

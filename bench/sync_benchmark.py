@@ -1,4 +1,4 @@
-"""Sync benchmark (issue 7): moulin-sync against HubSpot's physical limit and the naive way.
+"""Sync benchmark: moulin-sync against HubSpot's physical limit and the naive way.
 
     .venv/bin/python bench/sync_benchmark.py            # 20,000 customers, 500 companies, 100,000 orders
     .venv/bin/python bench/sync_benchmark.py --large    # 100,000 / 2,000 / 1,000,000
@@ -73,7 +73,7 @@ SETUP_STEPS = ("hubspot__property_schema", "hubspot__deal_pipeline")
 OBJECT_TYPES = ("companies", "contacts", "deals")
 HUBSPOT_DEALS = ("hubspot", "deals")
 
-# Targets of issue 7.
+# What each measure must reach.
 MAX_CALLS_OVER_MINIMUM = 1.05
 MAX_TIME_OVER_FLOOR = 1.10
 MAX_NIGHTLY_SHARE = 0.05

@@ -79,10 +79,11 @@ class MoulinSettings(BaseSettings):
             )
         return value
 
-    deal_pipeline: str = Field(
-        default="Commandes App du Moulin",
+    deal_pipeline: str | None = Field(
+        default=None,
         validation_alias="MOULIN_DEAL_PIPELINE",
-        description="Deal pipeline (label or id) orders go to; created when it is the default.",
+        description="Deal pipeline (label or id) orders go to; unset: moulin-sync's own "
+        '("Commandes App du Moulin"), created on the first run.',
     )
     deal_stages: dict[str, str] = Field(
         default_factory=dict,

@@ -33,7 +33,7 @@ def plans_for(first: str | None, last: str | None) -> dict:
             if stored.is_file()
             else placeholder_pipeline(
                 spec,
-                getattr(settings, spec.pipeline.label_setting),
+                getattr(settings, spec.pipeline.label_setting) or spec.pipeline.default_label,
                 dict(getattr(settings, spec.pipeline.stages_setting)),
             )
         )

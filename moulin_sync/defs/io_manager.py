@@ -7,12 +7,14 @@ partition (rows split by their `partition_key` column) and reading any range bac
 It stores polars frames, frozen dataclasses of frames (`Payloads`: one folder of files
 per field) as Parquet, and pydantic models (a pipeline's stage ids, the portal schema) as
 JSON. Every file is written under the run's own folder and then published (a hard link
-renamed into place): writes are atomic, and a step reads what its own run's upstream
-steps produced, never a concurrent run's half-written or newer snapshot.
+renamed into place): writes are atomic, so nobody reads half a file, and a step whose
+upstream ran in the same run reads that run's own output, never a concurrent run's newer
+one. An input the run did not produce is read from the last published snapshot.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import shutil
@@ -22,7 +24,13 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from dagster import ConfigurableIOManager, InitResourceContext, InputContext, OutputContext
+from dagster import (
+    ConfigurableIOManager,
+    InitResourceContext,
+    InputContext,
+    MetadataValue,
+    OutputContext,
+)
 from dagster._core.errors import DagsterInvariantViolationError
 from pydantic import BaseModel, Field
 
@@ -83,8 +91,10 @@ class ParquetIOManager(ConfigurableIOManager):
         if runs.is_dir():
             cutoff = time.time() - RUNS_KEPT_S
             for folder in runs.iterdir():
-                if folder.stat().st_mtime < cutoff:
-                    shutil.rmtree(folder, ignore_errors=True)
+                # Another step of the same run may be pruning the same folders.
+                with contextlib.suppress(FileNotFoundError):
+                    if folder.stat().st_mtime < cutoff:
+                        shutil.rmtree(folder, ignore_errors=True)
 
     # Writing ---------------------------------------------------------------
 
@@ -97,6 +107,7 @@ class ParquetIOManager(ConfigurableIOManager):
             own = Path(self.root, RUNS, context.run_id, relative)
             _write_atomically(own, write)
             _publish(own, Path(self.root, relative))
+        context.add_output_metadata({"snapshot": MetadataValue.path(str(Path(self.root, *key)))})
 
     def _files(
         self, key: Sequence[str], obj: Any, partitions: Sequence[str | None]
@@ -169,7 +180,8 @@ def _by_partition(
     key: Sequence[str], frame: pl.DataFrame, partitions: Sequence[str | None]
 ) -> Iterator[tuple[str | None, pl.DataFrame]]:
     """Each partition's rows (by the frame's `partition_key`), an empty frame for a
-    partition without any; the whole frame when unpartitioned."""
+    partition without any; the whole frame when unpartitioned. Rows of no partition of
+    the run (an order whose date reads in no month) are not stored."""
     if partitions == [None]:
         yield None, frame
         return
@@ -194,7 +206,7 @@ class CsvExportIOManager(ConfigurableIOManager):
     def handle_output(self, context: OutputContext, obj: pl.DataFrame) -> None:
         path = self._path(context.asset_key.path)
         _write_atomically(path, obj.write_csv)
-        context.add_output_metadata({"path": str(path)})
+        context.add_output_metadata({"path": MetadataValue.path(str(path))})
 
     def load_input(self, context: InputContext) -> pl.DataFrame:
         return pl.read_csv(self._path(context.asset_key.path), infer_schema=False)

@@ -4,7 +4,7 @@ A value that came from the environment is passed as `EnvVar`, so Dagster resolve
 launch and never shows it in the UI's run config (URLs may carry passwords).
 """
 
-from typing import Any
+from typing import Any, Literal, Optional
 
 from dagster import ConfigurableResource, EnvVar
 from pydantic import Field
@@ -20,11 +20,14 @@ class SyncSettings(ConfigurableResource):
     """The settings the assets read (none of them secret), from `MoulinSettings`."""
 
     timezone: str = Field(description="Where days and months are counted (MOULIN_TIMEZONE).")
-    gdpr_erasure: str = Field(
+    gdpr_erasure: Literal["archive", "ignore"] = Field(
         description="What to do in HubSpot with a customer erased at the source "
         "(MOULIN_GDPR_ERASURE)."
     )
-    deal_pipeline: str = Field(description="Deal pipeline, label or id (MOULIN_DEAL_PIPELINE).")
+    deal_pipeline: Optional[str] = Field(  # noqa: UP045 - Dagster reads this at runtime
+        default=None,
+        description="Deal pipeline, label or id; unset: moulin-sync's own (MOULIN_DEAL_PIPELINE).",
+    )
     deal_stages: dict[str, str] = Field(
         default_factory=dict,
         description="Order status → stage label or id, over the defaults (MOULIN_DEAL_STAGES).",
@@ -45,7 +48,8 @@ class SyncSettings(ConfigurableResource):
 
     def pipeline(self, spec: PipelineSpec) -> tuple[str, dict[str, str]]:
         """(the pipeline wanted, label or id; its status → stage overrides)."""
-        return getattr(self, spec.label_setting), dict(getattr(self, spec.stages_setting))
+        wanted = getattr(self, spec.label_setting) or spec.default_label
+        return wanted, dict(getattr(self, spec.stages_setting))
 
 
 def _from_env(settings: MoulinSettings, field: str) -> Any:
@@ -62,12 +66,12 @@ def build_resources(settings: MoulinSettings) -> dict[str, Any]:
         "source": AppDuMoulinSource(url=_from_env(settings, "source_url")),
         "state": SyncStateStore(url=_from_env(settings, "state_url")),
         "hubspot": HubSpot(
-            base_url=settings.hubspot_base_url,
+            base_url=_from_env(settings, "hubspot_base_url"),
             # The token is a secret: only ever an EnvVar, resolved at launch, never shown.
             access_token=EnvVar("HUBSPOT_ACCESS_TOKEN")
             if "hubspot_access_token" in settings.model_fields_set
             else "",
-            tier=settings.hubspot_tier,
+            tier=_from_env(settings, "hubspot_tier"),
         ),
         "io_manager": ParquetIOManager(root=data_dir),
         "exports": CsvExportIOManager(root=data_dir),

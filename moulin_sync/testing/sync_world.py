@@ -82,8 +82,6 @@ def world_resources(
         "settings": SyncSettings(
             timezone=timezone,
             gdpr_erasure=gdpr_erasure,
-            deal_pipeline="Commandes App du Moulin",
-            deal_stages={},
         ),
         "source": AppDuMoulinSource(url=source_url),
         "state": SyncStateStore(url=state_url),

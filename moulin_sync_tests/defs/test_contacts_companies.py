@@ -1,5 +1,6 @@
 """Contacts and companies against the HubSpot emulator: issue 4's "done when"."""
 
+import sqlite3
 from pathlib import Path
 
 import httpx
@@ -128,6 +129,33 @@ def test_a_contact_created_by_a_form_is_adopted_not_duplicated(world: SyncWorld)
     assert len(matching) == 1
     assert matching[0]["id"] == form_id
     assert matching[0]["properties"]["moulin_customer_id"] == "1"
+
+
+def test_an_email_held_by_another_customer_is_never_taken(world: SyncWorld) -> None:
+    """HubSpot holds a new customer's email on the contact of another customer: the new
+    customer is not adopted onto it, is not created either, and says why."""
+    first = world.run()
+    email = world.sql("SELECT lower(trim(email)) FROM customers WHERE id = 1")[0][0]
+    [contact] = [o for o in world.objects("contacts") if o["properties"]["email"] == email]
+    moved = httpx.patch(
+        f"{world.hubspot.base_url}/crm/v3/objects/contacts/{contact['id']}",
+        headers={"Authorization": f"Bearer {world.hubspot.token}"},
+        json={"properties": {"moulin_customer_id": "999999"}},
+    )
+    assert moved.status_code == 200, moved.text
+    with sqlite3.connect(world.root / "state.db") as connection:  # customer 1 is new again
+        connection.execute(
+            "DELETE FROM sync_records WHERE stream = 'contacts' AND source_key = '1'"
+        )
+    meta = world.run()
+    why = f"email {email} already belongs to HubSpot contact {contact['id']} of moulin_customer_id 999999"
+    with world.state() as store:
+        reasons = dict(store.load("contacts").select("source_key", "last_error").iter_rows())
+    assert reasons["1"] == why
+    assert meta["hubspot/contacts"]["rejected"] == first["hubspot/contacts"]["rejected"] + 1
+    assert meta["hubspot/contacts"]["created"] == meta["hubspot/contacts"]["adopted"] == 0
+    matching = [o for o in world.objects("contacts") if o["properties"]["email"] == email]
+    assert [o["properties"]["moulin_customer_id"] for o in matching] == ["999999"]
 
 
 def test_one_bad_record_is_isolated_and_its_batch_still_lands(world: SyncWorld) -> None:

@@ -168,8 +168,9 @@ def test_pause_for_holds_every_caller_back() -> None:
 def test_calls_in_flight_do_not_expire_until_answered() -> None:
     clock = FakeClock()
     limiter = SlidingWindowLimiter(2, 1.0, clock=clock, sleep=clock.sleep, poll_s=0.05)
+    fast = limiter.acquire()
+    limiter.release(fast)
     slow = limiter.acquire()
-    limiter.release(limiter.acquire())
     clock.now += 5.0  # far past the window, but `slow` is still in flight
     polls: list[float] = []
 
@@ -279,3 +280,28 @@ def test_phantoms_go_as_the_server_window_drains() -> None:
     # The server's count rising again brings phantoms back (another integration).
     limiter.observe(limit=190, remaining=0, window_s=10.0)
     assert limiter.in_window() == 190
+
+
+def test_a_new_limiter_sends_one_call_until_the_first_answer() -> None:
+    """A step's fresh client cannot know how full the server's window is after the
+    previous step: its first call goes alone, the others wait for that answer."""
+    clock = FakeClock()
+    limiter = SlidingWindowLimiter(190, 10.0, clock=clock, sleep=clock.sleep, poll_s=0.01)
+    first = limiter.acquire()
+    polls: list[float] = []
+
+    def answer_after_two_polls() -> None:
+        polls.append(clock.now)
+        if len(polls) == 2:
+            limiter.release(first)
+            # The answer says the previous step's calls fill the window but for one.
+            limiter.observe(limit=190, remaining=1, window_s=10.0)
+
+    clock.on_sleep = answer_after_two_polls
+    limiter.acquire()
+    assert len(polls) == 2, "the second call waited for the first answer"
+    clock.on_sleep = None
+    third = limiter.acquire  # the window is full now: this one waits for it to drain
+    started = clock.now
+    third()
+    assert clock.now >= started + 5.0

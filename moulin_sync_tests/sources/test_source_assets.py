@@ -46,9 +46,7 @@ def _materialize(url: str, data_dir: Path, start: str, end: str):
             [*SOURCE_ASSETS, *SOURCE_CHECKS],
             resources={
                 "source": AppDuMoulinSource(url=url),
-                "settings": SyncSettings(
-                    timezone="Europe/Paris", gdpr_erasure="archive", deal_pipeline="x"
-                ),
+                "settings": SyncSettings(timezone="Europe/Paris", gdpr_erasure="archive"),
                 "io_manager": ParquetIOManager(root=str(data_dir)),
             },
             instance=instance,

@@ -118,7 +118,7 @@ def write_asset(spec: StreamSpec) -> AssetsDefinition:
                 f"{spec.name}: stopped before HubSpot's daily limit: {report.stopped}"
             )
         months = context.partition_keys if spec.partitioned else None
-        held = state.store.load(spec.name, partitions=months)
+        held = state.store.held(spec.name, partitions=months)
         return Output(held, metadata=write_metadata(client, report))
 
     return records

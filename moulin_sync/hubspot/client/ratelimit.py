@@ -108,6 +108,9 @@ class SlidingWindowLimiter:
         # unknown until they are answered.
         self._poll_s = poll_s
         self._slots: list[Slot] = []
+        # Until a first answer says how full the server's window already is (a new
+        # step's client, after the previous step's calls), one call at a time.
+        self._answered = False
         self._paused_until = 0.0
         self._lock = threading.Lock()
         self.waited_s = 0.0  # total time callers spent blocked in acquire()
@@ -144,6 +147,7 @@ class SlidingWindowLimiter:
         """The call's answer (or its failure) is in: its entry now expires a window later."""
         with self._lock:
             slot.done = self._clock()
+            self._answered = True
 
     def observe(
         self, *, limit: int | None, remaining: int | None, window_s: float | None = None
@@ -215,6 +219,8 @@ class SlidingWindowLimiter:
         if self._limit is None:
             return 0.0
         self._prune(now)
+        if not self._answered and any(s.done is None for s in self._slots):
+            return self._poll_s
         excess = len(self._slots) - self._limit + 1
         if excess <= 0:
             return 0.0

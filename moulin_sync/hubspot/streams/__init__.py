@@ -22,11 +22,13 @@ def stream(name: str) -> StreamSpec:
 
 
 def custom_properties() -> dict[str, tuple[Custom, ...]]:
-    """Per HubSpot object type, the custom properties its streams write (each once)."""
+    """Per HubSpot object type the streams write, the custom properties they write (each
+    once; none, for a type written with HubSpot's own properties alone)."""
     found: dict[str, dict[str, Custom]] = {}
     for spec in STREAMS:
+        written = found.setdefault(spec.object_type, {})
         for custom in spec.custom_properties:
-            found.setdefault(spec.object_type, {}).setdefault(custom.name, custom)
+            written.setdefault(custom.name, custom)
     return {object_type: tuple(by_name.values()) for object_type, by_name in found.items()}
 
 

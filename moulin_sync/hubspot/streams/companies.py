@@ -6,13 +6,23 @@ import polars as pl
 
 from moulin_sync.hubspot.streams.cleaning import clean_text, decimal_string, too_long
 from moulin_sync.hubspot.streams.payloads import Payloads, split_on_reason
-from moulin_sync.hubspot.streams.shared import app_du_moulin, app_id, hubspot, order_history
+from moulin_sync.hubspot.streams.shared import (
+    app_du_moulin,
+    app_id,
+    hubspot,
+    order_dates,
+    order_figures,
+)
 from moulin_sync.hubspot.streams.spec import Custom, StreamSpec, TransformContext
 from moulin_sync.hubspot.streams.values import Siret, Text
 
 COMPANY_PROPERTIES = (
     *hubspot("name", "address", "zip", "city", "country"),
-    app_id("moulin_company_id", "ID entreprise App du Moulin", "company"),
+    app_id(
+        "moulin_company_id",
+        "ID entreprise App du Moulin",
+        "The company's id in the App du Moulin; the key every sync upserts by.",
+    ),
     Custom("moulin_siret", Siret, "SIRET", "string", "14-digit SIRET of the establishment."),
     Custom(
         "moulin_vat_number",
@@ -22,7 +32,11 @@ COMPANY_PROPERTIES = (
         "Intra-community VAT number (FR...).",
     ),
     Custom("moulin_sector", Text, "Secteur", "string", "Business sector, as in the App."),
-    *order_history("B2B orders"),
+    *order_figures(
+        "B2B orders placed, cancelled and refunded ones excluded.",
+        "Sum of paid B2B orders incl. VAT, refunds excluded.",
+    ),
+    *order_dates("Day of the first B2B order.", "Day of the latest B2B order."),
 )
 
 

@@ -7,7 +7,13 @@ import polars as pl
 from moulin_sync.hubspot.streams.cleaning import clean_text, decimal_string, hubspot_date, too_long
 from moulin_sync.hubspot.streams.payloads import Payloads, split_on_reason
 from moulin_sync.hubspot.streams.phones import e164_phones
-from moulin_sync.hubspot.streams.shared import app_du_moulin, app_id, hubspot, order_history
+from moulin_sync.hubspot.streams.shared import (
+    app_du_moulin,
+    app_id,
+    hubspot,
+    order_dates,
+    order_figures,
+)
 from moulin_sync.hubspot.streams.spec import Custom, Link, StreamSpec, TransformContext
 from moulin_sync.hubspot.streams.values import Bool, Day, Text, one_of
 from moulin_sync.sources.app_du_moulin.quality import email_problem, is_erased, normalised_email
@@ -15,7 +21,11 @@ from moulin_sync.sources.app_du_moulin.vocabulary import CUSTOMER_TYPES
 
 CONTACT_PROPERTIES = (
     *hubspot("email", "firstname", "lastname", "phone", "address", "zip", "city", "company"),
-    app_id("moulin_customer_id", "ID client App du Moulin", "customer"),
+    app_id(
+        "moulin_customer_id",
+        "ID client App du Moulin",
+        "The customer's id in the App du Moulin; the key every sync upserts by.",
+    ),
     Custom(
         "moulin_customer_type",
         one_of(CUSTOMER_TYPES),
@@ -45,7 +55,13 @@ CONTACT_PROPERTIES = (
         "date",
         "Day the customer account was created.",
     ),
-    *order_history("orders"),
+    *order_dates(
+        "Day of the first order (Europe/Paris).", "Day of the latest order (Europe/Paris)."
+    ),
+    *order_figures(
+        "Orders placed, cancelled and refunded ones excluded.",
+        "Sum of paid orders incl. VAT, refunds excluded.",
+    ),
     Custom(
         "moulin_last_pickup_point",
         Text,

@@ -29,7 +29,11 @@ from moulin_sync.sources.app_du_moulin.vocabulary import (
 
 DEAL_PROPERTIES = (
     *hubspot("dealname", "amount", "deal_currency_code", "closedate", "pipeline", "dealstage"),
-    app_id("moulin_order_id", "ID commande App du Moulin", "order"),
+    app_id(
+        "moulin_order_id",
+        "ID commande App du Moulin",
+        "The order's id in the App du Moulin; one deal per order, never two.",
+    ),
     Custom(
         "moulin_order_number",
         Text,

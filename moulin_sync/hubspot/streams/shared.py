@@ -46,45 +46,26 @@ def hubspot(*names: str) -> tuple[Property, ...]:
     return tuple(Property(name, HUBSPOT_PROPERTIES[name]) for name in names)
 
 
-def order_history(orders: str) -> tuple[Custom, ...]:
-    """Order count, lifetime value, first and last order day, of `orders` ("orders",
-    "B2B orders"): what sales read first on a record."""
+def order_dates(first: str, last: str) -> tuple[Custom, Custom]:
+    """The days of the first and the latest order (descriptions `first`, `last`)."""
     return (
-        Custom(
-            "moulin_order_count",
-            Count,
-            "Nombre de commandes",
-            "number",
-            f"{orders.capitalize()} placed, cancelled and refunded ones excluded.",
-        ),
-        Custom(
-            "moulin_lifetime_value_eur",
-            Number,
-            "Valeur vie client (EUR)",
-            "number",
-            f"Sum of paid {orders} incl. VAT, refunds excluded.",
-        ),
-        Custom(
-            "moulin_first_order_date",
-            Day,
-            "Date de première commande",
-            "date",
-            f"Day of the first of the {orders} (Europe/Paris).",
-        ),
-        Custom(
-            "moulin_last_order_date",
-            Day,
-            "Date de dernière commande",
-            "date",
-            f"Day of the latest of the {orders} (Europe/Paris).",
-        ),
+        Custom("moulin_first_order_date", Day, "Date de première commande", "date", first),
+        Custom("moulin_last_order_date", Day, "Date de dernière commande", "date", last),
     )
 
 
-def app_id(name: str, label: str, what: str) -> Custom:
-    """The id of `what` in the App du Moulin: the unique property every write of the
-    stream is keyed by, so a replay finds the record it made instead of making another."""
-    return Custom(name, Key, label, "string", f"The {what}'s id in the App du Moulin.", unique=True)
+def order_figures(count: str, value: str) -> tuple[Custom, Custom]:
+    """The order count and the lifetime value (descriptions `count`, `value`)."""
+    return (
+        Custom("moulin_order_count", Count, "Nombre de commandes", "number", count),
+        Custom("moulin_lifetime_value_eur", Number, "Valeur vie client (EUR)", "number", value),
+    )
+
+
+def app_id(name: str, label: str, description: str) -> Custom:
+    """An id of the App du Moulin: the unique property every write of the stream is keyed
+    by, so a replay finds the record it made instead of making another."""
+    return Custom(name, Key, label, "string", description, unique=True)
 
 
 def app_du_moulin(*tables: str) -> tuple[tuple[str, ...], ...]:

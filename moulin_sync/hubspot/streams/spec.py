@@ -1,8 +1,7 @@
 """What a synced stream is: one `StreamSpec` holds everything moulin-sync needs to know.
 
 A stream writes records of one HubSpot object type, keyed by one unique property: its
-properties (with the custom ones' definitions, which replace the founding note's
-spreadsheet), the transform from source tables to payloads, its links to other streams'
+properties (with the custom ones' definitions: the property schema, as code), the transform from source tables to payloads, its links to other streams'
 records as associations, how it adopts records made by someone else, and its pipeline.
 The asset factory, the write path, the property schema and the dry run all read the
 spec; nothing else lists a stream's properties or association types.
@@ -24,6 +23,7 @@ if TYPE_CHECKING:
 
 PropertyType = Literal["string", "number", "date", "datetime", "enumeration", "bool"]
 
+RECORD_NOUNS = {"contacts": "contact", "companies": "company", "deals": "deal", "tickets": "ticket"}
 GROUP_NAME = "app_du_moulin"
 GROUP_LABEL = "App du Moulin"
 FIELD_TYPES: dict[PropertyType, str] = {
@@ -94,6 +94,13 @@ class Link:
     def resolved(self) -> str:
         """The column the target's HubSpot id is resolved into."""
         return f"{self.column}_id"
+
+    def types(self) -> list[dict[str, Any]]:
+        """The association's types as HubSpot takes them."""
+        return [
+            {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": type_id}
+            for type_id in self.type_ids
+        ]
 
 
 @dataclass(frozen=True)
@@ -179,21 +186,22 @@ class StreamSpec:
     write_description: str = ""
     # The HubSpot object type it writes, when it is not the stream's name.
     hubspot_object: str | None = None
-    # The unique property every write is keyed by, when it is not the stream's own
-    # unique custom property (a stream adding properties to another stream's records).
-    keyed_by: str | None = None
 
     @property
     def object_type(self) -> str:
         return self.hubspot_object or self.name
 
     @property
+    def record_noun(self) -> str:
+        """One of its HubSpot records, in words: "contact", "company", "deal"."""
+        return RECORD_NOUNS.get(self.object_type, self.object_type)
+
+    @property
     def key_property(self) -> str:
-        if self.keyed_by is not None:
-            return self.keyed_by
+        """The unique property every write is keyed by: its one unique custom property."""
         keys = [p.name for p in self.custom_properties if p.unique]
         if len(keys) != 1:
-            raise ValueError(f"stream {self.name}: name its key property (keyed_by)")
+            raise ValueError(f"stream {self.name} needs exactly one unique custom property")
         return keys[0]
 
     @property

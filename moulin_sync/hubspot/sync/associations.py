@@ -41,10 +41,7 @@ class Associations:
             if r.links.get(column)
             and (force or r.links.get(column) != r.accepted_links.get(column))
         ]
-        types = [
-            {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": type_id}
-            for type_id in link.type_ids
-        ]
+        types = link.types()
         for batch in batches(moved):
             self.api.create(
                 self.spec.object_type,

@@ -59,7 +59,7 @@ def dry_run(
             context = TransformContext(timezone, pipelines.get(spec.name))
             payloads = build_payloads(spec, frames, context)
             links = {
-                link.column: _ids_by_then(state, plans[link.stream], link.stream)
+                link.column: _ids_after(state, plans[link.stream], link.stream)
                 for link in spec.links
             }
             plans[spec.name] = plan_sync(
@@ -68,7 +68,7 @@ def dry_run(
     return plans
 
 
-def _ids_by_then(state: SyncState, plan: SyncPlan, stream: str) -> dict[str, str]:
+def _ids_after(state: SyncState, plan: SyncPlan, stream: str) -> dict[str, str]:
     """What the target stream's step will have in HubSpot by the time its dependents
     run: the ids stored, and its planned creates."""
     known = state.load(stream).drop_nulls("hubspot_id")

@@ -6,12 +6,19 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 import polars as pl
 
 from moulin_sync.hubspot.streams.spec import StreamSpec
 from moulin_sync.hubspot.sync.records import Record
 from moulin_sync.hubspot.sync.state import Accepted, Rejected, SyncState
+
+# The report's counters that the write path adds to.
+WriteCounter = Literal["created", "updated"]
+Counted = Literal[
+    "created", "updated", "adopted", "reresolved", "merged", "archived", "associations_changed"
+]
 
 
 @dataclass
@@ -46,11 +53,11 @@ class Ledger:
         self.report = SyncReport(spec.name)
         self._lock = threading.Lock()
 
-    def count(self, name: str, n: int) -> None:
+    def count(self, name: Counted, n: int) -> None:
         with self._lock:
             setattr(self.report, name, getattr(self.report, name) + n)
 
-    def accepted(self, records: Sequence[Record], counts_as: str | None = None) -> None:
+    def accepted(self, records: Sequence[Record], counts_as: Counted | None = None) -> None:
         """HubSpot holds these records now, with these ids and values."""
         if counts_as is not None:
             self.count(counts_as, len(records))

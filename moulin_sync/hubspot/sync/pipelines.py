@@ -7,6 +7,7 @@ from typing import Any
 
 from moulin_sync.hubspot.client import HubSpotClient
 from moulin_sync.hubspot.streams.spec import PipelineSpec, PipelineStages
+from moulin_sync.settings import MoulinSettings
 
 
 class PipelineError(ValueError):
@@ -14,7 +15,8 @@ class PipelineError(ValueError):
 
 
 def _variable(setting: str) -> str:
-    return f"MOULIN_{setting.upper()}"
+    """The environment variable of a settings field."""
+    return str(MoulinSettings.model_fields[setting].validation_alias)
 
 
 def resolve_pipeline(

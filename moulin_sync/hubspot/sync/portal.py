@@ -58,7 +58,7 @@ def apply_schema(client: HubSpotClient, schemas: Mapping[str, Sequence[Custom]])
     report = PortalSchema(properties={})
     for object_type, customs in schemas.items():
         portal = {p["name"]: p for p in client.properties.list(object_type)}
-        if GROUP_NAME not in {p.get("groupName") for p in portal.values()}:
+        if customs and GROUP_NAME not in {p.get("groupName") for p in portal.values()}:
             try:
                 client.properties.create_group(object_type, GROUP_NAME, GROUP_LABEL)
                 report.groups_created.append(object_type)

@@ -83,8 +83,8 @@ class Resolver:
                 adoption.adopted.append(record)
             else:
                 why = (
-                    f"{prop} {value} already belongs to HubSpot record {existing.id} "
-                    f"of {self.key} {owner}"
+                    f"{prop} {value} already belongs to HubSpot {self.spec.record_noun} "
+                    f"{existing.id} of {self.key} {owner}"
                 )
                 adoption.refused.append((record, why))
         return adoption

@@ -8,7 +8,6 @@ unique id property, redoing that batch creates nothing twice.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -46,7 +45,6 @@ STATE_SCHEMA = {
     "last_error": pl.String,
     "partition_key": pl.String,
 }
-_COLUMNS = [getattr(sync_records.c, name) for name in STATE_SCHEMA]
 # Keys per query when reading some records by key.
 _KEYS_PER_QUERY = 500
 
@@ -101,10 +99,16 @@ class SyncState:
 
     # Reading ---------------------------------------------------------------
 
-    def load(self, stream: str, partitions: Sequence[str] | None = None) -> pl.DataFrame:
+    def load(
+        self,
+        stream: str,
+        partitions: Sequence[str] | None = None,
+        columns: Sequence[str] = tuple(STATE_SCHEMA),
+    ) -> pl.DataFrame:
         """The stored records of `stream` (of those months only, when given), one row per
         source key."""
-        query = select(*_COLUMNS).where(sync_records.c.stream == stream)
+        query = select(*(sync_records.c[name] for name in columns))
+        query = query.where(sync_records.c.stream == stream)
         if partitions is not None:
             query = query.where(sync_records.c.partition_key.in_(list(partitions)))
 
@@ -113,7 +117,14 @@ class SyncState:
                 return [tuple(row) for row in connection.execute(query)]
 
         rows = self._retrying(f"read the {stream} records", read)
-        return pl.DataFrame(rows, schema=STATE_SCHEMA, orient="row")
+        return pl.DataFrame(rows, schema={c: STATE_SCHEMA[c] for c in columns}, orient="row")
+
+    def held(self, stream: str, partitions: Sequence[str] | None = None) -> pl.DataFrame:
+        """(source_key, hubspot_id, status, partition_key) of the records of `stream` (of
+        those months only, when given): which HubSpot record holds each, if any."""
+        return self.load(
+            stream, partitions, ("source_key", "hubspot_id", "status", "partition_key")
+        )
 
     def hubspot_ids(self, stream: str, source_keys: Iterable[str]) -> dict[str, str]:
         """HubSpot ids of the given records (those that have one)."""
@@ -162,7 +173,16 @@ class SyncState:
     # Writing ---------------------------------------------------------------
 
     def record_accepted(self, stream: str, records: Sequence[Accepted]) -> None:
-        rows = [dataclasses.asdict(r) for r in records]
+        rows = [
+            {
+                "source_key": r.source_key,
+                "hubspot_id": r.hubspot_id,
+                "payload_hash": r.payload_hash,
+                "link_key": r.link_key,
+                "partition_key": r.partition_key,
+            }
+            for r in records
+        ]
         self._upsert(stream, SYNCED, rows, last_error=None, synced_at=_now(), error_at=None)
 
     def record_rejected(self, stream: str, records: Sequence[Rejected]) -> None:

@@ -31,7 +31,7 @@ from moulin_sync.hubspot.client.problems import reason_of
 from moulin_sync.hubspot.streams.spec import StreamSpec
 from moulin_sync.hubspot.sync.associations import Associations
 from moulin_sync.hubspot.sync.in_flight import InFlight
-from moulin_sync.hubspot.sync.ledger import Ledger, SyncReport
+from moulin_sync.hubspot.sync.ledger import Ledger, SyncReport, WriteCounter
 from moulin_sync.hubspot.sync.plan import SyncPlan
 from moulin_sync.hubspot.sync.records import Record, batches, halves, records_of
 from moulin_sync.hubspot.sync.resolver import Resolver
@@ -39,6 +39,9 @@ from moulin_sync.hubspot.sync.state import SyncState
 from moulin_sync.hubspot.sync.writer import Writer, Written
 
 UNIQUE_VALUE_TAKEN = "HubSpot refused the record: a unique value is already used by another record"
+GONE_AGAIN = (
+    "HubSpot answered 404 for the record it had just found again by key or merge: retried next run"
+)
 
 
 @dataclass
@@ -51,8 +54,10 @@ class Create:
 @dataclass
 class Update:
     records: list[Record]
-    counts_as: str | None = "updated"  # the report's counter, if not counted already
+    counts_as: WriteCounter | None = "updated"  # the report's counter, if not counted already
     force_links: bool = False
+    # Their ids were just found anew: one more 404 and they are given up for this run.
+    found_anew: bool = False
 
 
 @dataclass
@@ -164,7 +169,7 @@ class StreamSync:
     def _update(self, task: Update, written: Written) -> list[Task]:
         if written.failed is not None:
             if len(task.records) == 1 and written.failed.status == 404:
-                return [Reresolve(task.records)]
+                return self._gone(task, task.records)
             # A record HubSpot already knows refuses an update for its own values (a
             # taken email, a bad value): isolate it, never adopt anything on this path.
             return self._isolate(task, written.failed, creating=False)
@@ -175,11 +180,19 @@ class StreamSync:
             self.associations.follow(written.accepted, force=task.force_links),
         )
         self.ledger.accepted(written.accepted)
-        follow: list[Task] = [Reresolve(written.not_found)] if written.not_found else []
+        follow = self._gone(task, written.not_found) if written.not_found else []
         if written.unmatched and len(written.unmatched) == len(task.records) == 1:
             self.ledger.rejected([(written.unmatched[0], reason_of(written.first_error))])
             return follow
-        return follow + [Update([r], task.counts_as, task.force_links) for r in written.unmatched]
+        return follow + [_with_records(task, [r]) for r in written.unmatched]
+
+    def _gone(self, task: Update, records: list[Record]) -> list[Task]:
+        """Records whose id answered 404 (merged, or deleted by a person): found again,
+        unless they were just found and are gone again (then the next run tries)."""
+        if not task.found_anew:
+            return [Reresolve(records)]
+        self.ledger.rejected([(record, GONE_AGAIN) for record in records])
+        return []
 
     def _reconcile(self, records: list[Record]) -> list[Task]:
         """Which of these already exist in HubSpot (a replay, a lost answer)? Update
@@ -218,7 +231,7 @@ class StreamSync:
         self.ledger.count("reresolved", len(found.resolved))
         follow: list[Task] = []
         if found.resolved:
-            follow.append(Update(found.resolved, counts_as=None, force_links=True))
+            follow.append(Update(found.resolved, counts_as=None, force_links=True, found_anew=True))
         for record in found.lost:
             record.hubspot_id = None
         if found.lost:
@@ -252,4 +265,4 @@ class StreamSync:
 def _with_records(task: Create | Update, records: list[Record]) -> Create | Update:
     if isinstance(task, Create):
         return Create(records, task.inline)
-    return Update(records, task.counts_as, task.force_links)
+    return Update(records, task.counts_as, task.force_links, task.found_anew)

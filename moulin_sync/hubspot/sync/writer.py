@@ -42,13 +42,7 @@ class Written:
 def association_inputs(spec: StreamSpec, record: Record) -> list[dict[str, Any]]:
     """The record's associations as HubSpot's `associations` of a create."""
     return [
-        {
-            "to": {"id": record.links[link.resolved]},
-            "types": [
-                {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": type_id}
-                for type_id in link.type_ids
-            ],
-        }
+        {"to": {"id": record.links[link.resolved]}, "types": link.types()}
         for link in spec.links
         if record.links.get(link.resolved)
     ]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import polars as pl
 from sqlalchemy import bindparam, create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 
 from moulin_sync.lib.urls import connectorx_url, redacted, sqlalchemy_url
 
@@ -195,32 +195,31 @@ class SourceReader:
         companies, and the pickup points. The id comes from a person (a HubSpot button):
         it travels as a bound parameter, never as SQL text."""
         who = {"customer_id": int(customer_id)}
-        links = self._read_bound("company_contacts", "customer_id = :customer_id", who)
-        firms = {"company_ids": [int(i) for i in links["company_id"].drop_nulls()] or [-1]}
-        return {
-            "customers": self._read_bound("customers", "id = :customer_id", who),
-            "company_contacts": links,
-            "companies": self._read_bound("companies", "id IN :company_ids", firms),
-            "orders": self._read_bound(
-                "orders", "customer_id = :customer_id OR company_id IN :company_ids", who | firms
-            ),
-            "pickup_points": self.read_table("pickup_points"),
-        }
-
-    def _read_bound(self, table: str, where: str, parameters: dict[str, object]) -> pl.DataFrame:
-        """Rows of `table` matching `where`, whose values are bound `parameters`."""
-        columns = COLUMNS[table]
-        selected = ", ".join(self._select(n, t) for n, t in columns.items())
-        statement = text(
-            f"SELECT {selected} FROM {table} WHERE {where}{_order_by(table)}"
-        ).bindparams(
-            *(bindparam(name, expanding=isinstance(v, list)) for name, v in parameters.items())
-        )
-        engine = create_engine(sqlalchemy_url(self.url))
+        engine = self._read_only_engine()
         try:
             with engine.connect() as connection:
-                result = connection.execute(statement, parameters)
-                names, rows = list(result.keys()), result.fetchall()
+                links = self._read_bound(
+                    connection, "company_contacts", "customer_id = :customer_id", who
+                )
+                ids = [int(i) for i in links["company_id"].drop_nulls()] or [-1]
+                firms = {"company_ids": ids}
+                found = {
+                    "customers": self._read_bound(
+                        connection, "customers", "id = :customer_id", who
+                    ),
+                    "company_contacts": links,
+                    "companies": self._read_bound(
+                        connection, "companies", "id IN :company_ids", firms
+                    ),
+                    "orders": self._read_bound(
+                        connection,
+                        "orders",
+                        "customer_id = :customer_id OR company_id IN :company_ids",
+                        who | firms,
+                    ),
+                }
+        except SourceError:
+            raise
         except Exception as exc:
             raise SourceError(
                 f"{SOURCE_URL_VARIABLE}: reading {redacted(self.url)} failed "
@@ -228,8 +227,31 @@ class SourceReader:
             ) from None
         finally:
             engine.dispose()
+        return found | {"pickup_points": self.read_table("pickup_points")}
+
+    def _read_only_engine(self) -> Engine:
+        if self.dialect != "sqlite":
+            return create_engine(sqlalchemy_url(self.url))
+        path = make_url(self.url).database
+        # Read only, as every read of the App du Moulin: a missing file is not created.
+        return create_engine(
+            "sqlite://", creator=lambda: sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        )
+
+    def _read_bound(
+        self, connection: Connection, table: str, where: str, parameters: dict[str, object]
+    ) -> pl.DataFrame:
+        """Rows of `table` matching `where`, whose values are bound `parameters`."""
+        columns = COLUMNS[table]
+        selected = ", ".join(self._select(n, t) for n, t in columns.items())
+        query = f"SELECT {selected} FROM {table} WHERE {where}{_order_by(table)}"
+        statement = text(query).bindparams(
+            *(bindparam(name, expanding=isinstance(v, list)) for name, v in parameters.items())
+        )
+        result = connection.execute(statement, parameters)
+        rows = [tuple(row) for row in result]
         frame = pl.DataFrame(
-            [tuple(row) for row in rows], schema=names, orient="row", infer_schema_length=None
+            rows, schema=list(result.keys()), orient="row", infer_schema_length=None
         )
         return normalise(frame, columns)
 

@@ -56,10 +56,6 @@ def crash_points(total: int, wanted: int | None = None) -> list[int]:
     return sorted({round(1 + i * step) for i in range(wanted)})
 
 
-def _fired(world: World) -> int:
-    return sum(f["fired"] for f in world.hubspot.admin.fault_log())
-
-
 def _finish(
     world: World, run: Path, tag: str, *, in_process: bool = False
 ) -> tuple[RunResult, list[str]]:
