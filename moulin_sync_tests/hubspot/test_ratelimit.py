@@ -305,3 +305,22 @@ def test_a_new_limiter_sends_one_call_until_the_first_answer() -> None:
     started = clock.now
     third()
     assert clock.now >= started + 5.0
+
+
+def test_an_older_answer_never_overrides_a_newer_one() -> None:
+    """Answers of calls in flight together arrive in any order: the window count of the
+    call sent first is older, and must not lower the count a later call reported."""
+    clock = FakeClock()
+    limiter = SlidingWindowLimiter(20, 1.0, clock=clock, sleep=clock.sleep)
+    limiter.release(limiter.acquire())  # a first answer: calls may overlap from now on
+    first = limiter.acquire()
+    clock.now += 0.001
+    second = limiter.acquire()
+    limiter.release(second)
+    limiter.observe(limit=20, remaining=0, sent=second.sent)  # the newer count: window full
+    limiter.release(first)
+    limiter.observe(limit=20, remaining=5, sent=first.sent)  # the older count, late
+    assert limiter.in_window() >= 20
+    started = clock.now
+    limiter.acquire()
+    assert clock.now > started, "the next call waits for the window to drain"

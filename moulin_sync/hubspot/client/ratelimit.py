@@ -111,6 +111,7 @@ class SlidingWindowLimiter:
         # Until a first answer says how full the server's window already is (a new
         # step's client, after the previous step's calls), one call at a time.
         self._answered = False
+        self._latest_sent = float("-inf")  # the call whose answer the phantoms follow
         self._paused_until = 0.0
         self._lock = threading.Lock()
         self.waited_s = 0.0  # total time callers spent blocked in acquire()
@@ -150,9 +151,15 @@ class SlidingWindowLimiter:
             self._answered = True
 
     def observe(
-        self, *, limit: int | None, remaining: int | None, window_s: float | None = None
+        self,
+        *,
+        limit: int | None,
+        remaining: int | None,
+        window_s: float | None = None,
+        sent: float | None = None,
     ) -> None:
-        """Follow the server's view (``-Max``, ``-Remaining``, ``-Interval-Milliseconds``)."""
+        """Follow the server's view (``-Max``, ``-Remaining``, ``-Interval-Milliseconds``)
+        given by the answer of the call `sent` at that time."""
         with self._lock:
             now = self._clock()
             if window_s is not None and window_s > 0 and not self._fixed_window:
@@ -161,6 +168,12 @@ class SlidingWindowLimiter:
                 self._limit = self._capped(limit)
             if remaining is None or self._limit is None:
                 return
+            # Answers of calls in flight together come back in any order: the server's
+            # count in an older call's answer is older than one already followed.
+            if sent is not None:
+                if sent < self._latest_sent:
+                    return
+                self._latest_sent = sent
             self._prune(now)
             # Measured against the server's own Max: a cap below it leaves the difference
             # unused, it is not "used by someone else".

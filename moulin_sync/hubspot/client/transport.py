@@ -244,7 +244,7 @@ class Transport:
                 delay = self.policy.after_no_answer(endpoint, key, raw, attempt, what)
                 lost_answer = lost_answer or (endpoint.is_write and not never_sent(raw))
             else:
-                self._observe(headers, endpoint)
+                self._observe(headers, endpoint, slot.sent)
                 if status == 429:
                     self.stats.throttled()
                 body = self.parse(raw)
@@ -274,7 +274,7 @@ class Transport:
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             return None, {}, exc
 
-    def _observe(self, headers: Mapping[str, str], endpoint: Endpoint) -> None:
+    def _observe(self, headers: Mapping[str, str], endpoint: Endpoint, sent: float) -> None:
         self.daily.observe(
             daily=_int_header(headers, "X-HubSpot-RateLimit-Daily"),
             remaining=_int_header(headers, "X-HubSpot-RateLimit-Daily-Remaining"),
@@ -283,6 +283,7 @@ class Transport:
             self.search_limiter.observe(
                 limit=_int_header(headers, "X-HubSpot-RateLimit-Secondly"),
                 remaining=_int_header(headers, "X-HubSpot-RateLimit-Secondly-Remaining"),
+                sent=sent,
             )
             return
         interval_ms = _int_header(headers, "X-HubSpot-RateLimit-Interval-Milliseconds")
@@ -290,4 +291,5 @@ class Transport:
             limit=_int_header(headers, "X-HubSpot-RateLimit-Max"),
             remaining=_int_header(headers, "X-HubSpot-RateLimit-Remaining"),
             window_s=interval_ms / 1000 if interval_ms else None,
+            sent=sent,
         )
