@@ -42,19 +42,29 @@ def _parse_links(text: str | None) -> dict[str, str | None]:
 
 def records_of(frame: pl.DataFrame, spec: StreamSpec) -> list[Record]:
     """One `Record` per row of a plan's frame (create or update)."""
-    columns = set(frame.columns)
-    resolved = [link.resolved for link in spec.links if link.resolved in columns]
+    present = set(frame.columns)
+    resolved = [link.resolved for link in spec.links if link.resolved in present]
+    optional = ["hubspot_id", "accepted_link", "partition_key"]
+    frame = frame.select(
+        "source_key",
+        "payload_hash",
+        *(pl.col(c) if c in present else pl.lit(None, pl.String).alias(c) for c in optional),
+        *spec.property_names,
+        *resolved,
+    )
+    names, first_link = spec.property_names, 5 + len(spec.property_names)
+    # Positional rows: a dict per row from polars costs more than the whole plan.
     return [
         Record(
-            source_key=row["source_key"],
-            properties={name: row[name] for name in spec.property_names},
-            payload_hash=row["payload_hash"],
-            hubspot_id=row.get("hubspot_id"),
-            links={column: row[column] for column in resolved},
-            accepted_links=_parse_links(row.get("accepted_link")),
-            partition_key=row.get("partition_key"),
+            source_key=row[0],
+            payload_hash=row[1],
+            hubspot_id=row[2],
+            accepted_links=_parse_links(row[3]),
+            partition_key=row[4],
+            properties=dict(zip(names, row[5:first_link], strict=True)),
+            links=dict(zip(resolved, row[first_link:], strict=True)),
         )
-        for row in frame.iter_rows(named=True)
+        for row in frame.iter_rows()
     ]
 
 

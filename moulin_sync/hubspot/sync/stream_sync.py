@@ -33,7 +33,7 @@ from moulin_sync.hubspot.sync.associations import Associations
 from moulin_sync.hubspot.sync.in_flight import InFlight
 from moulin_sync.hubspot.sync.ledger import Ledger, SyncReport, WriteCounter
 from moulin_sync.hubspot.sync.plan import SyncPlan
-from moulin_sync.hubspot.sync.records import Record, batches, halves, records_of
+from moulin_sync.hubspot.sync.records import BATCH, Record, batches, halves, records_of
 from moulin_sync.hubspot.sync.resolver import Resolver
 from moulin_sync.hubspot.sync.state import SyncState
 from moulin_sync.hubspot.sync.writer import Writer, Written
@@ -103,13 +103,15 @@ class StreamSync:
         self.ledger.quarantined(plan.rejected)
         self.ledger.quarantined(plan.waiting)
         try:
-            creates = records_of(plan.create, self.spec)
-            updates = records_of(plan.update, self.spec)
-            if self.spec.adopt_by and creates:
-                creates, adopted = self._adopt(creates)
-                updates.extend(adopted)
-            self.pool.map(lambda batch: self._work(Create(batch)), batches(creates))
-            self.pool.map(lambda batch: self._work(Update(batch)), batches(updates))
+            if self.spec.adopt_by and plan.create.height:
+                # Adoption reads all new records first; the adopted join the updates.
+                creates, adopted = self._adopt(records_of(plan.create, self.spec))
+                updates = adopted + records_of(plan.update, self.spec)
+                self.pool.map(lambda batch: self._work(Create(batch)), batches(creates))
+                self.pool.map(lambda batch: self._work(Update(batch)), batches(updates))
+            else:
+                self._write_slices(plan.create, Create)
+                self._write_slices(plan.update, Update)
             self._archive(plan.archive)
         except DailyBudgetExhausted as exc:
             # Ending cleanly is the point: everything written so far is recorded, the
@@ -117,6 +119,14 @@ class StreamSync:
             report.stopped = str(exc)
         report.seconds = time.monotonic() - started
         return report
+
+    def _write_slices(self, frame: pl.DataFrame, task: type[Create] | type[Update]) -> None:
+        """Each worker makes the records of its own 100 rows: the first call leaves at
+        once, and the conversion overlaps HubSpot's answers."""
+        self.pool.map(
+            lambda rows: self._work(task(records_of(rows, self.spec))),
+            [frame.slice(start, BATCH) for start in range(0, frame.height, BATCH)],
+        )
 
     def _adopt(self, creates: list[Record]) -> tuple[list[Record], list[Record]]:
         adoption = self.resolver.adopt(creates)
