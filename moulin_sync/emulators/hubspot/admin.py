@@ -47,7 +47,7 @@ def state(em: Emulator, req: Req) -> Result:
                 }
             )
         objects[t] = rows
-    return 200, {"objects": objects}
+    return 200, {"objects": objects, "gdprBlocklist": sorted(em.store.gdpr_blocklist)}
 
 
 @table.add("GET", "/_emulator/stats")

@@ -108,6 +108,13 @@ def unlink(store: Store, a: Record, b_type: str, b_id: str) -> bool:
     return bool(found)
 
 
+def unlink_all(store: Store, a: Record) -> None:
+    """Remove every link of `a`, from both ends (an archive or a GDPR delete)."""
+    for to_t, links in list(a.assoc.items()):
+        for oid in list(links):
+            unlink(store, a, to_t, oid)
+
+
 def linked(a: Record, to_t: str) -> dict[str, set[int]]:
     return {i: ts for i, ts in a.assoc.get(to_t, {}).items() if ts}
 

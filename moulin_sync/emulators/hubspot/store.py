@@ -87,6 +87,10 @@ class Store:
         self.objects: dict[str, dict[str, Record]] = {t: {} for t in OBJECT_TYPES}
         self.unique_index: dict[str, dict[str, dict[str, str]]] = {}
         self.next_id = 1001
+        # Emails of GDPR-deleted contacts: HubSpot keeps them out of its UI and imports
+        # (not out of the API, which may create such a contact again).
+        self.gdpr_blocklist: set[str] = set()
+        self.blocklist_dirty = False
         self.dirty: set[tuple[str, str]] = set()
         self.schema_dirty = False
         self.db: sqlite3.Connection | None = None
@@ -120,6 +124,7 @@ class Store:
             self.schema = Schema(json.loads(kv["schema"]))
         if "next_id" in kv:
             self.next_id = int(kv["next_id"])
+        self.gdpr_blocklist = set(json.loads(kv.get("gdpr_blocklist", "[]")))
         rows = db.execute("SELECT otype, id, data FROM records ORDER BY otype, CAST(id AS INTEGER)")
         for otype, rid, data in rows:
             self.objects[otype][rid] = Record.from_row(otype, rid, json.loads(data))
@@ -129,10 +134,10 @@ class Store:
 
     def commit(self) -> None:
         """Write every touched record (and the schema if it changed) in one transaction."""
-        if self.db is not None and (self.dirty or self.schema_dirty):
+        if self.db is not None and (self.dirty or self.schema_dirty or self.blocklist_dirty):
             self._write(self.db)
         self.dirty.clear()
-        self.schema_dirty = False
+        self.schema_dirty = self.blocklist_dirty = False
 
     def _write(self, db: sqlite3.Connection) -> None:
         db.execute("BEGIN IMMEDIATE")
@@ -147,6 +152,11 @@ class Store:
                         (t, rid, json.dumps(rec.to_row(), separators=(",", ":"))),
                     )
             db.execute("INSERT OR REPLACE INTO kv VALUES ('next_id', ?)", (str(self.next_id),))
+            if self.blocklist_dirty:
+                db.execute(
+                    "INSERT OR REPLACE INTO kv VALUES ('gdpr_blocklist', ?)",
+                    (json.dumps(sorted(self.gdpr_blocklist)),),
+                )
             if self.schema_dirty:
                 db.execute(
                     "INSERT OR REPLACE INTO kv VALUES ('schema', ?)",
@@ -264,8 +274,12 @@ class Store:
         rec.updated_iso = iso_ms(now)
         self.touch(rec)
 
+    def block_email(self, email: str) -> None:
+        self.gdpr_blocklist.add(email.lower())
+        self.blocklist_dirty = True
+
     def delete(self, rec: Record) -> None:
-        """Remove a record for good (the loser of a merge)."""
+        """Remove a record for good (the loser of a merge, a GDPR delete)."""
         self._unindex(rec)
         del self.objects[rec.type][rec.id]
         self.dirty.add((rec.type, rec.id))
@@ -302,6 +316,8 @@ class Store:
             for rid in self.objects[t]:
                 self.dirty.add((t, rid))
             self.objects[t] = {}
+        self.gdpr_blocklist = set()
+        self.blocklist_dirty = True
         if schema:
             self.schema = Schema()
             self.schema_dirty = True

@@ -1,4 +1,5 @@
-"""Objects v3 endpoints: single and batch create/read/update/upsert/archive, list, search, merge."""
+"""Objects v3 endpoints: single and batch create/read/update/upsert/archive, list, search,
+merge, GDPR delete."""
 
 from __future__ import annotations
 
@@ -45,6 +46,12 @@ def search_objects(em: Emulator, req: Req) -> Result:
 @table.add("POST", f"{OBJ}/merge", mutates=True)
 def merge_objects(em: Emulator, req: Req) -> Result:
     return 200, em.objects.merge(req.object_type(), req.dict_body())
+
+
+@table.add("POST", f"{OBJ}/gdpr-delete", mutates=True)
+def gdpr_delete(em: Emulator, req: Req) -> Result:
+    em.objects.gdpr_delete(req.object_type(), req.dict_body())
+    return 204, None
 
 
 @table.add("GET", OBJ)
