@@ -20,6 +20,9 @@ from moulin_sync.lib.urls import SUPPORTED_URL_SCHEMES
 
 DEMO_DIR = ".moulin/demo"
 HubSpotTier = Literal["free", "starter", "professional", "enterprise", "unlimited"]
+# What becomes of a customer erased at the source: HubSpot's GDPR delete (for good),
+# an archive (HubSpot's recycle bin, restorable for 90 days), or nothing.
+GdprErasure = Literal["delete", "archive", "ignore"]
 
 
 class SettingsError(ValueError):
@@ -57,10 +60,12 @@ class MoulinSettings(BaseSettings):
         default=None, validation_alias="HUBSPOT_ACCESS_TOKEN"
     )
     hubspot_tier: HubSpotTier = Field(default="professional", validation_alias="HUBSPOT_TIER")
-    gdpr_erasure: Literal["archive", "ignore"] = Field(
-        default="archive",
+    gdpr_erasure: GdprErasure = Field(
+        default="delete",
         validation_alias="MOULIN_GDPR_ERASURE",
-        description="What to do in HubSpot with a customer erased at the source.",
+        description="What to do in HubSpot with a customer erased at the source: delete "
+        "(GDPR delete, for good), archive (restorable 90 days) or ignore. Their deals lose "
+        "the person's name and contact whatever the choice.",
     )
 
     @field_validator("source_url", "state_url")

@@ -18,6 +18,7 @@ MONTHS = ("2026-09-01", "2026-11-01")
 @pytest.fixture
 def world(hubspot: EmulatorHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SyncWorld:
     world = new_world(tmp_path, hubspot, customers=250, companies=8, orders=2_500)
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
     monkeypatch.setenv("MOULIN_SOURCE_URL", world.source_url)
     monkeypatch.setenv("MOULIN_STATE_URL", world.state_url)
     monkeypatch.setenv("MOULIN_DATA_DIR", str(world.root / "data"))
@@ -68,7 +69,20 @@ def test_export_deal_ids_lists_each_order_once(world: SyncWorld, tmp_path: Path)
     assert dict(exported.select("order_id", "deal_id").iter_rows()) == in_hubspot
     as_json = CliRunner().invoke(main, ["export-deal-ids", "--format", "json"])
     assert as_json.exit_code == 0
-    assert len(json.loads(as_json.output)) == len(in_hubspot)
+    assert len(json.loads(as_json.stdout)) == len(in_hubspot)
+    # Without a Dagster instance to ask, it says it cannot vouch for duplicates.
+    assert "DAGSTER_HOME is unset" in as_json.stderr
+
+
+def test_export_deal_ids_before_any_sync_says_so(tmp_path: Path, monkeypatch) -> None:
+    missing = tmp_path / "nowhere" / "state.db"
+    monkeypatch.setenv("MOULIN_STATE_URL", f"sqlite:///{missing}")
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    result = CliRunner().invoke(main, ["export-deal-ids"])
+    assert result.exit_code == 1
+    assert "there is no sync state at" in result.output and "moulin-sync sync" in result.output
+    assert "Traceback" not in result.output and "order_id" not in result.output
+    assert not missing.exists() and not missing.parent.exists(), "an empty store was made"
 
 
 def test_demo_syncs_everything_then_finds_nothing_to_do(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-COLUMNS = ("create", "update", "unchanged", "archive", "rejected", "waiting")
+COLUMNS = ("create", "update", "unchanged", "erase", "rejected", "waiting")
 
 
 def plans_for(first: str | None, last: str | None) -> dict:
@@ -43,7 +43,7 @@ def plans_for(first: str | None, last: str | None) -> dict:
         month_windows(keys[keys.index(first) : keys.index(last) + 1]),
         timezone=settings.timezone,
         pipelines=pipelines,
-        archive_erased=settings.gdpr_erasure == "archive",
+        erasure=settings.gdpr_erasure,
     )
 
 

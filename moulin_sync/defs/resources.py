@@ -4,7 +4,7 @@ A value that came from the environment is passed as `EnvVar`, so Dagster resolve
 launch and never shows it in the UI's run config (URLs may carry passwords).
 """
 
-from typing import Any, Literal, Optional
+from typing import Any, Optional
 
 from dagster import ConfigurableResource, EnvVar
 from pydantic import Field
@@ -13,14 +13,14 @@ from moulin_sync.defs.app_du_moulin.resources import AppDuMoulinSource
 from moulin_sync.defs.hubspot.resources import HubSpot, SyncStateStore
 from moulin_sync.defs.io_manager import CsvExportIOManager, ParquetIOManager
 from moulin_sync.hubspot.streams.spec import PipelineSpec
-from moulin_sync.settings import MoulinSettings
+from moulin_sync.settings import GdprErasure, MoulinSettings
 
 
 class SyncSettings(ConfigurableResource):
     """The settings the assets read (none of them secret), from `MoulinSettings`."""
 
     timezone: str = Field(description="Where days and months are counted (MOULIN_TIMEZONE).")
-    gdpr_erasure: Literal["archive", "ignore"] = Field(
+    gdpr_erasure: GdprErasure = Field(
         description="What to do in HubSpot with a customer erased at the source "
         "(MOULIN_GDPR_ERASURE)."
     )
@@ -41,10 +41,6 @@ class SyncSettings(ConfigurableResource):
             deal_pipeline=settings.deal_pipeline,
             deal_stages=dict(settings.deal_stages),
         )
-
-    @property
-    def archive_erased(self) -> bool:
-        return self.gdpr_erasure == "archive"
 
     def pipeline(self, spec: PipelineSpec) -> tuple[str, dict[str, str]]:
         """(the pipeline wanted, label or id; its status → stage overrides)."""

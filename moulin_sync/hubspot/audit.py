@@ -95,8 +95,16 @@ class Duplicates:
         return extra + self.look_alikes.height
 
 
-def _day(column: str) -> pl.Expr:
-    return pl.col(column).str.slice(0, 10)
+def _day(column: str, timezone: str) -> pl.Expr:
+    """The local day of an ISO 8601 instant as HubSpot gives it (UTC, `Z`): an order
+    placed at 00:30 in Paris closes on that Paris day, not on the UTC day before."""
+    text = pl.col(column).str.replace(r"Z$", "+00:00")
+    instant = pl.coalesce(
+        text.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%:z", time_zone="UTC", strict=False),
+        text.str.to_datetime("%Y-%m-%dT%H:%M:%S%:z", time_zone="UTC", strict=False),
+        text.str.to_datetime("%Y-%m-%d", time_zone="UTC", strict=False),
+    )
+    return instant.dt.convert_time_zone(timezone).dt.date()
 
 
 def _amount(column: str) -> pl.Expr:
@@ -107,12 +115,14 @@ def find_duplicates(
     deals: pl.DataFrame,
     contacts_of: dict[str, list[str]],
     owned: pl.DataFrame,
+    timezone: str,
 ) -> Duplicates:
     """Duplicates among `deals` (as read from HubSpot).
 
     `owned` (order_id, deal_id, contact_id, amount, closedate) describes our deals. A deal
     without `moulin_order_id` duplicates one of ours when it has the same contact, amount
-    and close day — what a legacy import of the same order would look like.
+    and close day (in `timezone`) — what a legacy import of the same order would look
+    like.
     """
     keyed = deals.filter(pl.col("moulin_order_id").is_not_null())
     by_key = (
@@ -138,8 +148,8 @@ def find_duplicates(
             "closedate": pl.String,
         },
         orient="row",
-    ).with_columns(day=_day("closedate"), value=_amount("amount"))
-    ours = owned.with_columns(day=_day("closedate"), value=_amount("amount")).select(
+    ).with_columns(day=_day("closedate", timezone), value=_amount("amount"))
+    ours = owned.with_columns(day=_day("closedate", timezone), value=_amount("amount")).select(
         "order_id", pl.col("deal_id").alias("owned_deal_id"), "contact_id", "day", "value"
     )
     look_alikes = (
@@ -152,9 +162,10 @@ def find_duplicates(
 
 
 def audit_duplicates(
-    client: HubSpotClient, start: dt.datetime, end: dt.datetime
+    client: HubSpotClient, start: dt.datetime, end: dt.datetime, timezone: str
 ) -> tuple[pl.DataFrame, Duplicates]:
-    """HubSpot's deals closing in [start, end), and the duplicates among them."""
+    """HubSpot's deals closing in [start, end), and the duplicates among them (close
+    days counted in `timezone`)."""
     deals = deals_closing_between(client, start, end)
     contacts_of = deal_associations(client, deals["deal_id"].to_list(), "contacts")
     first_contact = {deal: (linked[0] if linked else None) for deal, linked in contacts_of.items()}
@@ -173,4 +184,4 @@ def audit_duplicates(
             "closedate",
         )
     )
-    return deals, find_duplicates(deals, contacts_of, owned)
+    return deals, find_duplicates(deals, contacts_of, owned, timezone)

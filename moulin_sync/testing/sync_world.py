@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -74,7 +75,7 @@ def world_resources(
     data_dir: Path,
     hubspot: HubSpot,
     *,
-    gdpr_erasure: str = "archive",
+    gdpr_erasure: str = "delete",
     timezone: str = "Europe/Paris",
 ) -> dict[str, Any]:
     """The resources of a run of the nightly assets against a test world."""
@@ -97,7 +98,7 @@ class SyncWorld:
     hubspot: EmulatorHandle
     source_path: Path
     tier: str = "unlimited"
-    gdpr_erasure: str = "archive"
+    gdpr_erasure: str = "delete"
 
     @property
     def source_url(self) -> str:
@@ -124,11 +125,14 @@ class SyncWorld:
         selection: AssetSelection = CONTACT_ASSETS,
         months: tuple[str, str] | None = None,
         expect_success: bool = True,
+        instance: DagsterInstance | None = None,
     ) -> dict[str, dict]:
-        """Materialize `selection` (for the months [first, last] when partitioned);
-        return each asset's metadata values by key, and each check's under
-        "check:<name>"."""
-        with DagsterInstance.ephemeral() as instance:
+        """Materialize `selection` (for the months [first, last] when partitioned), on
+        `instance` (default: an ephemeral one); return each asset's metadata values by
+        key, and each check's under "check:<name>"."""
+        with ExitStack() as stack:
+            if instance is None:
+                instance = stack.enter_context(DagsterInstance.ephemeral())
             result = materialize(
                 nightly_assets(),
                 selection=selection,

@@ -262,26 +262,6 @@ def test_two_of_our_contacts_merged_stay_merged(world: SyncWorld) -> None:
     assert "6" not in _by_key(world.objects("contacts"), "moulin_customer_id")
 
 
-def test_an_erased_customer_is_archived_and_never_recreated(world: SyncWorld) -> None:
-    world.run()
-    world.sql("UPDATE customers SET deleted_at = '2026-11-20 10:00:00' WHERE id = 7")
-    meta = world.run()
-    assert meta["hubspot/contacts"]["archived"] == 1
-    archived = [
-        o
-        for o in world.objects("contacts", archived=True)
-        if o["properties"].get("moulin_customer_id") == "7"
-    ]
-    assert len(archived) == 1 and archived[0]["archived"]
-    world.hubspot.admin.reset_stats()
-    meta = world.run()
-    assert meta["hubspot/contacts"]["archived"] == 0
-    assert meta["hubspot/contacts"]["created"] == 0
-    assert not [
-        o for o in world.objects("contacts") if o["properties"].get("moulin_customer_id") == "7"
-    ]
-
-
 def test_a_contact_moving_company_takes_its_association_along(world: SyncWorld) -> None:
     world.run()
     contacts = _by_key(world.objects("contacts"), "moulin_customer_id")

@@ -10,6 +10,7 @@ import pytest
 
 from moulin_sync.hubspot.audit import deals_closing_between
 from moulin_sync.hubspot.client import HubSpotClient
+from moulin_sync.sources.app_du_moulin import quality
 from moulin_sync.sources.app_du_moulin.reader import SourceReader
 from moulin_sync.testing.hubspot_emulator import EmulatorHandle, run_hubspot_emulator
 from moulin_sync.testing.sync_world import DEAL_ASSETS, SyncWorld, new_world
@@ -77,11 +78,17 @@ def test_a_multi_month_backfill_lands_every_order_once_and_associated(world: Syn
     contacts = {o["id"]: o for o in world.objects("contacts")}
     by_order = orders.select(pl.col("id").cast(pl.String), "customer_id", "company_id")
     companies = {o["properties"]["moulin_company_id"]: o["id"] for o in world.objects("companies")}
+    erased = set(
+        SourceReader(world.source_url).read_table("customers").filter(quality.is_erased())["id"]
+    )
     for order_id, customer_id, company_id in by_order.iter_rows():
         if order_id not in deals:
             continue
         links = deals[order_id][0]["associations"]
         contact_ids = [a["id"] for a in links.get("contacts", [])]
+        if customer_id in erased:
+            assert contact_ids == [], "a deal of an erased customer keeps no contact"
+            continue
         assert len(contact_ids) == 1
         assert contacts[contact_ids[0]]["properties"]["moulin_customer_id"] == str(customer_id)
         if company_id is not None:
@@ -140,8 +147,21 @@ def test_commit_then_drop_mid_backfill_leaves_no_duplicate_and_no_gap(world: Syn
     assert meta["check:no_duplicate_deals"]["passed"]
 
 
-def test_legacy_look_alikes_are_caught_block_the_export_and_are_merged(world: SyncWorld) -> None:
-    world.run(DEAL_ASSETS, MONTHS)
+def test_legacy_look_alikes_are_caught_block_the_export_and_are_merged(
+    world: SyncWorld, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+    from dagster import DagsterInstance
+
+    from moulin_sync.cli import main
+
+    # A Dagster instance with a history, as in production, for the CLI to ask.
+    (tmp_path / "dagster_home").mkdir()
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    monkeypatch.setenv("MOULIN_STATE_URL", world.state_url)
+    instance = DagsterInstance.get()
+    world.run(DEAL_ASSETS, MONTHS, instance=instance)
+    assert CliRunner().invoke(main, ["export-deal-ids"]).exit_code == 0
     deals = _deals_by_order(world)
     # A legacy import made before moulin-sync: same contact, amount and day, no key.
     victims = sorted(deals, key=int)[:3]
@@ -173,7 +193,7 @@ def test_legacy_look_alikes_are_caught_block_the_export_and_are_merged(world: Sy
     export = world.root / "data" / "exports" / "deal_ids.csv"
     exported_before = export.read_text()
     world.sql("UPDATE orders SET status = 'refunded' WHERE id = ?", (int(victims[0]),))
-    meta = world.run(DEAL_ASSETS, MONTHS, expect_success=False)
+    meta = world.run(DEAL_ASSETS, MONTHS, expect_success=False, instance=instance)
     check = meta["check:no_duplicate_deals"]
     assert not check["passed"]
     assert check["legacy_look_alikes"] == 3 and check["duplicate_deals"] == 3
@@ -181,6 +201,13 @@ def test_legacy_look_alikes_are_caught_block_the_export_and_are_merged(world: Sy
     assert "exports/deal_ids" not in meta
     assert meta["hubspot/deals"]["updated"] == 1, "the write itself ran; only downstream waits"
     assert export.read_text() == exported_before
+    # The command refuses as the asset does, unless told otherwise.
+    refused = CliRunner().invoke(main, ["export-deal-ids"])
+    assert refused.exit_code == 1
+    assert "no_duplicate_deals failed" in refused.output and "3 duplicate" in refused.output
+    assert "dedupe_deals" in refused.output and "order_id" not in refused.output
+    forced = CliRunner().invoke(main, ["export-deal-ids", "--allow-duplicates"])
+    assert forced.exit_code == 0 and forced.output.startswith("order_id")
 
     from dagster import DagsterInstance
 
@@ -289,11 +316,25 @@ def test_two_deals_with_one_order_id_are_caught_and_merged_into_ours(tmp_path: P
         ids = sorted((r.id for r in made.results), key=int)
         # The state store says which of the three is ours: the one the App du Moulin links.
         world.state().record_accepted("deals", [Accepted("42", ids[1], "h")])
+        # Order 43: two copies, and the state store's deal for it is gone from HubSpot.
+        copies = client.objects.batch_create(
+            "deals",
+            [
+                {"properties": {"dealname": "43", "dealstage": "closedwon", "amount": "3",
+                                "closedate": day, "moulin_order_id": "43"}}
+                for _ in range(2)
+            ],
+        )  # fmt: skip
+        copy_ids = sorted((r.id for r in copies.results), key=int)
+        links = '{"contact_key_id": "7"}'
+        world.state().record_accepted(
+            "deals", [Accepted("43", "999999", "h43", link_key=links, partition_key="2026-01-01")]
+        )
 
-        _, duplicates = audit_duplicates(client, *run_window(["2026-01-01"]))
-        assert duplicates.by_key.height == 1
+        _, duplicates = audit_duplicates(client, *run_window(["2026-01-01"]), "Europe/Paris")
+        assert duplicates.by_key.height == 2
         assert duplicates.by_key["deal_ids"][0].to_list() == ids
-        assert duplicates.count == 2
+        assert duplicates.count == 3
 
         run_config = {
             "ops": {
@@ -304,9 +345,16 @@ def test_two_deals_with_one_order_id_are_caught_and_merged_into_ours(tmp_path: P
             done = dedupe_deals.execute_in_process(
                 run_config=run_config, resources=world.resources(), instance=instance
             )
-        assert merged_by(done) == 2
-        live = [o for o in world.objects("deals")]
-        assert [o["id"] for o in live] == [ids[1]], "our deal survives, the copies are merged"
-        assert set(live[0]["properties"]["hs_merged_object_ids"].split(";")) == {ids[0], ids[2]}
-        _, duplicates = audit_duplicates(client, *run_window(["2026-01-01"]))
+        assert merged_by(done) == 3
+        live = {o["properties"]["moulin_order_id"]: o for o in world.objects("deals")}
+        assert live["42"]["id"] == ids[1], "our deal survives, the copies are merged"
+        assert set(live["42"]["properties"]["hs_merged_object_ids"].split(";")) == {ids[0], ids[2]}
+        # The survivor of 43 is its deal of record now, with what HubSpot last accepted
+        # kept (hash, month, links): no rewrite follows.
+        held = world.state().load("deals").filter(pl.col("source_key") == "43")
+        assert held.select("hubspot_id", "payload_hash", "partition_key", "link_key").rows() == [
+            (live["43"]["id"], "h43", "2026-01-01", links)
+        ]
+        assert live["43"]["id"] == copy_ids[0]
+        _, duplicates = audit_duplicates(client, *run_window(["2026-01-01"]), "Europe/Paris")
         assert duplicates.count == 0

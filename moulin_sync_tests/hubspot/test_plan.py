@@ -56,20 +56,22 @@ def test_new_changed_unchanged_and_failed_records() -> None:
     assert plan.update.filter(pl.col("source_key") == "3")["hubspot_id"].item() == "103"
 
 
-def test_erased_records_are_archived_once_and_only_if_in_hubspot() -> None:
-    plan = plan_sync(
-        CONTACTS,
-        payloads([], erased=["5", "6", "7"]),
-        state([("5", "105", "h", None, "synced"), ("6", "106", None, None, "archived")]),
+def test_erased_records_are_erased_once_and_only_if_in_hubspot() -> None:
+    held = state(
+        [
+            ("5", "105", "h", None, "synced"),
+            ("6", "106", None, None, "archived"),
+            ("8", None, None, None, "deleted"),
+        ]
     )
-    assert plan.archive.rows() == [("5", "105")]
-    kept = plan_sync(
-        CONTACTS,
-        payloads([], erased=["5"]),
-        state([("5", "105", "h", None, "synced")]),
-        archive_erased=False,
-    )
-    assert kept.archive.is_empty()
+    erased = payloads([], erased=["5", "6", "7", "8"])
+    # Deleting for good: the live one, and the one an earlier policy only archived.
+    assert sorted(plan_sync(CONTACTS, erased, held).erase.rows()) == [("5", "105"), ("6", "106")]
+    assert plan_sync(CONTACTS, erased, held, erasure="archive").erase.rows() == [("5", "105")]
+    assert plan_sync(CONTACTS, erased, held, erasure="ignore").erase.is_empty()
+    # Only contacts have a GDPR delete: an archived record of another stream is done.
+    companies = dataclasses.replace(CONTACTS, name="firms", hubspot_object="companies")
+    assert plan_sync(companies, erased, held).erase.rows() == [("5", "105")]
 
 
 def test_a_link_target_appearing_or_moving_makes_an_update() -> None:

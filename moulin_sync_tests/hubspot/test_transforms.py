@@ -268,9 +268,12 @@ def test_deals_are_mapped_and_bad_orders_quarantined() -> None:
     # 23:30 UTC on March 31st is April 1st in Paris: the April partition.
     assert deal["partition_key"] == "2026-04-01"
     assert records["11"]["dealstage"] == "lost"
+    # An erased customer's order stays a deal, without the person: no name, no contact.
+    erased = records["13"]
+    assert erased["dealname"] == "M-2026-0000013 — client effacé (RGPD)"
+    assert erased["contact_key"] is None and erased["amount"] == "12.50"
     assert reasons == {
         "12": "customer 99 does not exist in the App du Moulin",
-        "13": "customer erased (GDPR): no contact to attach the deal to",
         "14": "amount is negative",
         "15": "amount is missing or not a number",
         "16": "amount is above 1,000,000 EUR, surely a typo",

@@ -13,8 +13,9 @@ from dagster import (
 )
 
 from moulin_sync.defs.hubspot.factory import payloads_key, records_key
-from moulin_sync.defs.hubspot.resources import HubSpot
+from moulin_sync.defs.hubspot.resources import HubSpot, SyncStateStore
 from moulin_sync.defs.partitions import monthly_partitions, run_window
+from moulin_sync.defs.resources import SyncSettings
 from moulin_sync.hubspot.audit import audit_duplicates, deal_associations, deals_closing_between
 from moulin_sync.hubspot.client import HubSpotClient
 from moulin_sync.hubspot.streams.companies import COMPANIES
@@ -24,11 +25,7 @@ from moulin_sync.hubspot.streams.payloads import Payloads
 from moulin_sync.lib.metadata import markdown_table
 
 DEALS_KEY = records_key(DEALS)
-LINKED = {
-    "payloads": AssetIn(key=payloads_key(DEALS)),
-    "contacts": AssetIn(key=records_key(CONTACTS)),
-    "companies": AssetIn(key=records_key(COMPANIES)),
-}
+PAYLOADS = {"payloads": AssetIn(key=payloads_key(DEALS))}
 
 
 def _ids(records: pl.DataFrame, keys: Iterable[str | None]) -> dict[str, str]:
@@ -38,10 +35,10 @@ def _ids(records: pl.DataFrame, keys: Iterable[str | None]) -> dict[str, str]:
     return dict(held.select("source_key", "hubspot_id").iter_rows())
 
 
-def _targets(
-    deals: pl.DataFrame, contacts: pl.DataFrame, companies: pl.DataFrame
-) -> tuple[dict[str, str], dict[str, str]]:
-    """The HubSpot ids of the deals' contacts, and of their companies (those it holds)."""
+def _targets(deals: pl.DataFrame, state: SyncStateStore) -> tuple[dict[str, str], dict[str, str]]:
+    """The HubSpot ids of the deals' contacts, and of their companies (those it holds),
+    as the state store has them now: the deal step may have found some again (merged)."""
+    contacts, companies = (state.store.held(spec.name) for spec in (CONTACTS, COMPANIES))
     return _ids(contacts, deals["contact_key"]), _ids(companies, deals["company_key"])
 
 
@@ -53,9 +50,12 @@ def _targets(
     "the same moulin_order_id, or a deal without it that has the same contact, amount and "
     "close day as one of ours (a legacy import).",
 )
-def no_duplicate_deals(context: AssetCheckExecutionContext, hubspot: HubSpot) -> AssetCheckResult:
+def no_duplicate_deals(
+    context: AssetCheckExecutionContext, settings: SyncSettings, hubspot: HubSpot
+) -> AssetCheckResult:
     client = hubspot.client()
-    deals, duplicates = audit_duplicates(client, *run_window(context.partition_keys))
+    window = run_window(context.partition_keys)
+    deals, duplicates = audit_duplicates(client, *window, settings.timezone)
     by_key = duplicates.by_key.with_columns(pl.col("deal_ids").list.join(", "))
     return AssetCheckResult(
         passed=duplicates.count == 0,
@@ -101,21 +101,22 @@ def _deals_in_hubspot(client: HubSpotClient, keys: list[str]) -> pl.DataFrame:
 @asset_check(
     asset=DEALS_KEY,
     partitions_def=monthly_partitions,
-    additional_ins=LINKED,
+    additional_ins=PAYLOADS,
     description="Source vs HubSpot: every valid order of the partition has its deal, with "
     "the right amount and stage; no deal claims an order of the partition it lacks.",
 )
 def every_order_has_a_deal(
     context: AssetCheckExecutionContext,
     hubspot: HubSpot,
+    state: SyncStateStore,
     payloads: Payloads,
-    contacts: pl.DataFrame,
-    companies: pl.DataFrame,
 ) -> AssetCheckResult:
     records = payloads.records
     # Deals whose contact (or company) is not in HubSpot wait for it, by design.
-    contact_ids, company_ids = _targets(records, contacts, companies)
-    waits = ~pl.col("contact_key").is_in(list(contact_ids)) | (
+    contact_ids, company_ids = _targets(records, state)
+    # (An erased customer's deals have no contact: they wait for nothing.)
+    contact = pl.col("contact_key")
+    waits = (contact.is_not_null() & ~contact.is_in(list(contact_ids))) | (
         pl.col("company_key").is_not_null() & ~pl.col("company_key").is_in(list(company_ids))
     )
     waiting = records.filter(waits)
@@ -158,20 +159,20 @@ def every_order_has_a_deal(
 @asset_check(
     asset=DEALS_KEY,
     partitions_def=monthly_partitions,
-    additional_ins=LINKED,
+    additional_ins=PAYLOADS,
     description="Every deal of the partition is associated with its contact, and B2B deals "
-    "with their company (read back through the associations API).",
+    "with their company; a deal of an erased customer with no contact (read back through "
+    "the associations API).",
 )
 def deals_are_associated(
     hubspot: HubSpot,
+    state: SyncStateStore,
     deals: pl.DataFrame,
     payloads: Payloads,
-    contacts: pl.DataFrame,
-    companies: pl.DataFrame,
 ) -> AssetCheckResult:
     records = payloads.records
     deal_ids = _ids(deals, records["source_key"])
-    contact_ids, company_ids = _targets(records, contacts, companies)
+    contact_ids, company_ids = _targets(records, state)
     client = hubspot.client()
     linked_contacts = deal_associations(client, deal_ids.values(), "contacts")
     linked_companies = deal_associations(client, deal_ids.values(), "companies")
@@ -182,7 +183,10 @@ def deals_are_associated(
         deal_id = deal_ids.get(order_id)
         if deal_id is None:
             continue  # not synced: every_order_has_a_deal reports it
-        if contact_ids.get(contact_key) not in linked_contacts.get(deal_id, []):
+        linked = linked_contacts.get(deal_id, [])
+        if contact_key is None and linked:
+            problems.append((order_id, deal_id, "associated with a contact, its customer erased"))
+        elif contact_key is not None and contact_ids.get(contact_key) not in linked:
             problems.append((order_id, deal_id, "not associated with its contact"))
         if company_key and company_ids.get(company_key) not in linked_companies.get(deal_id, []):
             problems.append((order_id, deal_id, "not associated with its company"))

@@ -11,9 +11,9 @@ from pydantic import Field
 
 from moulin_sync.defs.hubspot.resources import HubSpot, SyncStateStore
 from moulin_sync.defs.partitions import monthly_partitions, run_window
+from moulin_sync.defs.resources import SyncSettings
 from moulin_sync.hubspot.audit import audit_duplicates
 from moulin_sync.hubspot.streams.deals import DEALS
-from moulin_sync.hubspot.sync.state import Accepted
 from moulin_sync.lib.metadata import markdown_table
 
 MERGE_SCHEMA = {"order_id": pl.String, "survivor": pl.String, "merged": pl.String, "why": pl.String}
@@ -49,11 +49,15 @@ def merge_plan(
 
 @op(description="Find duplicate deals in HubSpot and merge each into the deal we own.")
 def merge_duplicate_deals(
-    context: OpExecutionContext, config: DedupeConfig, hubspot: HubSpot, state: SyncStateStore
+    context: OpExecutionContext,
+    config: DedupeConfig,
+    settings: SyncSettings,
+    hubspot: HubSpot,
+    state: SyncStateStore,
 ) -> Output[None]:
     keys = config.months or monthly_partitions.get_partition_keys()
     client = hubspot.client()
-    _, duplicates = audit_duplicates(client, *run_window(keys))
+    _, duplicates = audit_duplicates(client, *run_window(keys), settings.timezone)
     owned = state.store.hubspot_ids(DEALS.name, duplicates.by_key["moulin_order_id"].to_list())
     plan = merge_plan(duplicates.by_key, duplicates.look_alikes, owned)
     merged = 0
@@ -62,11 +66,12 @@ def merge_duplicate_deals(
             client.objects.merge("deals", survivor, other)
             context.log.info(f"merged deal {other} into {survivor} (order {order_id}: {why})")
             merged += 1
-        # The survivor is the deal of record from now on.
-        state.store.record_accepted(
+        # The survivor is the deal of record from now on; what HubSpot last accepted
+        # for the order (hash, month, links) is kept, so no rewrite follows.
+        state.store.record_moved(
             DEALS.name,
             [
-                Accepted(order_id, survivor, payload_hash="")
+                (order_id, survivor)
                 for order_id, survivor in plan.select("order_id", "survivor").unique().iter_rows()
                 if owned.get(order_id) != survivor
             ],

@@ -110,7 +110,7 @@ def write_asset(spec: StreamSpec) -> AssetsDefinition:
             payloads,
             portal=portal,
             links=link_ids(spec, linked),
-            archive_erased=settings.archive_erased,
+            erasure=settings.gdpr_erasure,
             log=context.log.info,
         )
         if report.stopped:

@@ -43,6 +43,8 @@ BATCH_ARCHIVE = Endpoint("POST", f"{_OBJECTS}/batch/archive")
 SEARCH = Endpoint("POST", f"{_OBJECTS}/search", search=True)
 GET_OBJECT = Endpoint("GET", f"{_OBJECTS}/{{objectId}}")
 MERGE = Endpoint("POST", f"{_OBJECTS}/merge", idempotent=False)
+# Sent twice, a GDPR delete finds nothing the second time (404): nothing is duplicated.
+GDPR_DELETE = Endpoint("POST", "/crm/v3/objects/contacts/gdpr-delete")
 ASSOCIATIONS_CREATE = Endpoint("POST", f"{_ASSOCIATIONS}/batch/create")
 ASSOCIATIONS_READ = Endpoint("POST", f"{_ASSOCIATIONS}/batch/read")
 ASSOCIATIONS_ARCHIVE = Endpoint("POST", f"{_ASSOCIATIONS}/batch/archive")

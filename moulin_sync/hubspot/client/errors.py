@@ -11,7 +11,12 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from moulin_sync.hubspot.client.problems import PropertyProblem, describe_problems, parse_problems
+from moulin_sync.hubspot.client.problems import (
+    PropertyProblem,
+    describe_problems,
+    names_a_missing_target,
+    parse_problems,
+)
 
 _EXISTING_ID = re.compile(r"Existing ID:\s*(\d+)", re.IGNORECASE)
 # How many of a 400's per-property problems are spelled out in the message (all stay in
@@ -60,6 +65,11 @@ class HubSpotApiError(HubSpotError):
         # (so a 409 may be that earlier attempt's own doing).
         self.after_lost_answer = after_lost_answer
         super().__init__(self._describe())
+
+    @property
+    def names_a_missing_target(self) -> bool:
+        """Refused for an association to a record HubSpot lacks (merged, deleted)."""
+        return names_a_missing_target(self.problems)
 
     @classmethod
     def from_body(cls, status: int, body: Any, endpoint: str) -> HubSpotApiError:

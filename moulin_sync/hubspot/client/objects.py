@@ -1,4 +1,5 @@
-"""CRM objects (v3): batch create, upsert, update, read, archive; get, merge, search."""
+"""CRM objects (v3): batch create, upsert, update, read, archive; get, merge, search,
+GDPR delete."""
 
 from __future__ import annotations
 
@@ -234,6 +235,17 @@ class ObjectsApi:
         except HubSpotNotFound:
             return None
         return record(answer.body)
+
+    def gdpr_delete(self, contact_id: str) -> bool:
+        """Delete a contact for good (HubSpot's GDPR delete); False when HubSpot has no
+        such contact (already deleted: a retry after a lost answer, say)."""
+        api = self._transport.api("contacts.basic", lambda crm: crm.contacts.basic_api)
+        body = new(contacts_sdk.PublicGdprDeleteInput, object_id=str(contact_id))
+        try:
+            self._send(e.GDPR_DELETE, lambda **kw: api.purge_with_http_info(body, **kw))
+        except HubSpotNotFound:
+            return False
+        return True
 
     def merge(self, object_type: str, primary_id: str, merged_id: str) -> dict[str, Any]:
         """Merge `merged_id` into `primary_id`; returns the surviving record."""

@@ -45,6 +45,15 @@ class PropertyProblem:
         return f"{self.message or self.code}{where}"
 
 
+# HubSpot's codes for an association it refuses because its target does not exist.
+MISSING_TARGET_CODES = frozenset({"INVALID_ASSOCIATION", "ASSOCIATION_TARGET_NOT_FOUND"})
+
+
+def names_a_missing_target(problems: Sequence[PropertyProblem]) -> bool:
+    """Whether HubSpot refused the write for an association to a record it lacks."""
+    return any(p.code in MISSING_TARGET_CODES for p in problems)
+
+
 def parse_problems(raw: Any) -> tuple[PropertyProblem, ...]:
     items = raw if isinstance(raw, list) else []
     return tuple(p for p in map(PropertyProblem.parse, items) if p is not None)
@@ -91,6 +100,10 @@ class InputError:
     @property
     def is_not_found(self) -> bool:
         return self.category == "OBJECT_NOT_FOUND" or self.status == "404"
+
+    @property
+    def names_a_missing_target(self) -> bool:
+        return names_a_missing_target(self.problems)
 
     @property
     def trace_id(self) -> str:

@@ -27,6 +27,9 @@ from moulin_sync.sources.app_du_moulin.vocabulary import (
     ORDER_STATUSES,
 )
 
+# What a deal of an erased customer (GDPR) is named after, in place of the person.
+ERASED_CUSTOMER = "client effacé (RGPD)"
+
 DEAL_PROPERTIES = (
     *hubspot("dealname", "amount", "deal_currency_code", "closedate", "pipeline", "dealstage"),
     app_id(
@@ -90,12 +93,21 @@ def deal_payloads(
     stage_ids = pipeline.stage_ids
     # The small tables are cleaned before the join: once per customer, company or
     # pickup point, not once per order.
+    # An erased customer's orders stay deals (the revenue history is the company's), but
+    # without the person: no name in the deal's, no link to their contact.
     people = customers.lazy().select(
         pl.col("id").alias("customer_id"),
         is_erased().alias("customer_erased"),
-        pl.concat_str(
-            [clean_text("first_name"), clean_text("last_name")], separator=" ", ignore_nulls=True
-        ).alias("customer_name"),
+        pl.when(is_erased())
+        .then(pl.lit(ERASED_CUSTOMER))
+        .otherwise(
+            pl.concat_str(
+                [clean_text("first_name"), clean_text("last_name")],
+                separator=" ",
+                ignore_nulls=True,
+            )
+        )
+        .alias("customer_name"),
     )
     firms = companies.lazy().select(
         pl.col("id").alias("company_id"), clean_text("name").alias("company_name")
@@ -118,10 +130,6 @@ def deal_payloads(
         (
             pl.col("customer_erased").is_null(),
             pl.format("customer {} does not exist in the App du Moulin", "customer_id"),
-        ),
-        (
-            pl.col("customer_erased"),
-            pl.lit("customer erased (GDPR): no contact to attach the deal to"),
         ),
         (amount.is_null(), pl.lit("amount is missing or not a number")),
         (amount < 0, pl.lit("amount is negative")),
@@ -176,13 +184,16 @@ def deal_payloads(
             pl.col("status").alias("moulin_order_status"),
             pl.col("pickup_point_name").alias("moulin_pickup_point"),
             hubspot_datetime("paid_at").alias("moulin_paid_at"),
-            pl.col("customer_id").cast(pl.String).alias("contact_key"),
+            pl.when(pl.col("customer_erased"))
+            .then(pl.lit(None, pl.String))
+            .otherwise(pl.col("customer_id").cast(pl.String))
+            .alias("contact_key"),
             pl.col("company_id").cast(pl.String).alias("company_key"),
             month.alias("partition_key"),
             blocked.alias("blocked"),
             # What the reason needs, for the few blocked orders.
             "customer_id",
-            "customer_erased",
+            "customer_erased",  # null: no such customer
             "amount_eur",
             "status",
             "ordered_at",
@@ -233,7 +244,8 @@ DEALS = StreamSpec(
     partitioned=True,
     description="orders",
     payload_description="One deal payload per order of the month, keyed by moulin_order_id, "
-    "and the quarantine (customer missing or erased, bad amount, unknown status).",
+    "and the quarantine (customer missing, bad amount, unknown status); an erased "
+    "customer's orders without their name or contact.",
     write_description="Orders as deals in HubSpot: created 100 per call with their contact "
     "(and company, as primary) inline, updated when the order changes, never twice.",
 )

@@ -192,6 +192,11 @@ class StreamSpec:
         return self.hubspot_object or self.name
 
     @property
+    def gdpr_deletable(self) -> bool:
+        """HubSpot's GDPR delete exists for contacts only; other records are archived."""
+        return self.object_type == "contacts"
+
+    @property
     def record_noun(self) -> str:
         """One of its HubSpot records, in words: "contact", "company", "deal"."""
         return RECORD_NOUNS.get(self.object_type, self.object_type)

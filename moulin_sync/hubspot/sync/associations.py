@@ -8,10 +8,17 @@ so) and the old one unlinked, 100 pairs per call.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from moulin_sync.hubspot.client import HubSpotClient
 from moulin_sync.hubspot.streams.spec import Link, StreamSpec
 from moulin_sync.hubspot.sync.records import Record, batches
+
+
+@dataclass
+class Followed:
+    sent: int = 0  # links sent
+    bad_links: list[Record] = field(default_factory=list)  # a target HubSpot lacks
 
 
 class Associations:
@@ -23,17 +30,16 @@ class Associations:
         self.spec = spec
         self.target_types = target_types
 
-    def follow(self, records: Sequence[Record], *, force: bool = False) -> int:
+    def follow(self, records: Sequence[Record], *, force: bool = False) -> Followed:
         """Bring each record's associations to its links; `force` re-sends every link
-        (after a re-resolution, the stored targets cannot be trusted). How many links
-        were sent."""
-        sent = 0
+        (after a re-resolution, the stored targets cannot be trusted)."""
+        followed = Followed()
         for link in self.spec.links:
-            sent += self._link(link, records, force)
+            self._link(link, records, force, followed)
             self._unlink(link, records)
-        return sent
+        return followed
 
-    def _link(self, link: Link, records: Sequence[Record], force: bool) -> int:
+    def _link(self, link: Link, records: Sequence[Record], force: bool, into: Followed) -> None:
         column = link.resolved
         moved = [
             r
@@ -43,12 +49,17 @@ class Associations:
         ]
         types = link.types()
         for batch in batches(moved):
-            self.api.create(
+            outcome = self.api.create(
                 self.spec.object_type,
                 self.target_types[link.column],
                 [{"from": r.hubspot_id, "to": r.links[column], "types": types} for r in batch],
             )
-        return len(moved)
+            into.sent += len(batch)
+            # A target HubSpot lacks (merged, deleted): that record's link is stale.
+            for error in outcome.errors:
+                if error.is_not_found or error.names_a_missing_target:
+                    named = set(error.context.get("fromObjectId", ()))
+                    into.bad_links.extend(r for r in batch if not named or r.hubspot_id in named)
 
     def _unlink(self, link: Link, records: Sequence[Record]) -> None:
         column = link.resolved

@@ -16,7 +16,8 @@ from moulin_sync.hubspot.streams import STREAMS
 from moulin_sync.hubspot.streams.build import build_payloads
 from moulin_sync.hubspot.streams.spec import PipelineStages, StreamSpec, TransformContext
 from moulin_sync.hubspot.sync.plan import SyncPlan, plan_sync
-from moulin_sync.hubspot.sync.state import SyncState
+from moulin_sync.hubspot.sync.state import ARCHIVED, SyncState
+from moulin_sync.settings import GdprErasure
 from moulin_sync.sources.app_du_moulin.orders import Month
 from moulin_sync.sources.app_du_moulin.reader import SourceReader
 from moulin_sync.sources.app_du_moulin.tables import SourceTables
@@ -44,7 +45,7 @@ def dry_run(
     *,
     timezone: str,
     pipelines: dict[str, PipelineStages],
-    archive_erased: bool = True,
+    erasure: GdprErasure = "delete",
     now: dt.datetime | None = None,
 ) -> dict[str, SyncPlan]:
     """Each stream's plan, deals for `months`; `pipelines`: each pipelined stream's
@@ -63,14 +64,19 @@ def dry_run(
                 for link in spec.links
             }
             plans[spec.name] = plan_sync(
-                spec, payloads, state.load(spec.name), links=links, archive_erased=archive_erased
+                spec, payloads, state.load(spec.name), links=links, erasure=erasure
             )
     return plans
 
 
 def _ids_after(state: SyncState, plan: SyncPlan, stream: str) -> dict[str, str]:
     """What the target stream's step will have in HubSpot by the time its dependents
-    run: the ids stored, and its planned creates."""
-    known = state.load(stream).drop_nulls("hubspot_id")
+    run: the ids stored (but those erased or to erase), and its planned creates."""
+    erased = plan.erase.get_column("source_key")
+    known = (
+        state.load(stream)
+        .drop_nulls("hubspot_id")
+        .filter((pl.col("status") != ARCHIVED) & ~pl.col("source_key").is_in(erased.implode()))
+    )
     ids = dict(known.select("source_key", "hubspot_id").iter_rows())
     return ids | dict.fromkeys(plan.create.get_column("source_key").cast(pl.String), PLANNED)

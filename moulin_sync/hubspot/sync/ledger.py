@@ -12,12 +12,27 @@ import polars as pl
 
 from moulin_sync.hubspot.streams.spec import StreamSpec
 from moulin_sync.hubspot.sync.records import Record
-from moulin_sync.hubspot.sync.state import Accepted, Rejected, SyncState
+from moulin_sync.hubspot.sync.state import (
+    ARCHIVED,
+    DELETED,
+    Accepted,
+    Merged,
+    Rejected,
+    SyncState,
+)
 
 # The report's counters that the write path adds to.
 WriteCounter = Literal["created", "updated"]
 Counted = Literal[
-    "created", "updated", "adopted", "reresolved", "merged", "archived", "associations_changed"
+    "created",
+    "updated",
+    "adopted",
+    "reresolved",
+    "merged",
+    "archived",
+    "deleted",
+    "associations_changed",
+    "links_found_again",
 ]
 
 
@@ -31,7 +46,9 @@ class SyncReport:
     reresolved: int = 0
     merged: int = 0
     archived: int = 0
+    deleted: int = 0  # GDPR-deleted
     associations_changed: int = 0
+    links_found_again: int = 0  # association targets found under a new id (merged)
     rejected: list[tuple[str, str]] = field(default_factory=list)
     waiting: int = 0
     stopped: str | None = None
@@ -100,13 +117,15 @@ class Ledger:
         )
 
     def merged(self, folded: Sequence[tuple[Record, str]]) -> None:
-        """A person merged these into another of our records: left alone from now on."""
+        """A person merged these into another of our records (their ids now the
+        survivors'): left alone from now on."""
         if folded:
             self.state.record_merged(
-                self.stream, [Rejected(r.source_key, why) for r, why in folded]
+                self.stream, [Merged(r.source_key, str(r.hubspot_id), why) for r, why in folded]
             )
             self.count("merged", len(folded))
 
-    def archived(self, source_keys: Sequence[str]) -> None:
-        self.state.record_archived(self.stream, source_keys)
-        self.count("archived", len(source_keys))
+    def erased(self, source_keys: Sequence[str], *, deleted: bool) -> None:
+        """Erased in HubSpot (GDPR): deleted for good, or archived."""
+        self.state.record_erased(self.stream, source_keys, DELETED if deleted else ARCHIVED)
+        self.count("deleted" if deleted else "archived", len(source_keys))

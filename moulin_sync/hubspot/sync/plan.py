@@ -14,7 +14,8 @@ import polars as pl
 from moulin_sync.hubspot.streams.hashing import stable_hash
 from moulin_sync.hubspot.streams.payloads import Payloads
 from moulin_sync.hubspot.streams.spec import StreamSpec
-from moulin_sync.hubspot.sync.state import ARCHIVED, MERGED, REJECTED, SYNCED
+from moulin_sync.hubspot.sync.state import ARCHIVED, DELETED, MERGED, REJECTED, SYNCED
+from moulin_sync.settings import GdprErasure
 
 WAITING_REASON = "waiting for its association target to reach HubSpot"
 
@@ -25,7 +26,7 @@ class SyncPlan:
     create: pl.DataFrame  # not in HubSpot yet (as far as the state store knows)
     update: pl.DataFrame  # in HubSpot, changed since HubSpot last accepted it (or failed)
     unchanged: pl.DataFrame
-    archive: pl.DataFrame  # erased at the source (GDPR), still live in HubSpot
+    erase: pl.DataFrame  # erased at the source (GDPR), not yet as erased in HubSpot
     # Quarantined (source_key, reason, partition_key, recorded) and valid-but-waiting for
     # an association target not in HubSpot yet; `recorded`: the state store already holds
     # that reason.
@@ -38,7 +39,7 @@ class SyncPlan:
             "create": self.create.height,
             "update": self.update.height,
             "unchanged": self.unchanged.height,
-            "archive": self.archive.height,
+            "erase": self.erase.height,
             "rejected": self.rejected.height,
             "waiting": self.waiting.height,
             "merged": self.merged.height,
@@ -51,9 +52,9 @@ def plan_sync(
     state: pl.DataFrame,
     *,
     links: Mapping[str, Mapping[str, str]] | None = None,
-    archive_erased: bool = True,
+    erasure: GdprErasure = "delete",
 ) -> SyncPlan:
-    """Split payloads into create / update / unchanged, and erasures into archive.
+    """Split payloads into create / update / unchanged, and erasures to do.
 
     `links` maps each link column (e.g. `company_key`) to {source key: HubSpot id}; the
     resolved id becomes a `<column>_id` column and part of the hash, so a record is
@@ -75,22 +76,39 @@ def plan_sync(
     same = (
         (pl.col("accepted_hash") == pl.col("payload_hash")) & (pl.col("state_status") == SYNCED)
     ).fill_null(False)
-    erased = payloads.erased.join(known, on="source_key", how="inner").filter(
-        pl.col("hubspot_id").is_not_null() & (pl.col("state_status") != ARCHIVED)
-    )
+    erased = _to_erase(spec, payloads.erased, known, erasure)
     month = ["partition_key"] if "partition_key" in waiting.columns else []
     return SyncPlan(
         stream=spec.name,
         create=joined.filter(~has_id),
         update=joined.filter(has_id & ~same),
         unchanged=joined.filter(has_id & same),
-        archive=erased.select("source_key", "hubspot_id") if archive_erased else erased.head(0),
+        erase=erased,
         rejected=_mark_recorded(payloads.quarantine, state),
         waiting=_mark_recorded(
             waiting.select("source_key", *month).with_columns(reason=pl.lit(WAITING_REASON)),
             state,
         ),
         merged=merged.select("source_key"),
+    )
+
+
+def _to_erase(
+    spec: StreamSpec, erased: pl.DataFrame, known: pl.DataFrame, erasure: GdprErasure
+) -> pl.DataFrame:
+    """(source_key, hubspot_id) of the erased records HubSpot still holds as the policy
+    would not leave them: live, or archived when the policy is to delete for good."""
+    if erasure == "ignore":
+        return pl.DataFrame(schema={"source_key": pl.String, "hubspot_id": pl.String})
+    # A record merged into another of ours holds the survivor's id: never erased here.
+    done = [DELETED, MERGED] if erasure == "delete" and spec.gdpr_deletable else [
+        DELETED, MERGED, ARCHIVED
+    ]  # fmt: skip
+    return (
+        erased.select("source_key")
+        .join(known, on="source_key", how="inner")
+        .filter(pl.col("hubspot_id").is_not_null() & ~pl.col("state_status").is_in(done))
+        .select("source_key", "hubspot_id")
     )
 
 

@@ -29,7 +29,8 @@ class Adoption:
 @dataclass
 class Reresolution:
     resolved: list[Record] = field(default_factory=list)  # found again, ids set
-    merged: list[tuple[Record, str]] = field(default_factory=list)  # into another of ours
+    # Into another of ours: their ids set to the survivor's.
+    merged: list[tuple[Record, str]] = field(default_factory=list)
     lost: list[Record] = field(default_factory=list)  # HubSpot has it nowhere
     refused: list[tuple[Record, str]] = field(default_factory=list)
 
@@ -106,6 +107,7 @@ class Resolver:
                 # A person merged two of our records: respect it. Writing our key back on
                 # the survivor, or re-creating the record, would undo the merge nightly.
                 why = f"merged in HubSpot into record {survivor['id']} of {self.key} {owner}"
+                record.hubspot_id = str(survivor["id"])
                 result.merged.append((record, why))
         if result.lost and self.spec.adopt_by:
             adoption = self.adopt(result.lost)

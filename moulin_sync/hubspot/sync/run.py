@@ -13,8 +13,9 @@ from moulin_sync.hubspot.streams.spec import StreamSpec
 from moulin_sync.hubspot.sync.ledger import SyncReport
 from moulin_sync.hubspot.sync.plan import SyncPlan, plan_sync
 from moulin_sync.hubspot.sync.portal import PortalSchema, refused_by_portal
-from moulin_sync.hubspot.sync.state import SyncState
+from moulin_sync.hubspot.sync.state import ARCHIVED, SyncState
 from moulin_sync.hubspot.sync.stream_sync import StreamSync
+from moulin_sync.settings import GdprErasure
 
 
 def link_ids(spec: StreamSpec, targets: Mapping[str, pl.DataFrame]) -> dict[str, dict[str, str]]:
@@ -22,7 +23,8 @@ def link_ids(spec: StreamSpec, targets: Mapping[str, pl.DataFrame]) -> dict[str,
     the target stream (`targets`: each target stream's state records)."""
     links = {}
     for link in spec.links:
-        known = targets[link.stream].drop_nulls("hubspot_id")
+        # An archived record is no association target (a deleted one has no id).
+        known = targets[link.stream].drop_nulls("hubspot_id").filter(pl.col("status") != ARCHIVED)
         links[link.column] = dict(known.select("source_key", "hubspot_id").iter_rows())
     return links
 
@@ -35,7 +37,7 @@ def sync_stream(
     *,
     portal: PortalSchema,
     links: Mapping[str, Mapping[str, str]],
-    archive_erased: bool = True,
+    erasure: GdprErasure = "delete",
     log: Callable[[str], None] = lambda message: None,
 ) -> tuple[SyncPlan, SyncReport]:
     refused = refused_by_portal(
@@ -49,8 +51,8 @@ def sync_stream(
         payloads.reject(refused),
         state.load(spec.name),
         links=links,
-        archive_erased=archive_erased,
+        erasure=erasure,
     )
     log(f"{spec.name}: plan {plan.counts()}")
-    sync = StreamSync(client, state, spec, target_types=link_target_types(spec))
+    sync = StreamSync(client, state, spec, target_types=link_target_types(spec), erasure=erasure)
     return plan, sync.run(plan)

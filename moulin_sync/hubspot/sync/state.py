@@ -25,16 +25,19 @@ from moulin_sync.hubspot.sync.state_db import (
     StateStoreError,
     connect,
     create_table,
+    require_existing,
     sync_records,
 )
 from moulin_sync.lib.urls import redacted
 
-__all__ = ["STATE_SCHEMA", "Accepted", "Rejected", "StateStoreError", "SyncState"]
+__all__ = ["STATE_SCHEMA", "Accepted", "Merged", "Rejected", "StateStoreError", "SyncState"]
 
 SYNCED = "synced"
 REJECTED = "rejected"
 ARCHIVED = "archived"
-MERGED = "merged"  # a person merged it into another of our records in HubSpot
+DELETED = "deleted"  # GDPR-deleted in HubSpot: gone for good, never written again
+# A person merged it into another of our records in HubSpot; its id is the survivor's.
+MERGED = "merged"
 
 STATE_SCHEMA = {
     "source_key": pl.String,
@@ -67,6 +70,15 @@ class Rejected:
     partition_key: str | None = None
 
 
+@dataclass(frozen=True)
+class Merged:
+    """A record a person merged in HubSpot into another of ours, `into` (its id)."""
+
+    source_key: str
+    into: str
+    reason: str
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -74,12 +86,22 @@ def _now() -> dt.datetime:
 class SyncState:
     """The store at `url` (SQLite or PostgreSQL); a context manager that closes it."""
 
-    def __init__(self, url: str, *, retry_delays_s: Sequence[float] = RETRY_DELAYS_S) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        retry_delays_s: Sequence[float] = RETRY_DELAYS_S,
+        create: bool = True,
+    ) -> None:
+        """`create=False`: a store that is not there yet is an error, not made empty
+        (a reader such as the deal id export has nothing to read before a first sync)."""
         self.url = url
+        if not create:
+            require_existing(url)
         self.engine = connect(url)
         self._retrying = Retrying(self.engine, url, retry_delays_s)
         try:
-            self._retrying("open", lambda: create_table(self.engine))
+            self._retrying("open", lambda: create_table(self.engine, create=create))
         except StateStoreError:
             raise
         except Exception as exc:
@@ -193,14 +215,60 @@ class SyncState:
         ]
         self._upsert(stream, REJECTED, rows, error_at=_now())
 
-    def record_merged(self, stream: str, records: Sequence[Rejected]) -> None:
-        """Records folded by a person into another of ours: left alone from now on."""
-        rows = [{"source_key": r.source_key, "last_error": r.reason} for r in records]
-        self._upsert(stream, MERGED, rows, hubspot_id=None, synced_at=_now())
+    def record_merged(self, stream: str, records: Sequence[Merged]) -> None:
+        """Records folded by a person into another of ours: never written again, and
+        what links to them links to the survivor."""
+        rows = [
+            {"source_key": r.source_key, "hubspot_id": r.into, "last_error": r.reason}
+            for r in records
+        ]
+        self._upsert(stream, MERGED, rows, synced_at=_now())
 
-    def record_archived(self, stream: str, source_keys: Sequence[str]) -> None:
+    def record_moved(
+        self, stream: str, moves: Sequence[tuple[str, str]], *, values_unknown: bool = False
+    ) -> None:
+        """(source key, new id) of records HubSpot now holds under another id: a merge
+        kept another record. What HubSpot last accepted (hash, month, links) is kept,
+        unless the survivor's values are unknown (a record not ours): then the hash is
+        cleared, so the stream's next write puts our values on it."""
+        rows = [{"source_key": key, "hubspot_id": hubspot_id} for key, hubspot_id in moves]
+        cleared = {"payload_hash": None} if values_unknown else {}
+        self._upsert(stream, SYNCED, rows, **cleared)
+
+    def record_lost(self, stream: str, records: Sequence[Rejected]) -> None:
+        """Records HubSpot has nowhere any more (a person deleted them): created again by
+        the stream's next write."""
+        rows = [{"source_key": r.source_key, "last_error": r.reason} for r in records]
+        self._upsert(stream, REJECTED, rows, hubspot_id=None, payload_hash=None, error_at=_now())
+
+    def keys_of(self, stream: str, hubspot_ids: Iterable[str]) -> dict[str, str]:
+        """{HubSpot id: source key} of the records of `stream` stored with those ids."""
+        ids = list(hubspot_ids)
+
+        def read() -> dict[str, str]:
+            found: dict[str, str] = {}
+            with self.engine.connect() as connection:
+                for start in range(0, len(ids), _KEYS_PER_QUERY):
+                    query = select(sync_records.c.hubspot_id, sync_records.c.source_key).where(
+                        and_(
+                            sync_records.c.stream == stream,
+                            sync_records.c.hubspot_id.in_(ids[start : start + _KEYS_PER_QUERY]),
+                        )
+                    )
+                    found.update(dict(connection.execute(query).all()))
+            return found
+
+        return self._retrying(f"read the {stream} keys", read)
+
+    def record_erased(self, stream: str, source_keys: Sequence[str], status: str) -> None:
+        """Records erased in HubSpot, `ARCHIVED` (the id kept: a later GDPR delete needs
+        it) or `DELETED` (nothing kept but the key): no run writes them again."""
         rows = [{"source_key": key} for key in source_keys]
-        self._upsert(stream, ARCHIVED, rows, payload_hash=None, last_error=None, synced_at=_now())
+        gone = {"hubspot_id": None} if status == DELETED else {}
+        self._upsert(
+            stream, status, rows, payload_hash=None, link_key=None, last_error=None,
+            synced_at=_now(), **gone,
+        )  # fmt: skip
 
     def _upsert(self, stream: str, status: str, rows: list[dict[str, Any]], **same: Any) -> None:
         """Insert or update `rows` of `stream` as `status`, with the `same` values in

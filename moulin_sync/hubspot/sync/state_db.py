@@ -86,10 +86,29 @@ def connect(url: str) -> Engine:
     return engine
 
 
-def create_table(engine: Engine) -> None:
-    """The table, created if absent. A store written when records were keyed by object
-    type gets its column renamed: those object types are the stream names."""
+def _no_state_yet(url: str) -> StateStoreError:
+    return StateStoreError(
+        f"{STATE_URL_VARIABLE}: there is no sync state at {redacted(url)} yet: run "
+        "`moulin-sync sync` (or the nightly job) first, or point the setting at the store "
+        "the sync writes"
+    )
+
+
+def require_existing(url: str) -> None:
+    """A SQLite store's file must be there already (opening it would create it)."""
+    parsed = make_url(url)
+    path = parsed.database if parsed.get_backend_name() == "sqlite" else None
+    if path and path != ":memory:" and not Path(path).is_file():
+        raise _no_state_yet(url)
+
+
+def create_table(engine: Engine, *, create: bool = True) -> None:
+    """The table, created if absent (else, with `create=False`, a StateStoreError). A
+    store written when records were keyed by object type gets its column renamed: those
+    object types are the stream names."""
     found = inspect(engine)
+    if not create and not found.has_table("sync_records"):
+        raise _no_state_yet(engine.url.render_as_string(hide_password=True))
     if found.has_table("sync_records"):
         columns = {column["name"] for column in found.get_columns("sync_records")}
         if "object_type" in columns and "stream" not in columns:

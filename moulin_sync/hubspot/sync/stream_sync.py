@@ -18,6 +18,7 @@ Every answer is recorded in the state store as soon as it arrives (`Ledger`). Up
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections import deque
 from collections.abc import Mapping
@@ -36,9 +37,15 @@ from moulin_sync.hubspot.sync.plan import SyncPlan
 from moulin_sync.hubspot.sync.records import BATCH, Record, batches, halves, records_of
 from moulin_sync.hubspot.sync.resolver import Resolver
 from moulin_sync.hubspot.sync.state import SyncState
+from moulin_sync.hubspot.sync.targets import LinkTargets
 from moulin_sync.hubspot.sync.writer import Writer, Written
+from moulin_sync.settings import GdprErasure
 
 UNIQUE_VALUE_TAKEN = "HubSpot refused the record: a unique value is already used by another record"
+STALE_TARGET = (
+    "HubSpot refused an association of the record to a record it lacks, still after "
+    "finding its targets again: retried next run"
+)
 GONE_AGAIN = (
     "HubSpot answered 404 for the record it had just found again by key or merge: retried next run"
 )
@@ -49,6 +56,7 @@ class Create:
     records: list[Record]
     # None: inline associations when any record has a link, else an upsert by key.
     inline: bool | None = None
+    relinked: bool = False  # its stale association targets were just found again
 
 
 @dataclass
@@ -58,6 +66,7 @@ class Update:
     force_links: bool = False
     # Their ids were just found anew: one more 404 and they are given up for this run.
     found_anew: bool = False
+    relinked: bool = False
 
 
 @dataclass
@@ -75,7 +84,16 @@ class SingleConflict:
     record: Record
 
 
-Task = Create | Update | Reconcile | Reresolve | SingleConflict
+@dataclass
+class Relink:
+    """Records refused for an association to a record HubSpot lacks: find their targets
+    again, then `then` once more."""
+
+    records: list[Record]
+    then: Create | Update
+
+
+Task = Create | Update | Reconcile | Reresolve | SingleConflict | Relink
 
 
 class StreamSync:
@@ -88,12 +106,15 @@ class StreamSync:
         spec: StreamSpec,
         *,
         target_types: Mapping[str, str],
+        erasure: GdprErasure = "delete",
     ) -> None:
         self.spec = spec
+        self.erasure = erasure
         self.pool = InFlight(client.max_in_flight, f"hubspot-{spec.name}")
         self.writer = Writer(client, spec)
         self.resolver = Resolver(client, spec, self.pool)
         self.associations = Associations(client, spec, target_types)
+        self.targets = LinkTargets(client, state, spec, self.pool)
         self.ledger = Ledger(state, spec)
 
     def run(self, plan: SyncPlan) -> SyncReport:
@@ -112,7 +133,7 @@ class StreamSync:
             else:
                 self._write_slices(plan.create, Create)
                 self._write_slices(plan.update, Update)
-            self._archive(plan.archive)
+            self._erase(plan.erase)
         except DailyBudgetExhausted as exc:
             # Ending cleanly is the point: everything written so far is recorded, the
             # rest is planned again by the next run.
@@ -134,10 +155,18 @@ class StreamSync:
         self.ledger.count("adopted", len(adoption.adopted))
         return adoption.to_create, adoption.adopted
 
-    def _archive(self, archive: pl.DataFrame) -> None:
-        for batch in batches(archive.select("source_key", "hubspot_id").rows()):
-            self.writer.archive([hubspot_id for _, hubspot_id in batch])
-            self.ledger.archived([key for key, _ in batch])
+    def _erase(self, erase: pl.DataFrame) -> None:
+        """GDPR erasures, 100 per batch: deleted for good (contacts, policy `delete`), or
+        archived. Recorded per batch: redone after a crash, a delete finds the contact
+        gone, an archive finds it archived."""
+        delete = self.erasure == "delete" and self.spec.gdpr_deletable
+        erase_ids = self.writer.gdpr_delete if delete else self.writer.archive
+
+        def erase_batch(batch: list[tuple[str, str]]) -> None:
+            erase_ids([hubspot_id for _, hubspot_id in batch])
+            self.ledger.erased([key for key, _ in batch], deleted=delete)
+
+        self.pool.map(erase_batch, batches(erase.select("source_key", "hubspot_id").rows()))
 
     def _work(self, first: Task) -> None:
         """Work a batch's tasks to the end, each in the order it arose."""
@@ -149,8 +178,8 @@ class StreamSync:
 
     def _do(self, task: Task) -> list[Task]:
         match task:
-            case Create(records, inline):
-                return self._create(records, inline)
+            case Create(records, inline, relinked):
+                return self._create(records, inline, relinked)
             case Update(records):
                 return self._update(task, self.writer.update(records))
             case Reconcile(records):
@@ -159,9 +188,11 @@ class StreamSync:
                 return self._reresolve(records)
             case SingleConflict(record):
                 return self._single_conflict(record)
+            case Relink(records, then):
+                return self._relink(records, then)
         raise TypeError(f"unknown task {task!r}")
 
-    def _create(self, records: list[Record], inline: bool | None) -> list[Task]:
+    def _create(self, records: list[Record], inline: bool | None, relinked: bool) -> list[Task]:
         if inline is None:
             inline = self.writer.has_associations(records)
         write = self.writer.create_with_associations if inline else self.writer.upsert
@@ -170,11 +201,17 @@ class StreamSync:
         if written.ambiguous:
             # HubSpot may have committed it: find out by key instead of guessing.
             return [Reconcile(records)]
+        task = Create(records, inline, relinked)
         if written.failed is not None:
-            return self._isolate(Create(records, inline), written.failed, creating=True)
+            if written.failed.names_a_missing_target and not relinked:
+                return [Relink(records, task)]
+            return self._isolate(task, written.failed, creating=True)
         self.ledger.rejected(written.refused)
         follow: list[Task] = [Reconcile(written.conflicts)] if written.conflicts else []
-        return follow + self._retry_smaller(Create(written.unmatched, inline), records, written)
+        follow += self._relink_once(task, written.bad_links)
+        return follow + self._retry_smaller(
+            _with_records(task, written.unmatched), records, written
+        )
 
     def _update(self, task: Update, written: Written) -> list[Task]:
         if written.failed is not None:
@@ -185,12 +222,15 @@ class StreamSync:
             return self._isolate(task, written.failed, creating=False)
         if task.counts_as is not None:
             self.ledger.count(task.counts_as, len(written.accepted))
-        self.ledger.count(
-            "associations_changed",
-            self.associations.follow(written.accepted, force=task.force_links),
-        )
-        self.ledger.accepted(written.accepted)
+        followed = self.associations.follow(written.accepted, force=task.force_links)
+        self.ledger.count("associations_changed", followed.sent)
+        # A record whose new link HubSpot refused is not recorded with it.
+        self.ledger.accepted([r for r in written.accepted if r not in followed.bad_links])
         follow = self._gone(task, written.not_found) if written.not_found else []
+        follow += self._relink_once(
+            Update(followed.bad_links, None, force_links=True, relinked=task.relinked),
+            followed.bad_links,
+        )
         if written.unmatched and len(written.unmatched) == len(task.records) == 1:
             self.ledger.rejected([(written.unmatched[0], reason_of(written.first_error))])
             return follow
@@ -248,6 +288,26 @@ class StreamSync:
             follow.append(Create(found.lost))
         return follow
 
+    def _relink_once(self, task: Create | Update, bad_links: list[Record]) -> list[Task]:
+        """Records refused for a stale association target: found again once per run;
+        refused a second time, HubSpot's reason is kept."""
+        if not bad_links:
+            return []
+        if not task.relinked:
+            return [Relink(bad_links, task)]
+        self.ledger.rejected([(r, STALE_TARGET) for r in bad_links])
+        return []
+
+    def _relink(self, records: list[Record], then: Create | Update) -> list[Task]:
+        relinked = self.targets.relink(records)
+        self.ledger.count("links_found_again", relinked.found_again)
+        self.ledger.rejected(relinked.waiting)
+        if not relinked.retry:
+            return []
+        retry = _with_records(then, relinked.retry)
+        retry.relinked = True
+        return [retry]
+
     def _isolate(
         self, task: Create | Update, error: HubSpotApiError, *, creating: bool
     ) -> list[Task]:
@@ -273,6 +333,4 @@ class StreamSync:
 
 
 def _with_records(task: Create | Update, records: list[Record]) -> Create | Update:
-    if isinstance(task, Create):
-        return Create(records, task.inline)
-    return Update(records, task.counts_as, task.force_links, task.found_anew)
+    return dataclasses.replace(task, records=records)

@@ -32,6 +32,8 @@ class Written:
     refused: list[tuple[Record, str]] = field(default_factory=list)  # for their own values
     conflicts: list[Record] = field(default_factory=list)  # a unique value exists already
     not_found: list[Record] = field(default_factory=list)  # their id is gone (merged)
+    # Refused for an association to a record HubSpot lacks (a stale target id).
+    bad_links: list[Record] = field(default_factory=list)
     # Failed with no error of their own: smaller batches tell which record it was.
     unmatched: list[Record] = field(default_factory=list)
     first_error: InputError | None = None
@@ -96,6 +98,8 @@ class Writer:
             error = errors.get(record.source_key)
             if error is not None and error.is_conflict:
                 written.conflicts.append(record)
+            elif error is not None and error.names_a_missing_target:
+                written.bad_links.append(record)
             else:
                 written.refused.append((record, reason_of(error)))
         return written
@@ -121,6 +125,12 @@ class Writer:
 
     def archive(self, hubspot_ids: list[str]) -> None:
         self.objects.batch_archive(self.spec.object_type, hubspot_ids)
+
+    def gdpr_delete(self, hubspot_ids: list[str]) -> None:
+        """One call per contact (HubSpot has no batch GDPR delete); one already gone is
+        done."""
+        for hubspot_id in hubspot_ids:
+            self.objects.gdpr_delete(hubspot_id)
 
     def _by_key(self, records: list[Record], results: list[ObjectResult]) -> list[Record]:
         """The records HubSpot answered for (matched by key), their ids set."""

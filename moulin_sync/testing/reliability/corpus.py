@@ -263,7 +263,8 @@ def plant(source: Path) -> list[tuple[Input, bool]]:
     bad("deals", 9_000_110, "order of a customer that does not exist", "987654321",
         "does not exist")  # fmt: skip
     orders.append(_order(9_000_111, 900_120))
-    bad("deals", 9_000_111, "order of an erased customer", "erased")
+    good("deals", 9_000_111, "order of an erased customer: a deal without the person",
+         dealname="RELI-9000111 — client effacé (RGPD)")  # fmt: skip
     orders.append(_order(9_000_112, 900_101))
     bad("deals", 9_000_112, "order of a quarantined customer", "waiting")
     orders.append(_order(9_000_113, 900_002, when="2026-07-32 25:61:00"))

@@ -247,8 +247,9 @@ def audit_reference(image: HubSpotImage, source_url: str, months: tuple[str, str
 
     Contacts: every live customer whose email is valid and who is the first (lowest id) to
     carry it. Companies: every company with a name. Deals: every order of the months whose
-    customer is a synced contact, with a plausible amount and a known status — each with
-    the source amount, its contact and, for B2B orders, its company.
+    customer is a synced contact (or erased), with a plausible amount and a known status —
+    each with the source amount, its contact (none for an erased customer) and, for B2B
+    orders, its company.
     """
     problems: list[str] = []
     reader = SourceReader(source_url)
@@ -256,6 +257,8 @@ def audit_reference(image: HubSpotImage, source_url: str, months: tuple[str, str
     live_valid = customers.filter(~quality.is_erased() & quality.email_problem().is_null())
     owners = live_valid.group_by(quality.normalised_email().alias("email")).agg(pl.col("id").min())
     contact_keys = {str(i) for i in owners["id"]}
+    # An erased customer's orders are deals too, without the person (no contact link).
+    erased_keys = {str(i) for i in customers.filter(quality.is_erased())["id"]}
     companies = reader.read_table("companies")
     company_keys = {
         str(i)
@@ -269,7 +272,7 @@ def audit_reference(image: HubSpotImage, source_url: str, months: tuple[str, str
         dt.datetime.fromisoformat(end).replace(tzinfo=paris),
     )
     expected_deals = orders.filter(
-        pl.col("customer_id").cast(pl.String).is_in(list(contact_keys))
+        pl.col("customer_id").cast(pl.String).is_in(list(contact_keys | erased_keys))
         & pl.col("amount_eur").is_not_null()
         & (pl.col("amount_eur") >= 0)
         & (pl.col("amount_eur") <= quality.MAX_ORDER_AMOUNT_EUR)
@@ -298,7 +301,8 @@ def audit_reference(image: HubSpotImage, source_url: str, months: tuple[str, str
                 f"!= source {amount:.2f}"
             )
         contacts = [k for k, _ in deal["associations"].get("contacts", [])]
-        if contacts != [str(customer_id)]:
+        wanted = [] if str(customer_id) in erased_keys else [str(customer_id)]
+        if contacts != wanted:
             problems.append(f"reference: deal {order_id} linked to contacts {contacts}")
         if company_id is not None:
             linked = deal["associations"].get("companies", [])
