@@ -10,6 +10,7 @@ from typing import Literal
 
 import polars as pl
 
+from moulin_sync.hubspot.streams.fingerprints import render
 from moulin_sync.hubspot.streams.spec import StreamSpec
 from moulin_sync.hubspot.sync.records import Record
 from moulin_sync.hubspot.sync.state import (
@@ -87,6 +88,7 @@ class Ledger:
                     payload_hash=r.payload_hash,
                     link_key=r.link_key(self.link_columns),
                     partition_key=r.partition_key,
+                    fingerprints=render(r.fingerprints),
                 )
                 for r in records
             ],

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from moulin_sync.hubspot.streams.fingerprints import fingerprint_text
 from moulin_sync.hubspot.streams.hashing import stable_hash
 from moulin_sync.hubspot.streams.payloads import Payloads
 from moulin_sync.hubspot.streams.spec import StreamSpec
@@ -78,10 +79,11 @@ def plan_sync(
     ).fill_null(False)
     erased = _to_erase(spec, payloads.erased, known, erasure)
     month = ["partition_key"] if "partition_key" in waiting.columns else []
+    fingerprints = fingerprint_text(spec, joined.columns)
     return SyncPlan(
         stream=spec.name,
-        create=joined.filter(~has_id),
-        update=joined.filter(has_id & ~same),
+        create=joined.filter(~has_id).with_columns(fingerprints),
+        update=joined.filter(has_id & ~same).with_columns(fingerprints),
         unchanged=joined.filter(has_id & same),
         erase=erased,
         rejected=_mark_recorded(payloads.quarantine, state),

@@ -9,6 +9,7 @@ from typing import Any
 
 import polars as pl
 
+from moulin_sync.hubspot.streams.fingerprints import Fingerprints, parse
 from moulin_sync.hubspot.streams.spec import StreamSpec
 
 BATCH = 100  # records per HubSpot batch call
@@ -24,6 +25,10 @@ class Record:
     # The association targets HubSpot last accepted, by resolved column (state store).
     accepted_links: dict[str, str | None] = field(default_factory=dict)
     partition_key: str | None = None
+    # Fingerprints of the payload's non-empty values, and of what moulin-sync last wrote
+    # into the record (None: unknown, or not ours — an adopted or re-found record).
+    fingerprints: Fingerprints = field(default_factory=dict)
+    written: Fingerprints | None = None
 
     def link_key(self, columns: Sequence[str]) -> str | None:
         """What the state store keeps of the record's associations."""
@@ -44,7 +49,7 @@ def records_of(frame: pl.DataFrame, spec: StreamSpec) -> list[Record]:
     """One `Record` per row of a plan's frame (create or update)."""
     present = set(frame.columns)
     resolved = [link.resolved for link in spec.links if link.resolved in present]
-    optional = ["hubspot_id", "accepted_link", "partition_key"]
+    optional = ["hubspot_id", "accepted_link", "partition_key", "fingerprints"]
     frame = frame.select(
         "source_key",
         "payload_hash",
@@ -52,7 +57,7 @@ def records_of(frame: pl.DataFrame, spec: StreamSpec) -> list[Record]:
         *spec.property_names,
         *resolved,
     )
-    names, first_link = spec.property_names, 5 + len(spec.property_names)
+    names, first_link = spec.property_names, 6 + len(spec.property_names)
     # Positional rows: a dict per row from polars costs more than the whole plan.
     return [
         Record(
@@ -61,7 +66,8 @@ def records_of(frame: pl.DataFrame, spec: StreamSpec) -> list[Record]:
             hubspot_id=row[2],
             accepted_links=_parse_links(row[3]),
             partition_key=row[4],
-            properties=dict(zip(names, row[5:first_link], strict=True)),
+            fingerprints=parse(row[5]) or {},
+            properties=dict(zip(names, row[6:first_link], strict=True)),
             links=dict(zip(resolved, row[first_link:], strict=True)),
         )
         for row in frame.iter_rows()

@@ -61,6 +61,7 @@ class Accepted:
     payload_hash: str
     link_key: str | None = None
     partition_key: str | None = None
+    fingerprints: str | None = None  # of the values now ours in HubSpot
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,25 @@ class SyncState:
 
         return self._retrying(f"read the {stream} ids", read)
 
+    def fingerprints_of(self, stream: str, source_keys: Iterable[str]) -> dict[str, str | None]:
+        """What moulin-sync last wrote into each of these records (stored text)."""
+        keys = list(source_keys)
+
+        def read() -> dict[str, str | None]:
+            found: dict[str, str | None] = {}
+            with self.engine.connect() as connection:
+                for start in range(0, len(keys), _KEYS_PER_QUERY):
+                    query = select(sync_records.c.source_key, sync_records.c.fingerprints).where(
+                        and_(
+                            sync_records.c.stream == stream,
+                            sync_records.c.source_key.in_(keys[start : start + _KEYS_PER_QUERY]),
+                        )
+                    )
+                    found.update(dict(connection.execute(query).all()))
+            return found
+
+        return self._retrying(f"read what was last written of {stream}", read)
+
     def id_table(self, stream: str) -> pl.DataFrame:
         """(source_key, hubspot_id, partition_key, synced_at) of every record of `stream`
         HubSpot holds, by source key: what the App du Moulin links its rows to."""
@@ -202,6 +222,7 @@ class SyncState:
                 "payload_hash": r.payload_hash,
                 "link_key": r.link_key,
                 "partition_key": r.partition_key,
+                "fingerprints": r.fingerprints,
             }
             for r in records
         ]
@@ -232,14 +253,17 @@ class SyncState:
         unless the survivor's values are unknown (a record not ours): then the hash is
         cleared, so the stream's next write puts our values on it."""
         rows = [{"source_key": key, "hubspot_id": hubspot_id} for key, hubspot_id in moves]
-        cleared = {"payload_hash": None} if values_unknown else {}
+        cleared = {"payload_hash": None, "fingerprints": None} if values_unknown else {}
         self._upsert(stream, SYNCED, rows, **cleared)
 
     def record_lost(self, stream: str, records: Sequence[Rejected]) -> None:
         """Records HubSpot has nowhere any more (a person deleted them): created again by
         the stream's next write."""
         rows = [{"source_key": r.source_key, "last_error": r.reason} for r in records]
-        self._upsert(stream, REJECTED, rows, hubspot_id=None, payload_hash=None, error_at=_now())
+        self._upsert(
+            stream, REJECTED, rows, hubspot_id=None, payload_hash=None, fingerprints=None,
+            error_at=_now(),
+        )  # fmt: skip
 
     def keys_of(self, stream: str, hubspot_ids: Iterable[str]) -> dict[str, str]:
         """{HubSpot id: source key} of the records of `stream` stored with those ids."""
@@ -267,7 +291,7 @@ class SyncState:
         gone = {"hubspot_id": None} if status == DELETED else {}
         self._upsert(
             stream, status, rows, payload_hash=None, link_key=None, last_error=None,
-            synced_at=_now(), **gone,
+            fingerprints=None, synced_at=_now(), **gone,
         )  # fmt: skip
 
     def _upsert(self, stream: str, status: str, rows: list[dict[str, Any]], **same: Any) -> None:

@@ -59,7 +59,12 @@ sync_records = Table(
     Column("synced_at", DateTime(timezone=True)),
     Column("error_at", DateTime(timezone=True)),
     Column("partition_key", String(16)),
+    # What moulin-sync last wrote, property by property ("name:fingerprint,..."; see
+    # `streams/fingerprints.py`): which values in HubSpot are ours.
+    Column("fingerprints", Text()),
 )
+# Columns a store made by an earlier release lacks: added on open, empty.
+ADDED_COLUMNS = ("fingerprints",)
 
 
 class StateStoreError(RuntimeError):
@@ -111,11 +116,14 @@ def create_table(engine: Engine, *, create: bool = True) -> None:
         raise _no_state_yet(engine.url.render_as_string(hide_password=True))
     if found.has_table("sync_records"):
         columns = {column["name"] for column in found.get_columns("sync_records")}
-        if "object_type" in columns and "stream" not in columns:
-            with engine.begin() as connection:
+        with engine.begin() as connection:
+            if "object_type" in columns and "stream" not in columns:
                 connection.execute(
                     sql_text("ALTER TABLE sync_records RENAME COLUMN object_type TO stream")
                 )
+            for name in ADDED_COLUMNS:
+                if name not in columns:
+                    connection.execute(sql_text(f"ALTER TABLE sync_records ADD COLUMN {name} TEXT"))
     metadata.create_all(engine)
 
 

@@ -29,6 +29,7 @@ import polars as pl
 from moulin_sync.hubspot.client import HubSpotClient
 from moulin_sync.hubspot.client.errors import DailyBudgetExhausted, HubSpotApiError
 from moulin_sync.hubspot.client.problems import reason_of
+from moulin_sync.hubspot.streams import fingerprints
 from moulin_sync.hubspot.streams.spec import StreamSpec
 from moulin_sync.hubspot.sync.associations import Associations
 from moulin_sync.hubspot.sync.in_flight import InFlight
@@ -127,7 +128,7 @@ class StreamSync:
             if self.spec.adopt_by and plan.create.height:
                 # Adoption reads all new records first; the adopted join the updates.
                 creates, adopted = self._adopt(records_of(plan.create, self.spec))
-                updates = adopted + records_of(plan.update, self.spec)
+                updates = adopted + self._known(records_of(plan.update, self.spec))
                 self.pool.map(lambda batch: self._work(Create(batch)), batches(creates))
                 self.pool.map(lambda batch: self._work(Update(batch)), batches(updates))
             else:
@@ -144,10 +145,19 @@ class StreamSync:
     def _write_slices(self, frame: pl.DataFrame, task: type[Create] | type[Update]) -> None:
         """Each worker makes the records of its own 100 rows: the first call leaves at
         once, and the conversion overlaps HubSpot's answers."""
-        self.pool.map(
-            lambda rows: self._work(task(records_of(rows, self.spec))),
-            [frame.slice(start, BATCH) for start in range(0, frame.height, BATCH)],
-        )
+
+        def work(rows: pl.DataFrame) -> None:
+            records = records_of(rows, self.spec)
+            self._work(task(self._known(records) if task is Update else records))
+
+        self.pool.map(work, [frame.slice(start, BATCH) for start in range(0, frame.height, BATCH)])
+
+    def _known(self, records: list[Record]) -> list[Record]:
+        """Records HubSpot holds: with what moulin-sync last wrote into each."""
+        stored = self.ledger.state.fingerprints_of(self.spec.name, [r.source_key for r in records])
+        for record in records:
+            record.written = fingerprints.parse(stored.get(record.source_key))
+        return records
 
     def _adopt(self, creates: list[Record]) -> tuple[list[Record], list[Record]]:
         adoption = self.resolver.adopt(creates)
@@ -280,6 +290,8 @@ class StreamSync:
         self.ledger.rejected(found.refused)
         self.ledger.count("reresolved", len(found.resolved))
         follow: list[Task] = []
+        for record in found.resolved:
+            record.written = None  # found anew: what it holds is not known to be ours
         if found.resolved:
             follow.append(Update(found.resolved, counts_as=None, force_links=True, found_anew=True))
         for record in found.lost:

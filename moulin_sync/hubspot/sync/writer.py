@@ -8,7 +8,8 @@ archive) and sorts its records by HubSpot's answer into a `Written`.
   carry associations), each with its key as `objectWriteTraceId`, so a 207 names the
   inputs that failed. Either way a replay is harmless: a second create of the same key
   is refused by HubSpot's uniqueness check (409), never duplicated.
-- Known records are updated by HubSpot id.
+- Known records are updated by HubSpot id, with the values that changed (see
+  `sent_values.py`: an empty value never erases a person's work).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from moulin_sync.hubspot.client.errors import HubSpotAmbiguousWrite, HubSpotApiE
 from moulin_sync.hubspot.client.problems import InputError, reason_of
 from moulin_sync.hubspot.streams.spec import StreamSpec
 from moulin_sync.hubspot.sync.records import Record
+from moulin_sync.hubspot.sync.sent_values import SentValues, new_values
 
 
 @dataclass
@@ -54,13 +56,14 @@ class Writer:
     def __init__(self, client: HubSpotClient, spec: StreamSpec) -> None:
         self.objects = client.objects
         self.spec = spec
+        self.sent = SentValues(client, spec)
 
     def has_associations(self, records: Sequence[Record]) -> bool:
         return any(r.links.get(link.resolved) for r in records for link in self.spec.links)
 
     def upsert(self, records: list[Record]) -> Written:
         """Create (or update) by the key property."""
-        inputs = [{"id": r.source_key, "properties": r.properties} for r in records]
+        inputs = [{"id": r.source_key, "properties": new_values(r)} for r in records]
         try:
             outcome = self.objects.batch_upsert(
                 self.spec.object_type, inputs, self.spec.key_property
@@ -77,7 +80,7 @@ class Writer:
     def create_with_associations(self, records: list[Record]) -> Written:
         inputs = [
             {
-                "properties": r.properties,
+                "properties": new_values(r),
                 "associations": association_inputs(self.spec, r),
                 "objectWriteTraceId": r.source_key,
             }
@@ -106,8 +109,11 @@ class Writer:
 
     def update(self, records: list[Record]) -> Written:
         """Update by HubSpot id."""
-        inputs = [{"id": r.hubspot_id, "properties": r.properties} for r in records]
         try:
+            values = self.sent.for_update(records)
+            inputs = [
+                {"id": r.hubspot_id, "properties": v} for r, v in zip(records, values, strict=True)
+            ]
             outcome = self.objects.batch_update(self.spec.object_type, inputs)
         except HubSpotApiError as exc:
             return Written(failed=exc)
