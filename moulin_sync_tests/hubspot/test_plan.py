@@ -167,8 +167,10 @@ def test_a_store_keyed_by_object_type_is_renamed_in_place(tmp_path: Path) -> Non
         )
     with SyncState(f"sqlite:///{path}") as store:
         assert store.hubspot_ids("deals", ["42"]) == {"42": "9042"}
-        store.record_accepted("deals", [Accepted("43", "9043", "h")])
+        store.record_accepted("deals", [Accepted("43", "9043", "h", fingerprints="amount:7")])
         assert store.load("deals").height == 2
+        # The column added since: unknown (None) for the old row, kept for the new one.
+        assert store.fingerprints_of("deals", ["42", "43"]) == {"42": None, "43": "amount:7"}
 
 
 def test_partitions_load_only_their_months(tmp_path: Path) -> None:
