@@ -23,6 +23,9 @@ HubSpotTier = Literal["free", "starter", "professional", "enterprise", "unlimite
 # What becomes of a customer erased at the source: HubSpot's GDPR delete (for good),
 # an archive (HubSpot's recycle bin, restorable for 90 days), or nothing.
 GdprErasure = Literal["delete", "archive", "ignore"]
+# What becomes of a managed property a person changed in HubSpot: reported and left
+# (until the source changes it), or written back by the next run.
+DriftPolicy = Literal["report", "restore"]
 
 
 class SettingsError(ValueError):
@@ -66,6 +69,13 @@ class MoulinSettings(BaseSettings):
         description="What to do in HubSpot with a customer erased at the source: delete "
         "(GDPR delete, for good), archive (restorable 90 days) or ignore. Their deals lose "
         "the person's name and contact whatever the choice.",
+    )
+    drift: DriftPolicy = Field(
+        default="report",
+        validation_alias="MOULIN_DRIFT",
+        description="A property moulin-sync manages, changed in HubSpot by someone else: "
+        "report it and leave it (report) or have the next run write our value back "
+        "(restore).",
     )
 
     @field_validator("source_url", "state_url")

@@ -1,12 +1,9 @@
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-import pytest
 from dagster import (
     AssetKey,
-    DagsterInstance,
     Definitions,
-    build_schedule_context,
 )
 
 from moulin_sync.definitions import defs
@@ -37,28 +34,6 @@ def test_orders_use_the_shared_monthly_partitions() -> None:
 def test_the_current_month_is_a_partition() -> None:
     now = dt.datetime(2026, 11, 27, 12, tzinfo=PARIS)
     assert monthly_partitions.get_partition_keys(current_time=now)[-1] == "2026-11-01"
-
-
-@pytest.mark.parametrize(
-    ("local_run_time", "expected"),
-    [
-        (dt.datetime(2026, 11, 27, 2, 0), ["2026-10-01", "2026-11-01"]),
-        (dt.datetime(2026, 1, 1, 2, 0), ["2025-12-01", "2026-01-01"]),
-        # DST starts (02:00 does not exist) and ends (02:00 happens once, after 03:00 CEST).
-        (dt.datetime(2026, 3, 29, 3, 0), ["2026-02-01", "2026-03-01"]),
-        (dt.datetime(2026, 10, 25, 2, 0), ["2026-09-01", "2026-10-01"]),
-    ],
-)
-def test_nightly_schedule_requests_previous_and_current_month(
-    local_run_time: dt.datetime, expected: list[str]
-) -> None:
-    with DagsterInstance.ephemeral() as instance:
-        context = build_schedule_context(
-            instance=instance, scheduled_execution_time=local_run_time.replace(tzinfo=PARIS)
-        )
-        request = nightly_sync_schedule.evaluate_tick(context).run_requests[0]
-    assert request.tags["dagster/asset_partition_range_start"] == expected[0]
-    assert request.tags["dagster/asset_partition_range_end"] == expected[1]
 
 
 def test_nightly_schedule_fires_at_two_in_paris_across_dst() -> None:

@@ -14,6 +14,8 @@ def test_defaults_are_the_embedded_demo(monkeypatch: pytest.MonkeyPatch) -> None
     assert settings.state_url != settings.source_url
     assert settings.history_start == dt.date(2019, 1, 1)
     assert settings.timezone == "Europe/Paris"
+    assert settings.gdpr_erasure == "delete"
+    assert settings.drift == "report"
 
 
 def test_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -35,6 +37,8 @@ def test_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
         ("MOULIN_HISTORY_START", "2019-01-15", "first day of a month"),
         ("MOULIN_HISTORY_START", "yesterday", "MOULIN_HISTORY_START"),
         ("HUBSPOT_TIER", "platinum", "HUBSPOT_TIER"),
+        ("MOULIN_GDPR_ERASURE", "forget", "'delete', 'archive' or 'ignore'"),
+        ("MOULIN_DRIFT", "overwrite", "'report' or 'restore'"),
     ],
 )
 def test_a_bad_variable_is_named_with_its_fix(

@@ -13,7 +13,7 @@ from moulin_sync.defs.app_du_moulin.resources import AppDuMoulinSource
 from moulin_sync.defs.hubspot.resources import HubSpot, SyncStateStore
 from moulin_sync.defs.io_manager import CsvExportIOManager, ParquetIOManager
 from moulin_sync.hubspot.streams.spec import PipelineSpec
-from moulin_sync.settings import GdprErasure, MoulinSettings
+from moulin_sync.settings import DriftPolicy, GdprErasure, MoulinSettings
 
 
 class SyncSettings(ConfigurableResource):
@@ -23,6 +23,11 @@ class SyncSettings(ConfigurableResource):
     gdpr_erasure: GdprErasure = Field(
         description="What to do in HubSpot with a customer erased at the source "
         "(MOULIN_GDPR_ERASURE)."
+    )
+    drift: DriftPolicy = Field(
+        default="report",
+        description="A managed property changed in HubSpot: report it, or restore ours on "
+        "the next run (MOULIN_DRIFT).",
     )
     deal_pipeline: Optional[str] = Field(  # noqa: UP045 - Dagster reads this at runtime
         default=None,
@@ -38,6 +43,7 @@ class SyncSettings(ConfigurableResource):
         return cls(
             timezone=settings.timezone,
             gdpr_erasure=settings.gdpr_erasure,
+            drift=settings.drift,
             deal_pipeline=settings.deal_pipeline,
             deal_stages=dict(settings.deal_stages),
         )

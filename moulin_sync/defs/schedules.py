@@ -1,13 +1,20 @@
-"""The nightly schedule: 02:00 Europe/Paris, when nobody is using HubSpot."""
+"""The schedules: every night at 02:00 Europe/Paris, when nobody is using HubSpot, what
+changed; every Sunday at 03:00, the whole history, as a safety net for a row changed
+without its `updated_at`."""
 
 import datetime as dt
 
-from dagster import RunRequest, ScheduleEvaluationContext, schedule
+from dagster import RunRequest, ScheduleEvaluationContext, SkipReason, schedule
 
 from moulin_sync.defs.jobs import nightly_sync_job
 from moulin_sync.defs.partitions import monthly_partitions
+from moulin_sync.defs.tonight import MonthSpan, tonights_spans
+from moulin_sync.settings import load_settings
 
 NIGHTLY_CRON = "0 2 * * *"
+WEEKLY_CRON = "0 3 * * 0"
+# A run's tags are short: the reasons are in the schedule's log and `sync --nightly`.
+REASON_TAG_CHARS = 200
 
 
 def nightly_partition_keys(now: dt.datetime) -> list[str]:
@@ -16,18 +23,53 @@ def nightly_partition_keys(now: dt.datetime) -> list[str]:
     return keys[-2:]
 
 
+def span_request(span: MonthSpan, run_key: str, why: str) -> RunRequest:
+    return RunRequest(
+        run_key=run_key,
+        tags={
+            "dagster/asset_partition_range_start": span.first,
+            "dagster/asset_partition_range_end": span.last,
+            "moulin/why": why[:REASON_TAG_CHARS],
+        },
+    )
+
+
 @schedule(
     job=nightly_sync_job,
     cron_schedule=NIGHTLY_CRON,
     execution_timezone=monthly_partitions.timezone,
-    description="Every night at 02:00 Europe/Paris: sync the previous and current month.",
+    description="Every night at 02:00 Europe/Paris: the previous and current month, and every "
+    "older month whose orders (or their customers, companies, pickup points) changed since "
+    "it was last synced; one run per span of months.",
 )
-def nightly_sync_schedule(context: ScheduleEvaluationContext) -> RunRequest:
-    keys = nightly_partition_keys(context.scheduled_execution_time)
-    return RunRequest(
-        run_key=f"nightly-{keys[-1]}-{context.scheduled_execution_time:%Y%m%d}",
-        tags={
-            "dagster/asset_partition_range_start": keys[0],
-            "dagster/asset_partition_range_end": keys[-1],
-        },
+def nightly_sync_schedule(context: ScheduleEvaluationContext) -> list[RunRequest]:
+    settings = load_settings()
+    now = context.scheduled_execution_time
+    found = tonights_spans(
+        now,
+        source_url=settings.source_url,
+        state_url=settings.state_url,
+        timezone=settings.timezone,
     )
+    requests = []
+    for span in found:
+        context.log.info(f"nightly: {span.describe()}")
+        key = f"nightly-{now:%Y%m%d}-{span.first}-{span.last}"
+        requests.append(span_request(span, key, span.describe()))
+    return requests
+
+
+@schedule(
+    job=nightly_sync_job,
+    cron_schedule=WEEKLY_CRON,
+    execution_timezone=monthly_partitions.timezone,
+    description="Every Sunday at 03:00 Europe/Paris: the whole history in one run, for "
+    "changes the App du Moulin made without touching updated_at.",
+)
+def weekly_full_sync_schedule(context: ScheduleEvaluationContext) -> RunRequest | SkipReason:
+    keys = monthly_partitions.get_partition_keys(current_time=context.scheduled_execution_time)
+    if not keys:
+        return SkipReason("no month of history yet")
+    span = MonthSpan(keys[0], keys[-1])
+    key = f"weekly-{context.scheduled_execution_time:%Y%m%d}"
+    return span_request(span, key, "the whole history, every Sunday")

@@ -9,7 +9,7 @@ its own rate limit (the client paces it).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import polars as pl
@@ -24,31 +24,43 @@ def _ms(moment: dt.datetime) -> str:
     return str(int(moment.timestamp() * 1000))
 
 
-def _window_filter(start: dt.datetime, end: dt.datetime) -> list[dict]:
+def window_filter(
+    start: dt.datetime,
+    end: dt.datetime,
+    date_property: str = "closedate",
+    also: Sequence[dict] = (),
+) -> list[dict]:
+    """Records whose `date_property` falls in [start, end) (and that pass `also`)."""
     # BETWEEN is inclusive at both ends: stop one millisecond before the next window.
-    return [
-        {
-            "filters": [
-                {
-                    "propertyName": "closedate",
-                    "operator": "BETWEEN",
-                    "value": _ms(start),
-                    "highValue": str(int(end.timestamp() * 1000) - 1),
-                }
-            ]
-        }
-    ]
+    between = {
+        "propertyName": date_property,
+        "operator": "BETWEEN",
+        "value": _ms(start),
+        "highValue": str(int(end.timestamp() * 1000) - 1),
+    }
+    return [{"filters": [between, *also]}]
 
 
 def search_windows(
-    client: HubSpotClient, start: dt.datetime, end: dt.datetime, cap: int = SEARCH_CAP
+    client: HubSpotClient,
+    start: dt.datetime,
+    end: dt.datetime,
+    cap: int = SEARCH_CAP,
+    *,
+    object_type: str = "deals",
+    date_property: str = "closedate",
+    also: Sequence[dict] = (),
 ) -> list[tuple[dt.datetime, dt.datetime]]:
-    """[start, end) cut into windows of at most `cap` deals each (by close date)."""
-    total = client.objects.search_total("deals", _window_filter(start, end))
+    """[start, end) cut into windows of at most `cap` records each (by `date_property`)."""
+    filters = window_filter(start, end, date_property, also)
+    total = client.objects.search_total(object_type, filters)
     if total <= cap or end - start <= dt.timedelta(seconds=2):
         return [(start, end)]
     middle = start + (end - start) / 2
-    return search_windows(client, start, middle, cap) + search_windows(client, middle, end, cap)
+    split = {"object_type": object_type, "date_property": date_property, "also": also}
+    return search_windows(client, start, middle, cap, **split) + search_windows(
+        client, middle, end, cap, **split
+    )
 
 
 def deals_closing_between(
@@ -57,9 +69,7 @@ def deals_closing_between(
     """Every live deal whose close date falls in [start, end): ours and anyone else's."""
     rows = []
     for low, high in search_windows(client, start, end, cap):
-        for deal in client.objects.search(
-            "deals", _window_filter(low, high), DEAL_AUDIT_PROPERTIES
-        ):
+        for deal in client.objects.search("deals", window_filter(low, high), DEAL_AUDIT_PROPERTIES):
             properties = deal["properties"]
             rows.append(
                 (str(deal["id"]), *(properties.get(name) or None for name in DEAL_AUDIT_PROPERTIES))

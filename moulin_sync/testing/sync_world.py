@@ -44,7 +44,8 @@ def nightly_assets() -> list[Any]:
 
 
 def metadata_values(result: Any) -> dict[str, dict[str, Any]]:
-    """Each asset's metadata values by key, each check's under "check:<name>"."""
+    """Each asset's metadata values by key, each check's under "check:<name>" and
+    "check:<asset key>:<name>" (several assets have a check of the same name)."""
     found: dict[str, dict[str, Any]] = {
         "/".join(event.materialization.asset_key.path): {
             name: getattr(value, "value", value)
@@ -53,10 +54,12 @@ def metadata_values(result: Any) -> dict[str, dict[str, Any]]:
         for event in result.get_asset_materialization_events()
     }
     for evaluation in result.get_asset_check_evaluations():
-        found[f"check:{evaluation.check_name}"] = {
+        values = {
             "passed": evaluation.passed,
             **{name: getattr(v, "value", v) for name, v in evaluation.metadata.items()},
         }
+        found[f"check:{evaluation.check_name}"] = values
+        found[f"check:{'/'.join(evaluation.asset_key.path)}:{evaluation.check_name}"] = values
     return found
 
 
@@ -77,13 +80,11 @@ def world_resources(
     *,
     gdpr_erasure: str = "delete",
     timezone: str = "Europe/Paris",
+    drift: str = "report",
 ) -> dict[str, Any]:
     """The resources of a run of the nightly assets against a test world."""
     return {
-        "settings": SyncSettings(
-            timezone=timezone,
-            gdpr_erasure=gdpr_erasure,
-        ),
+        "settings": SyncSettings(timezone=timezone, gdpr_erasure=gdpr_erasure, drift=drift),
         "source": AppDuMoulinSource(url=source_url),
         "state": SyncStateStore(url=state_url),
         "hubspot": hubspot,
@@ -99,6 +100,7 @@ class SyncWorld:
     source_path: Path
     tier: str = "unlimited"
     gdpr_erasure: str = "delete"
+    drift: str = "report"
 
     @property
     def source_url(self) -> str:
@@ -117,7 +119,12 @@ class SyncWorld:
             base_url=self.hubspot.base_url, access_token=self.hubspot.token, tier=self.tier
         )
         return world_resources(
-            self.source_url, self.state_url, self.data_dir, hubspot, gdpr_erasure=self.gdpr_erasure
+            self.source_url,
+            self.state_url,
+            self.data_dir,
+            hubspot,
+            gdpr_erasure=self.gdpr_erasure,
+            drift=self.drift,
         )
 
     def run(

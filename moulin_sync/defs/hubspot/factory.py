@@ -6,6 +6,7 @@
 from. Every input is an asset's output, loaded by the I/O manager.
 """
 
+import datetime as dt
 from typing import Any
 
 import polars as pl
@@ -33,6 +34,7 @@ from moulin_sync.hubspot.sync.run import link_ids, sync_stream
 PAYLOADS = "hubspot_payloads"
 HUBSPOT = "hubspot"
 PROPERTY_SCHEMA = AssetKey([HUBSPOT, "property_schema"])
+SOURCE_CLOCK_MARGIN = dt.timedelta(minutes=10)
 
 
 def payloads_key(spec: StreamSpec) -> AssetKey:
@@ -51,6 +53,14 @@ def _monthly(spec: StreamSpec) -> dict[str, Any]:
     if not spec.partitioned:
         return {}
     return {"partitions_def": monthly_partitions, "backfill_policy": BackfillPolicy.single_run()}
+
+
+def source_as_of(context: AssetExecutionContext) -> dt.datetime:
+    """How recent the source a run read is, at the least: when the run was made (before
+    any read), less a margin for a clock ahead of ours or a transaction still open."""
+    record = context.instance.get_run_record_by_id(context.run_id)
+    made = record.create_timestamp if record is not None else dt.datetime.now(dt.UTC)
+    return made - SOURCE_CLOCK_MARGIN
 
 
 def payload_asset(spec: StreamSpec) -> AssetsDefinition:
@@ -118,6 +128,8 @@ def write_asset(spec: StreamSpec) -> AssetsDefinition:
                 f"{spec.name}: stopped before HubSpot's daily limit: {report.stopped}"
             )
         months = context.partition_keys if spec.partitioned else None
+        if months and not report.stopped:
+            state.store.record_months_synced(spec.name, months, source_as_of(context))
         held = state.store.held(spec.name, partitions=months)
         return Output(held, metadata=write_metadata(client, report))
 

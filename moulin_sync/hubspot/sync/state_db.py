@@ -62,9 +62,29 @@ sync_records = Table(
     # What moulin-sync last wrote, property by property ("name:fingerprint,..."; see
     # `streams/fingerprints.py`): which values in HubSpot are ours.
     Column("fingerprints", Text()),
+    # The managed properties a person changed in HubSpot since our write ("name,name"),
+    # as the last drift check found them.
+    Column("drift", Text()),
+)
+# When each month of a monthly stream was last synced: the source as it was then. A
+# change to the source after that (`updated_at`) makes the nightly run sync the month.
+synced_months = Table(
+    "synced_months",
+    metadata,
+    Column("stream", String(32), primary_key=True),
+    Column("partition_key", String(16), primary_key=True),
+    Column("source_as_of", DateTime(timezone=True), nullable=False),
+)
+# Up to when each stream's records were searched for drift (HubSpot's last-modified
+# date): the next check looks at what changed after it.
+drift_checks = Table(
+    "drift_checks",
+    metadata,
+    Column("stream", String(32), primary_key=True),
+    Column("checked_to", DateTime(timezone=True), nullable=False),
 )
 # Columns a store made by an earlier release lacks: added on open, empty.
-ADDED_COLUMNS = ("fingerprints",)
+ADDED_COLUMNS = ("fingerprints", "drift")
 
 
 class StateStoreError(RuntimeError):
