@@ -13,6 +13,9 @@ against the source. Then:
   restarted (persistent state) while the k-th write is in flight;
 - outage drills: a 429 storm, the daily limit reached, bursts of 500/502/503/504/423,
   requests hanging past the timeout, the state store (SQLite, PostgreSQL) unreachable;
+- the data's life after the first load: an erasure cut by a SIGKILL between the contact
+  and its deals, a merge in HubSpot followed by new orders, a refund in a months-old
+  partition followed by `sync --nightly`;
 - the bad-input corpus; the security checks.
 
 Every scenario ends with HubSpot compared to the expected state: zero duplicates, zero
@@ -30,7 +33,7 @@ import warnings
 from pathlib import Path
 
 from moulin_sync.testing.hubspot_emulator import run_hubspot_emulator
-from moulin_sync.testing.reliability import drills
+from moulin_sync.testing.reliability import drills, lifecycle
 from moulin_sync.testing.reliability.corpus import run_corpus
 from moulin_sync.testing.reliability.crash_matrix import CrashMatrix, crash_points, reference_run
 from moulin_sync.testing.reliability.harness import MONTHS, World, make_source
@@ -40,7 +43,7 @@ from moulin_sync.testing.reliability.security import postgres_reachable, run_sec
 
 warnings.filterwarnings("ignore")
 
-PARTS = ("crash", "drills", "corpus", "security")
+PARTS = ("crash", "drills", "lifecycle", "corpus", "security")
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
@@ -105,6 +108,10 @@ def main() -> int:
                 report(drills.drill_postgres_state_cut(world, reference.image, postgres))
             else:
                 print(f"PostgreSQL unreachable at {args.postgres}: its drill is skipped")
+        if "lifecycle" in parts:
+            report(lifecycle.erasure_cut_by_a_crash(world))
+            report(lifecycle.merge_then_new_orders(world))
+            report(lifecycle.late_refund_then_nightly(world))
         if "corpus" in parts:
             corpus = run_corpus(world)
             tally.bad_inputs_tried += corpus.bad_tried

@@ -167,9 +167,12 @@ class World:
         env.update(overrides)
         return env
 
-    def start(self, run: Path, tag: str, **env: str) -> SyncProcess:
-        args = [moulin_sync_command(), "sync", "--from", self.months[0], "--to", self.months[1]]
-        return SyncProcess(args, self.env(run, **env), run / tag)
+    def start(self, run: Path, tag: str, *, nightly: bool = False, **env: str) -> SyncProcess:
+        """`moulin-sync sync` for the world's months, or for tonight's (`--nightly`)."""
+        months = ["--nightly"] if nightly else ["--from", self.months[0], "--to", self.months[1]]
+        return SyncProcess(
+            [moulin_sync_command(), "sync", *months], self.env(run, **env), run / tag
+        )
 
     def sync(self, run: Path, tag: str, **env: str) -> RunResult:
         """`moulin-sync sync` to the end."""
