@@ -8,17 +8,23 @@ environment variables (see README, "Settings").
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
+import zoneinfo
 from functools import lru_cache
 from typing import Literal
+from urllib.parse import urlparse
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsError as UnparsableSetting
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from moulin_sync.lib.places import DEMO_DIR
 from moulin_sync.lib.urls import SUPPORTED_URL_SCHEMES
+from moulin_sync.sources.app_du_moulin.vocabulary import ORDER_STATUSES
 
-DEMO_DIR = ".moulin/demo"
 HubSpotTier = Literal["free", "starter", "professional", "enterprise", "unlimited"]
 # What becomes of a customer erased at the source: HubSpot's GDPR delete (for good),
 # an archive (HubSpot's recycle bin, restorable for 90 days), or nothing.
@@ -120,6 +126,44 @@ class MoulinSettings(BaseSettings):
     def _is_first_of_month(cls, value: dt.date) -> dt.date:
         if value.day != 1:
             raise ValueError("must be the first day of a month, e.g. 2019-01-01")
+        if value > dt.date.today():
+            raise ValueError(
+                f"{value} is in the future: the history starts at or before the current month"
+            )
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _is_time_zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"{value!r} is not a time zone; use an IANA name such as Europe/Paris"
+            ) from None
+        return value
+
+    @field_validator("hubspot_base_url")
+    @classmethod
+    def _is_web_address(cls, value: str) -> str:
+        parsed = urlparse(value)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise ValueError(
+                "not a web address; expected https://api.hubapi.com (or the emulator's, e.g. "
+                "http://127.0.0.1:8089)"
+            )
+        return value.rstrip("/")
+
+    @field_validator("deal_stages")
+    @classmethod
+    def _names_known_statuses(cls, value: dict[str, str]) -> dict[str, str]:
+        known = [status.value for status in ORDER_STATUSES]
+        unknown = sorted(set(value) - set(known))
+        if unknown:
+            raise ValueError(
+                f"unknown order status {', '.join(map(repr, unknown))}; the statuses are "
+                + ", ".join(known)
+            )
         return value
 
 
@@ -133,6 +177,8 @@ def load_settings() -> MoulinSettings:
     """
     try:
         return MoulinSettings()
+    except UnparsableSetting as exc:
+        raise SettingsError(_unparsable(exc)) from None
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
@@ -141,6 +187,17 @@ def load_settings() -> MoulinSettings:
             reason = str(error["msg"]).removeprefix("Value error, ")
             problems.append(f"{variable}: {reason}. Fix the environment variable {variable}.")
         raise SettingsError("\n".join(problems)) from None
+
+
+def _unparsable(exc: UnparsableSetting) -> str:
+    """pydantic-settings' "error parsing value for field ..." in the variable's words."""
+    found = re.search(r'field "(\w+)"', str(exc))
+    variable = _ENV_NAMES.get(found.group(1), "a variable") if found else "a variable"
+    example = json.dumps({"paid": "Stage label or id"})
+    return (
+        f"{variable}: not valid JSON; expected an object such as {example}. Fix the "
+        f"environment variable {variable}."
+    )
 
 
 @lru_cache(maxsize=1)

@@ -5,6 +5,8 @@ Sub-commands import what they drive when they run, so `--help` stays quick.
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from moulin_sync.cli.demo import demo
@@ -13,10 +15,45 @@ from moulin_sync.cli.plan import plan
 from moulin_sync.cli.sync import sync
 
 
-@click.group()
+class OneLineErrors(click.Group):
+    """Every failure ends the command in one line naming what to fix, exit status 1; the
+    traceback only with --debug (or MOULIN_DEBUG=1)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
+            raise
+        except Exception as exc:
+            if (ctx.obj or {}).get("debug"):
+                raise
+            raise click.ClickException(one_line(exc)) from None
+
+
+def one_line(exc: BaseException) -> str:
+    """Our errors already say which setting to fix; anything else is named as such."""
+    text = str(exc).strip()
+    if type(exc).__module__.startswith("moulin_sync") and text:
+        return text
+    first = text.splitlines()[0][:300] if text else ""
+    return (
+        f"unexpected {type(exc).__name__}{': ' + first if first else ''} "
+        "(run with --debug for the traceback)"
+    )
+
+
+@click.group(cls=OneLineErrors)
 @click.version_option(package_name="moulin-sync")
-def main() -> None:
+@click.option(
+    "--debug",
+    is_flag=True,
+    envvar="MOULIN_DEBUG",
+    help="Show the traceback of a failure (also MOULIN_DEBUG=1).",
+)
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
     """Keep HubSpot in step with the App du Moulin."""
+    ctx.obj = {"debug": debug}
 
 
 @main.group()

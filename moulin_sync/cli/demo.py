@@ -16,7 +16,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from moulin_sync.settings import DEMO_DIR
+from moulin_sync.lib.places import DEMO_DIR
 
 if TYPE_CHECKING:
     from moulin_sync.cli.runner import RunSummary

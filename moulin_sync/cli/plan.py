@@ -4,6 +4,13 @@ from __future__ import annotations
 
 import click
 
+from moulin_sync.cli.preflight import (
+    MONTH,
+    months_within_history,
+    settings_or_fail,
+    source_is_there,
+)
+
 COLUMNS = ("create", "update", "unchanged", "erase", "rejected", "waiting")
 
 
@@ -18,11 +25,11 @@ def plans_for(first: str | None, last: str | None) -> dict:
     from moulin_sync.hubspot.streams import STREAMS
     from moulin_sync.hubspot.streams.spec import PipelineStages
     from moulin_sync.hubspot.sync.dry_run import dry_run, placeholder_pipeline
-    from moulin_sync.settings import load_settings
 
-    settings = load_settings()
+    settings = settings_or_fail()
+    first, last = months_within_history(settings, first, last)
+    source_is_there(settings)
     keys = monthly_partitions.get_partition_keys()
-    first, last = first or keys[0], last or keys[-1]
     pipelines = {}
     for spec in STREAMS:
         if spec.pipeline is None:
@@ -49,8 +56,8 @@ def plans_for(first: str | None, last: str | None) -> dict:
 
 @click.command()
 @click.option("--samples", default=5, show_default=True, help="Sample records per action.")
-@click.option("--from", "first", help="First month of deals (YYYY-MM-01); default: all history.")
-@click.option("--to", "last", help="Last month of deals (YYYY-MM-01); default: the current month.")
+@click.option("--from", "first", type=MONTH, help="First month of deals; default: all history.")
+@click.option("--to", "last", type=MONTH, help="Last month of deals; default: the current month.")
 def plan(samples: int, first: str | None, last: str | None) -> None:
     """Dry run: what a sync would create, update, leave and reject. No HubSpot call."""
     from rich.console import Console

@@ -70,8 +70,9 @@ def run_nightly_sync(
                 "dagster/asset_partition_range_end": last,
             },
             raise_on_error=False,
-            # Step logs stay in the instance; the terminal gets the summary.
-            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+            # Step logs stay in the instance; the terminal gets the summary (a failure
+            # there in one line, its stack in the run's logs).
+            run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
         )
     finally:
         if owned:

@@ -6,13 +6,21 @@ from typing import TYPE_CHECKING
 
 import click
 
+from moulin_sync.cli.preflight import (
+    MONTH,
+    hubspot_answers,
+    months_within_history,
+    settings_or_fail,
+    source_is_there,
+)
+
 if TYPE_CHECKING:
     from moulin_sync.cli.runner import RunSummary
 
 
 @click.command()
-@click.option("--from", "first", help="First month (YYYY-MM-01); default: start of history.")
-@click.option("--to", "last", help="Last month (YYYY-MM-01); default: the current month.")
+@click.option("--from", "first", type=MONTH, help="First month; default: start of history.")
+@click.option("--to", "last", type=MONTH, help="Last month; default: the current month.")
 @click.option(
     "--nightly",
     is_flag=True,
@@ -24,10 +32,14 @@ def sync(first: str | None, last: str | None, nightly: bool) -> None:
 
     if nightly and (first or last):
         raise click.UsageError("--nightly picks its own months: leave out --from and --to")
-    ranges = _tonights_ranges() if nightly else [(first, last)]
+    settings = settings_or_fail()
+    months = None if nightly else months_within_history(settings, first, last)
+    source_is_there(settings)
+    hubspot_answers(settings)
+    ranges = _tonights_ranges() if months is None else [months]
     failed = False
-    for months in ranges:
-        summary = run_nightly_sync(*months)
+    for span in ranges:
+        summary = run_nightly_sync(*span)
         _report(summary)
         failed = failed or not summary.success
     if failed:
@@ -68,7 +80,12 @@ def _report(summary: RunSummary) -> None:
                 f"unchanged {values['unchanged']}, rejected {values['rejected']}, "
                 f"write calls {values['write_calls']}"
             )
+        if values.get("stopped_early", "no") != "no":
+            click.echo(f"{key}: stopped early: {values['stopped_early']}")
     for name, passed, _ in summary.checks:
-        click.echo(f"check {name}: {'passed' if passed else 'FAILED'}")
+        verdict = (
+            "passed" if passed else "FAILED" if name in summary.blocking_failures else "warning"
+        )
+        click.echo(f"check {name}: {verdict}")
     for failure in summary.failures:
         click.echo(failure, err=True)

@@ -30,6 +30,14 @@ Modules:
 - `cli`: the `moulin-sync demo-data` command.
 """
 
-# The public API is `generator.__all__`, listed once there.
-from moulin_sync.demo_data.generator import *  # noqa: F403
-from moulin_sync.demo_data.generator import __all__ as __all__
+import importlib
+from typing import Any
+
+
+def __getattr__(name: str) -> Any:
+    """The public API is `generator`'s `__all__`, loaded on first use: the `moulin-sync`
+    command imports this package for its options without paying for the generator."""
+    generator = importlib.import_module("moulin_sync.demo_data.generator")
+    if name == "__all__" or name in generator.__all__:
+        return getattr(generator, name)
+    raise AttributeError(f"module 'moulin_sync.demo_data' has no attribute {name!r}")

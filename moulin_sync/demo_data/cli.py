@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import sys
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
 from rich.table import Table
 
-from moulin_sync.demo_data import MAX_DIRTY_RATE, GenerationSummary, GeneratorError, generate
+from moulin_sync.demo_data.world import MAX_DIRTY_RATE
+
+if TYPE_CHECKING:
+    from moulin_sync.demo_data.generator import GenerationSummary
 
 
 def _parse_today(
@@ -81,6 +84,8 @@ def render_summary(summary: GenerationSummary, console: Console) -> None:
 )
 def demo_data_command(progress: bool | None, **arguments: Any) -> None:
     """Generate a deterministic, realistic App du Moulin database (demo and tests)."""
+    from moulin_sync.demo_data.generator import GeneratorError, generate
+
     # The other options are named after generate()'s parameters, so they pass through.
     if progress is None:
         progress = sys.stderr.isatty()
