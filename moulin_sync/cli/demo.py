@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
-from rich.table import Table
 
 from moulin_sync.lib.places import DEMO_DIR
 
@@ -34,18 +33,6 @@ concurrency:
   pools:
     default_limit: 1
 """
-
-SHOWN_FIGURES = {
-    "created": "created",
-    "updated": "updated",
-    "unchanged": "unchanged",
-    "rejected": "rejected",
-    "waiting": "waiting",
-    "write_calls": "writes",
-    "api_calls": "calls",
-    "rate_limited_429s": "429s",
-    "duration_s": "seconds",
-}
 
 
 @click.command()
@@ -141,56 +128,13 @@ def run_demo(
 
 
 def print_summary(summary: RunSummary, in_hubspot: dict[str, int], console: Console) -> None:
-    table = Table(title="moulin-sync demo — HubSpot writes")
-    table.add_column("asset", no_wrap=True)
-    for label in SHOWN_FIGURES.values():
-        table.add_column(label, justify="right")
-    for key, values in sorted(summary.assets.items()):
-        if key.startswith("hubspot/") and "write_calls" in values:
-            table.add_row(key, *(str(values.get(name, "")) for name in SHOWN_FIGURES))
-    console.print(table)
+    from moulin_sync.cli.summary import next_steps, summary_lines
 
-    sources = Table(title="source and payloads")
-    sources.add_column("asset")
-    sources.add_column("rows", justify="right")
-    sources.add_column("quarantined", justify="right")
-    for key, values in sorted(summary.assets.items()):
-        if "dagster/row_count" in values:
-            sources.add_row(
-                key, f"{values['dagster/row_count']:,}", str(values.get("quarantined", ""))
-            )
-    console.print(sources)
-
-    checks = Table(title="checks")
-    checks.add_column("check")
-    checks.add_column("result")
-    checks.add_column("figures")
-    for name, passed, values in summary.checks:
-        figures = ", ".join(
-            f"{k}={v}" for k, v in values.items() if isinstance(v, int) and not isinstance(v, bool)
-        )
-        result = (
-            "[green]passed"
-            if passed
-            else ("[red]FAILED" if name in summary.blocking_failures else "[yellow]warning")
-        )
-        checks.add_row(name, result, figures[:160])
-    console.print(checks)
-
-    duplicates = next(
-        (v.get("duplicate_deals") for n, _, v in summary.checks if n == "no_duplicate_deals"), None
-    )
-    passed = sum(1 for _, ok, _ in summary.checks if ok)
-    warned = len(summary.checks) - passed - len(summary.blocking_failures)
+    status = "succeeded" if summary.success else "FAILED"
+    lines = [f"nightly_sync {status} (run {summary.run_id}).", *summary_lines(summary, in_hubspot)]
     deals = summary.assets.get("hubspot/deals", {})
-    console.print(
-        f"In HubSpot now: {in_hubspot.get('contacts', 0):,} contacts, "
-        f"{in_hubspot.get('companies', 0):,} companies, {in_hubspot.get('deals', 0):,} deals. "
-        f"Deals created this run: {deals.get('created', 0):,}. "
-        f"Checks passed: {passed}/{len(summary.checks)} ({warned} source data warnings, "
-        f"{len(summary.blocking_failures)} errors). Duplicate deals found: {duplicates}."
-    )
-    for failure in summary.failures:
-        console.print(f"[red]{failure}")
-    status = "[green]succeeded" if summary.success else "[red]FAILED"
-    console.print(f"Run {summary.run_id} {status}.")
+    lines.append(f"Deals created this run: {deals.get('created', 0):,}.")
+    lines += summary.failures
+    lines += next_steps(os.environ.get("DAGSTER_HOME", f"{DEMO_DIR}/dagster_home"))
+    # Plain text: rich would cut numbers to fit a narrow or piped terminal.
+    console.out("\n".join(lines), highlight=False)

@@ -60,25 +60,26 @@ def plans_for(first: str | None, last: str | None) -> dict:
 @click.option("--to", "last", type=MONTH, help="Last month of deals; default: the current month.")
 def plan(samples: int, first: str | None, last: str | None) -> None:
     """Dry run: what a sync would create, update, leave and reject. No HubSpot call."""
-    from rich.console import Console
-    from rich.table import Table
+    from moulin_sync.cli.summary import aligned
 
     plans = plans_for(first, last)
-    console = Console()
-    table = Table(title="moulin-sync plan (dry run, nothing sent)")
-    table.add_column("stream")
-    for column in COLUMNS:
-        table.add_column(column, justify="right")
-    for stream, planned in plans.items():
-        counts = planned.counts()
-        table.add_row(stream, *(f"{counts[c]:,}" for c in COLUMNS))
-    console.print(table)
+    click.echo("moulin-sync plan (dry run, nothing sent):")
+    rows = [
+        [stream, *(f"{planned.counts()[c]:,}" for c in COLUMNS)]
+        for stream, planned in plans.items()
+    ]
+    for line in aligned(["", *COLUMNS], rows):
+        click.echo(f"  {line}")
     for stream, planned in plans.items():
         for action in ("create", "update"):
             frame = getattr(planned, action)
             if frame.height:
                 keys = ", ".join(frame["source_key"].head(samples).to_list())
-                console.print(f"{stream} to {action}, e.g. {keys}")
-        reasons = planned.rejected.group_by("reason").len().sort("len", descending=True)
-        for reason, count in reasons.head(samples).iter_rows():
-            console.print(f"{stream} rejected ×{count}: {reason}")
+                click.echo(f"{stream} to {action}, e.g. {keys}")
+        for kind in ("rejected", "waiting"):
+            frame = getattr(planned, kind)
+            reasons = (
+                frame.group_by("reason").len().sort(["len", "reason"], descending=[True, False])
+            )
+            for reason, count in reasons.head(samples).iter_rows():
+                click.echo(f"{stream} {kind} ×{count:,}: {reason}")

@@ -72,20 +72,16 @@ def _tonights_ranges() -> list[tuple[str | None, str | None]]:
 
 
 def _report(summary: RunSummary) -> None:
-    click.echo(f"months {summary.partitions[0]} → {summary.partitions[1]}:")
-    for key, values in sorted(summary.assets.items()):
-        if "write_calls" in values:
-            click.echo(
-                f"{key}: created {values['created']}, updated {values['updated']}, "
-                f"unchanged {values['unchanged']}, rejected {values['rejected']}, "
-                f"write calls {values['write_calls']}"
-            )
-        if values.get("stopped_early", "no") != "no":
-            click.echo(f"{key}: stopped early: {values['stopped_early']}")
+    from moulin_sync.cli.summary import summary_lines
+
+    status = "succeeded" if summary.success else "FAILED"
+    click.echo(f"nightly_sync {status} (run {summary.run_id}).")
+    for line in summary_lines(summary):
+        click.echo(line)
     for name, passed, _ in summary.checks:
         verdict = (
             "passed" if passed else "FAILED" if name in summary.blocking_failures else "warning"
         )
-        click.echo(f"check {name}: {verdict}")
+        click.echo(f"  check {name}: {verdict}")
     for failure in summary.failures:
         click.echo(failure, err=True)

@@ -68,3 +68,35 @@ def records_table(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> pl.Da
         schema=dict.fromkeys(columns, pl.String),
         orient="row",
     )
+
+
+def _cause(reason: pl.Expr) -> pl.Expr:
+    """A reason without the record's own values (ids, emails, quoted values), so the
+    rejections of one cause group together."""
+    return (
+        reason.str.replace_all(r"[\w.+-]+@[\w-]+(\.[\w-]+)*", "<email>")
+        .str.replace_all(r"'[^']*'", "'…'")
+        .str.replace_all(r"\d+", "#")
+    )
+
+
+def by_cause(frame: pl.DataFrame) -> pl.DataFrame:
+    """(cause, records, example) of (source_key, reason) rows, the largest cause first."""
+    if frame.is_empty():
+        return pl.DataFrame(schema={"cause": pl.String, "records": pl.UInt32, "example": pl.String})
+    return (
+        frame.group_by(_cause(pl.col("reason")).alias("cause"))
+        .agg(records=pl.len(), example=pl.format("{}: {}", "source_key", "reason").first())
+        .sort(["records", "cause"], descending=[True, False])
+    )
+
+
+def by_reason(frame: pl.DataFrame) -> pl.DataFrame:
+    """(reason, records) of (source_key, reason) rows, the largest first."""
+    if frame.is_empty():
+        return pl.DataFrame(schema={"reason": pl.String, "records": pl.UInt32})
+    return (
+        frame.group_by("reason")
+        .agg(records=pl.len())
+        .sort(["records", "reason"], descending=[True, False])
+    )

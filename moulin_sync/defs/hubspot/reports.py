@@ -2,19 +2,12 @@
 
 from typing import Any
 
-import polars as pl
 from dagster import MetadataValue
 
 from moulin_sync.hubspot.client import HubSpotClient
 from moulin_sync.hubspot.streams.payloads import Payloads
 from moulin_sync.hubspot.sync.ledger import SyncReport
-from moulin_sync.lib.metadata import markdown_table, table_sample
-
-
-def _by_reason(rejections: pl.DataFrame) -> pl.DataFrame:
-    if rejections.is_empty():
-        return pl.DataFrame(schema={"reason": pl.String, "len": pl.UInt32})
-    return rejections.group_by("reason").len().sort("len", descending=True)
+from moulin_sync.lib.metadata import by_cause, by_reason, table_sample
 
 
 def payload_metadata(payloads: Payloads) -> dict[str, Any]:
@@ -23,8 +16,8 @@ def payload_metadata(payloads: Payloads) -> dict[str, Any]:
         "quarantined": payloads.quarantine.height,
         "erased": payloads.erased.height,
         "sample": table_sample(payloads.records),
-        "quarantine": markdown_table(payloads.quarantine, rows=20),
-        "quarantine_by_reason": markdown_table(_by_reason(payloads.quarantine), rows=20),
+        "quarantine": table_sample(payloads.quarantine, rows=20),
+        "quarantine_by_cause": table_sample(by_cause(payloads.quarantine), rows=30),
     }
 
 
@@ -51,6 +44,7 @@ def write_metadata(client: HubSpotClient, report: SyncReport) -> dict[str, Any]:
         "duration_s": round(report.seconds, 2),
         "calls_by_endpoint": MetadataValue.json(snapshot["calls_by_endpoint"]),
         "stopped_early": MetadataValue.text(report.stopped or "no"),
-        "rejections": markdown_table(rejections, rows=20),
-        "rejections_by_reason": markdown_table(_by_reason(rejections), rows=20),
+        "rejections": table_sample(rejections, rows=20),
+        "rejections_by_cause": table_sample(by_cause(rejections), rows=30),
+        "waiting_for": table_sample(by_reason(report.waiting_records()), rows=30),
     }

@@ -52,12 +52,21 @@ class SyncReport:
     links_found_again: int = 0  # association targets found under a new id (merged)
     rejected: list[tuple[str, str]] = field(default_factory=list)
     waiting: int = 0
+    # Valid records waiting for their association target: (source key, reason).
+    waits: list[tuple[str, str]] = field(default_factory=list)
     stopped: str | None = None
     seconds: float = 0.0
 
     def rejections(self) -> pl.DataFrame:
+        """What was refused (quarantined at the source, or by HubSpot); never the
+        waiting records, which are valid."""
         return pl.DataFrame(
             self.rejected, schema={"source_key": pl.String, "reason": pl.String}, orient="row"
+        )
+
+    def waiting_records(self) -> pl.DataFrame:
+        return pl.DataFrame(
+            self.waits, schema={"source_key": pl.String, "reason": pl.String}, orient="row"
         )
 
 
@@ -104,11 +113,13 @@ class Ledger:
         with self._lock:
             self.report.rejected.extend((r.source_key, why) for r, why in refused)
 
-    def quarantined(self, frame: pl.DataFrame) -> None:
-        """Report every quarantined or waiting row; write only those the store lacks."""
+    def quarantined(self, frame: pl.DataFrame, *, waiting: bool = False) -> None:
+        """Report every quarantined (or `waiting`) row; write only those the store lacks
+        (a waiting record is kept with its reason and retried, as a rejected one)."""
         if frame.is_empty():
             return
-        self.report.rejected.extend(frame.select("source_key", "reason").iter_rows())
+        rows = frame.select("source_key", "reason").iter_rows()
+        (self.report.waits if waiting else self.report.rejected).extend(rows)
         fresh = frame.filter(~pl.col("recorded"))
         self.state.record_rejected(
             self.stream,

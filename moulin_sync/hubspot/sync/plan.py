@@ -14,11 +14,11 @@ import polars as pl
 from moulin_sync.hubspot.streams.fingerprints import fingerprint_text
 from moulin_sync.hubspot.streams.hashing import stable_hash
 from moulin_sync.hubspot.streams.payloads import Payloads
-from moulin_sync.hubspot.streams.spec import StreamSpec
+from moulin_sync.hubspot.streams.spec import RECORD_NOUNS, StreamSpec
 from moulin_sync.hubspot.sync.state import ARCHIVED, DELETED, MERGED, REJECTED, SYNCED
 from moulin_sync.settings import GdprErasure
 
-WAITING_REASON = "waiting for its association target to reach HubSpot"
+WAITS = "waiting for {} to reach HubSpot"  # what it waits for: "contact 1234"
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ def plan_sync(
         erase=erased,
         rejected=_mark_recorded(payloads.quarantine, state),
         waiting=_mark_recorded(
-            waiting.select("source_key", *month).with_columns(reason=pl.lit(WAITING_REASON)),
+            waiting.select("source_key", *month, reason=pl.format(WAITS, pl.col("waits_for"))),
             state,
         ),
         merged=merged.select("source_key"),
@@ -131,12 +131,16 @@ def _resolve_links(
         )
     # A record waits when it names a target (a contact, a company) not in HubSpot yet.
     unresolved = pl.lit(False)
+    waits_for = []
     for link in spec.links:
         if link.required and link.resolved in resolved:
-            unresolved = unresolved | (
-                pl.col(link.column).is_not_null() & pl.col(link.resolved).is_null()
-            )
-    waiting = records.filter(unresolved)
+            missing = pl.col(link.column).is_not_null() & pl.col(link.resolved).is_null()
+            unresolved = unresolved | missing
+            noun = RECORD_NOUNS.get(link.stream, link.stream)
+            waits_for.append(pl.when(missing).then(pl.format(f"{noun} {{}}", link.column)))
+    waiting = records.filter(unresolved).with_columns(
+        waits_for=pl.coalesce(waits_for) if waits_for else pl.lit(None, pl.String)
+    )
     records = records.filter(~unresolved)
     if resolved:
         records = records.with_columns(

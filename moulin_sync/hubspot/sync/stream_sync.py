@@ -123,7 +123,7 @@ class StreamSync:
         report = self.ledger.report
         report.unchanged, report.waiting = plan.unchanged.height, plan.waiting.height
         self.ledger.quarantined(plan.rejected)
-        self.ledger.quarantined(plan.waiting)
+        self.ledger.quarantined(plan.waiting, waiting=True)
         try:
             if self.spec.adopt_by and plan.create.height:
                 # Adoption reads all new records first; the adopted join the updates.
