@@ -29,6 +29,8 @@ DEMO_TIER = "professional"
 DEMO_INSTANCE_YAML = """\
 telemetry:
   enabled: false
+nux:
+  enabled: false
 concurrency:
   pools:
     default_limit: 1

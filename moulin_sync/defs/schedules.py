@@ -4,7 +4,13 @@ without its `updated_at`."""
 
 import datetime as dt
 
-from dagster import RunRequest, ScheduleEvaluationContext, SkipReason, schedule
+from dagster import (
+    DefaultScheduleStatus,
+    RunRequest,
+    ScheduleEvaluationContext,
+    SkipReason,
+    schedule,
+)
 
 from moulin_sync.defs.jobs import nightly_sync_job
 from moulin_sync.defs.partitions import monthly_partitions
@@ -38,6 +44,8 @@ def span_request(span: MonthSpan, run_key: str, why: str) -> RunRequest:
     job=nightly_sync_job,
     cron_schedule=NIGHTLY_CRON,
     execution_timezone=monthly_partitions.timezone,
+    # On from the first start of the daemon: the sync is what the deployment is for.
+    default_status=DefaultScheduleStatus.RUNNING,
     description="Every night at 02:00 Europe/Paris: the previous and current month, and every "
     "older month whose orders (or their customers, companies, pickup points) changed since "
     "it was last synced; one run per span of months.",
@@ -63,6 +71,7 @@ def nightly_sync_schedule(context: ScheduleEvaluationContext) -> list[RunRequest
     job=nightly_sync_job,
     cron_schedule=WEEKLY_CRON,
     execution_timezone=monthly_partitions.timezone,
+    default_status=DefaultScheduleStatus.RUNNING,
     description="Every Sunday at 03:00 Europe/Paris: the whole history in one run, for "
     "changes the App du Moulin made without touching updated_at.",
 )

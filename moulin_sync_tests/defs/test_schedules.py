@@ -122,3 +122,17 @@ def test_the_weekly_run_covers_the_whole_history(source: Path) -> None:
     [tags] = _tick(dt.datetime(2026, 11, 29, 3, 0), weekly_full_sync_schedule)
     assert _ranges([tags]) == [("2019-01-01", "2026-11-01")]
     assert weekly_full_sync_schedule.cron_schedule == "0 3 * * 0"
+
+
+def test_the_schedules_are_on_from_the_start() -> None:
+    from dagster import DefaultScheduleStatus
+
+    for schedule in (nightly_sync_schedule, weekly_full_sync_schedule):
+        assert schedule.default_status == DefaultScheduleStatus.RUNNING, schedule.name
+
+
+def test_the_production_instance_shows_no_community_pop_up() -> None:
+    import yaml
+
+    config = yaml.safe_load((Path(__file__).parents[2] / "dagster.yaml").read_text())
+    assert config["nux"] == {"enabled": False}

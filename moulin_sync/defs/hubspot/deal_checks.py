@@ -45,6 +45,7 @@ def _targets(deals: pl.DataFrame, state: SyncStateStore) -> tuple[dict[str, str]
 @asset_check(
     asset=DEALS_KEY,
     partitions_def=monthly_partitions,
+    pool="hubspot_api",
     blocking=True,
     description="Fails when HubSpot holds more than one deal for an order: two deals with "
     "the same moulin_order_id, or a deal without it that has the same contact, amount and "
@@ -101,6 +102,7 @@ def _deals_in_hubspot(client: HubSpotClient, keys: list[str]) -> pl.DataFrame:
 @asset_check(
     asset=DEALS_KEY,
     partitions_def=monthly_partitions,
+    pool="hubspot_api",
     additional_ins=PAYLOADS,
     description="Source vs HubSpot: every valid order of the partition has its deal, with "
     "the right amount and stage; no deal claims an order of the partition it lacks.",
@@ -159,6 +161,7 @@ def every_order_has_a_deal(
 @asset_check(
     asset=DEALS_KEY,
     partitions_def=monthly_partitions,
+    pool="hubspot_api",
     additional_ins=PAYLOADS,
     description="Every deal of the partition is associated with its contact, and B2B deals "
     "with their company; a deal of an erased customer with no contact (read back through "
