@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import httpx
 import polars as pl
 import pytest
 from click.testing import CliRunner
@@ -195,3 +196,54 @@ def test_sync_nightly_runs_tonights_months_and_says_why(world: SyncWorld) -> Non
     # And a night with nothing new runs the two usual months only.
     again = sync("--nightly")
     assert "tonight's schedule runs 1 span(s) of months" in again
+
+
+def test_inspect_says_why_a_customer_is_as_they_are(
+    world: SyncWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HUBSPOT_BASE_URL", world.hubspot.base_url)
+    monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", world.hubspot.token)
+    world.run(DEAL_ASSETS, MONTHS)
+    synced = {d["properties"]["moulin_order_id"]: d for d in world.objects("deals")}
+    order, number, customer = next(
+        (str(i), n, c)
+        for i, n, c in world.sql(
+            "SELECT id, order_number, customer_id FROM orders WHERE company_id IS NULL "
+            "AND ordered_at >= '2025-12-01' ORDER BY id"
+        )
+        if str(i) in synced
+    )
+    shown = CliRunner().invoke(main, ["inspect", "order", number])
+    assert shown.exit_code == 0, shown.output
+    assert f"contacts {customer}: up to date: the next run leaves it" in shown.output
+    assert f"deals {order}: up to date" in shown.output
+    assert f"HubSpot id {synced[order]['id']} (synced, last written" in shown.output
+    # The source changes; a person edits the deal in HubSpot.
+    world.sql("UPDATE customers SET city = 'Moulins' WHERE id = ?", (customer,))
+    httpx.patch(
+        f"{world.hubspot.base_url}/crm/v3/objects/deals/{synced[order]['id']}",
+        headers={"Authorization": f"Bearer {world.hubspot.token}"},
+        json={"properties": {"dealname": "Renamed by Anne"}},
+    ).raise_for_status()
+    live = CliRunner().invoke(main, ["inspect", "customer", str(customer), "--live"])
+    assert live.exit_code == 0, live.output
+    assert f"contacts {customer}: the next run updates it" in live.output
+    assert "city: Moulins | " in live.output
+    assert "| Renamed by Anne   ← differs" in live.output
+
+
+def test_inspect_names_what_a_waiting_deal_waits_for(world: SyncWorld) -> None:
+    world.run(DEAL_ASSETS, MONTHS)
+    [(customer, order)] = world.sql(
+        "SELECT c.id, min(o.id) FROM customers c JOIN orders o ON o.customer_id = c.id "
+        "WHERE c.email IS NULL AND o.company_id IS NULL AND o.ordered_at >= '2025-09-01' "
+        "AND c.deleted_at IS NULL AND c.anonymized_at IS NULL GROUP BY c.id ORDER BY c.id LIMIT 1"
+    )
+    shown = CliRunner().invoke(main, ["inspect", "customer", str(customer)])
+    assert shown.exit_code == 0, shown.output
+    assert f"contacts {customer}: rejected: missing email" in shown.output
+    assert f"deals {order}: waiting: waiting for contact {customer} to reach HubSpot" in (
+        shown.output
+    )
+    unknown = CliRunner().invoke(main, ["inspect", "email", "nobody@example.org"])
+    assert unknown.exit_code == 1 and "no email 'nobody@example.org'" in unknown.output

@@ -11,6 +11,7 @@ import click
 
 from moulin_sync.cli.demo import demo
 from moulin_sync.cli.exports import export_deal_ids
+from moulin_sync.cli.inspect import inspect
 from moulin_sync.cli.plan import plan
 from moulin_sync.cli.sync import sync
 
@@ -65,7 +66,7 @@ def _register() -> None:
     from moulin_sync.demo_data.cli import demo_data_command
     from moulin_sync.emulators.hubspot.cli import hubspot_emulator_command
 
-    for command in (demo, sync, plan, export_deal_ids):
+    for command in (demo, sync, plan, inspect, export_deal_ids):
         main.add_command(command)
     main.add_command(demo_data_command, name="demo-data")
     emulator.add_command(hubspot_emulator_command, name="hubspot")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from moulin_sync.cli.preflight import (
@@ -11,25 +13,23 @@ from moulin_sync.cli.preflight import (
     source_is_there,
 )
 
+if TYPE_CHECKING:
+    from moulin_sync.settings import MoulinSettings
+
 COLUMNS = ("create", "update", "unchanged", "erase", "rejected", "waiting")
 
 
-def plans_for(first: str | None, last: str | None) -> dict:
-    """The plan of each stream for the months [first, last] (default: all history), as
-    `moulin-sync sync --from --to` would sync them."""
+def known_pipelines(settings: MoulinSettings) -> dict:
+    """Each pipelined stream's stages as the last run found them in HubSpot, else
+    placeholders (no HubSpot call)."""
     from pathlib import Path
 
     from moulin_sync.defs.hubspot.factory import pipeline_key
     from moulin_sync.defs.io_manager import published_path
-    from moulin_sync.defs.partitions import month_windows, monthly_partitions
     from moulin_sync.hubspot.streams import STREAMS
     from moulin_sync.hubspot.streams.spec import PipelineStages
-    from moulin_sync.hubspot.sync.dry_run import dry_run, placeholder_pipeline
+    from moulin_sync.hubspot.sync.dry_run import placeholder_pipeline
 
-    settings = settings_or_fail()
-    first, last = months_within_history(settings, first, last)
-    source_is_there(settings)
-    keys = monthly_partitions.get_partition_keys()
     pipelines = {}
     for spec in STREAMS:
         if spec.pipeline is None:
@@ -44,12 +44,25 @@ def plans_for(first: str | None, last: str | None) -> dict:
                 dict(getattr(settings, spec.pipeline.stages_setting)),
             )
         )
+    return pipelines
+
+
+def plans_for(first: str | None, last: str | None) -> dict:
+    """The plan of each stream for the months [first, last] (default: all history), as
+    `moulin-sync sync --from --to` would sync them."""
+    from moulin_sync.defs.partitions import month_windows, monthly_partitions
+    from moulin_sync.hubspot.sync.dry_run import dry_run
+
+    settings = settings_or_fail()
+    first, last = months_within_history(settings, first, last)
+    source_is_there(settings)
+    keys = monthly_partitions.get_partition_keys()
     return dry_run(
         settings.source_url,
         settings.state_url,
         month_windows(keys[keys.index(first) : keys.index(last) + 1]),
         timezone=settings.timezone,
-        pipelines=pipelines,
+        pipelines=known_pipelines(settings),
         erasure=settings.gdpr_erasure,
     )
 

@@ -196,6 +196,19 @@ class SyncState:
 
         return self._retrying(f"read what was last written of {stream}", read)
 
+    def rows_of(self, stream: str, source_keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """Everything stored of these records, by source key (to explain one)."""
+        keys = list(source_keys)[:_KEYS_PER_QUERY]
+        c = sync_records.c
+        query = select(sync_records).where(and_(c.stream == stream, c.source_key.in_(keys)))
+
+        def read() -> dict[str, dict[str, Any]]:
+            with self.engine.connect() as connection:
+                rows = [dict(row._mapping) for row in connection.execute(query)]
+            return {row["source_key"]: row for row in rows}
+
+        return self._retrying(f"read {len(keys)} {stream} record(s)", read)
+
     def id_table(self, stream: str) -> pl.DataFrame:
         """(source_key, hubspot_id, partition_key, synced_at) of every record of `stream`
         HubSpot holds, by source key: what the App du Moulin links its rows to."""

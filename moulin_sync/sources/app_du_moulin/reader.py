@@ -229,6 +229,27 @@ class SourceReader:
             engine.dispose()
         return found | {"pickup_points": self.read_table("pickup_points")}
 
+    def customer_of(self, *, order: str | None = None, email: str | None = None) -> int | None:
+        """The customer who placed `order` (its id or its number), or whose email is
+        `email` (case and spaces aside; the lowest id when several share it). Values come
+        from a person: bound parameters, never SQL text."""
+        if order is not None:
+            where, given = "CAST(id AS TEXT) = :order OR order_number = :order", {"order": order}
+            table = "orders"
+        else:
+            where = "lower(trim(email)) = :email"
+            given, table = {"email": (email or "").strip().lower()}, "customers"
+        engine = self._read_only_engine()
+        try:
+            with engine.connect() as connection:
+                found = self._read_bound(connection, table, where, given)
+        finally:
+            engine.dispose()
+        if found.is_empty():
+            return None
+        column = "customer_id" if table == "orders" else "id"
+        return int(found[column].min())
+
     def _read_only_engine(self) -> Engine:
         if self.dialect != "sqlite":
             return create_engine(sqlalchemy_url(self.url))

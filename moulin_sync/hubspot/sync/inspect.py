@@ -1,0 +1,125 @@
+"""Why is this customer like this in HubSpot? Each of their records, stream by stream:
+what the source holds now, the payload a sync would send, what the next run would do
+with it (and why, when it would not land), and what the state store says HubSpot last
+accepted. The same `build_payloads` and `plan_sync` as a run; no HubSpot call (the
+command's `--live` reads HubSpot apart)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from moulin_sync.hubspot.streams import STREAMS
+from moulin_sync.hubspot.streams.build import build_payloads
+from moulin_sync.hubspot.streams.spec import PipelineStages, StreamSpec, TransformContext
+from moulin_sync.hubspot.sync.plan import SyncPlan, plan_sync
+from moulin_sync.hubspot.sync.state import STATE_SCHEMA, StateStoreError, SyncState
+from moulin_sync.settings import GdprErasure
+from moulin_sync.sources.app_du_moulin.one_customer import OneCustomerTables
+from moulin_sync.sources.app_du_moulin.reader import SourceReader
+
+ACTIONS = ("create", "update", "unchanged", "erase", "rejected", "waiting", "merged")
+
+
+@dataclass(frozen=True)
+class RecordView:
+    stream: str
+    source_key: str
+    next_run: str  # one of ACTIONS
+    reason: str | None  # why it is rejected or waiting
+    payload: dict[str, str]  # what a sync sends (empty when quarantined)
+    stored: dict[str, Any] | None  # the state store's row, if any
+
+
+def inspect_customer(
+    source_url: str,
+    state_url: str,
+    customer_id: int,
+    *,
+    timezone: str,
+    pipelines: dict[str, PipelineStages],
+    erasure: GdprErasure = "delete",
+) -> list[RecordView] | None:
+    """Every record of the customer (None when the source has no such customer)."""
+    tables = OneCustomerTables(
+        SourceReader(source_url), customer_id, timezone, dt.datetime.now(dt.UTC)
+    )
+    if not tables.exists:
+        return None
+    try:
+        state: SyncState | None = SyncState(state_url, create=False)
+    except StateStoreError:
+        state = None  # nothing synced yet: the plan is to create everything
+    try:
+        return [
+            view
+            for spec in STREAMS
+            for view in _stream_views(spec, tables, state, timezone, pipelines, erasure)
+        ]
+    finally:
+        if state is not None:
+            state.close()
+
+
+def _stream_views(
+    spec: StreamSpec,
+    tables: OneCustomerTables,
+    state: SyncState | None,
+    timezone: str,
+    pipelines: dict[str, PipelineStages],
+    erasure: GdprErasure,
+) -> list[RecordView]:
+    frames = {key[-1]: tables.frame(key) for key in spec.sources}
+    payloads = build_payloads(spec, frames, TransformContext(timezone, pipelines.get(spec.name)))
+    if spec.name == "contacts":  # the customer only, not their colleagues at the company
+        mine = pl.col("source_key") == str(tables.customer_id)
+        payloads = type(payloads)(
+            payloads.records.filter(mine), payloads.quarantine.filter(mine),
+            payloads.erased.filter(mine),
+        )  # fmt: skip
+    keys = [
+        *payloads.records["source_key"],
+        *payloads.quarantine["source_key"],
+        *payloads.erased["source_key"],
+    ]
+    stored = state.rows_of(spec.name, keys) if state is not None else {}
+    known = pl.DataFrame(
+        [{c: row.get(c) for c in STATE_SCHEMA} for row in stored.values()],
+        schema=STATE_SCHEMA,
+        orient="row",
+    )
+    links = {
+        link.column: state.hubspot_ids(link.stream, payloads.records[link.column].drop_nulls())
+        if state is not None
+        else {}
+        for link in spec.links
+    }
+    plan = plan_sync(spec, payloads, known, links=links, erasure=erasure)
+    sent = {row["source_key"]: row for row in payloads.records.iter_rows(named=True)}
+    return [
+        RecordView(
+            stream=spec.name,
+            source_key=key,
+            next_run=action,
+            reason=reason,
+            payload={n: sent[key][n] for n in spec.property_names if key in sent},
+            stored=stored.get(key),
+        )
+        for key, action, reason in _actions(plan)
+    ]
+
+
+def _actions(plan: SyncPlan) -> list[tuple[str, str, str | None]]:
+    """(source key, what the next run does, why) of every record in the plan."""
+    found = []
+    for action in ACTIONS:
+        frame: pl.DataFrame = getattr(plan, action)
+        reasons = frame["reason"] if "reason" in frame.columns else [None] * frame.height
+        found += [
+            (str(key), action, reason)
+            for key, reason in zip(frame["source_key"], reasons, strict=True)
+        ]
+    return sorted(found, key=lambda item: (len(item[0]), item[0]))
