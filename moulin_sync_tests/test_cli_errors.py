@@ -63,6 +63,15 @@ def test_sync_needs_the_token_before_any_step(source: str) -> None:
     assert "app_du_moulin" not in done.stdout, "steps ran before the token was checked"
 
 
+def test_a_state_store_that_cannot_open_is_named_without_its_password(source: str) -> None:
+    done = _run(
+        "sync", MOULIN_SOURCE_URL=source, HUBSPOT_ACCESS_TOKEN="x",
+        MOULIN_STATE_URL="postgresql://postgres:s3cret@127.0.0.1:5432/moulin_no_such_db",
+    )  # fmt: skip
+    line = _one_line_error(done, "MOULIN_STATE_URL", "postgres:***@")
+    assert "s3cret" not in done.stdout + done.stderr, line
+
+
 def test_a_hubspot_that_does_not_answer_is_named_at_once(source: str) -> None:
     done = _run(
         "sync", MOULIN_SOURCE_URL=source, HUBSPOT_BASE_URL="http://127.0.0.1:9",

@@ -81,6 +81,14 @@ def source_is_there(settings: MoulinSettings) -> None:
     SourceReader(settings.source_url).check()
 
 
+def state_store_opens(settings: MoulinSettings) -> None:
+    """The sync state store opens (made on first use; else a `StateStoreError` naming
+    MOULIN_STATE_URL, its password shown as ***)."""
+    from moulin_sync.hubspot.sync.state import SyncState
+
+    SyncState(settings.state_url, retry_delays_s=(0.5, 1.0)).close()
+
+
 def hubspot_answers(settings: MoulinSettings, timeout_s: float = PROBE_TIMEOUT_S) -> None:
     """The token is set, HubSpot answers at HUBSPOT_BASE_URL, and accepts the token."""
     import httpx

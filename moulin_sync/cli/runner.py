@@ -35,8 +35,9 @@ def failure_reason(event: Any) -> str:
     """Why a step failed, in one line: the error our code raised, not Dagster's wrapper
     ("Execution of step ... failed"), nor the stack. Our errors never carry a secret
     (the HubSpot client redacts the token; URLs are shown with their password as ***)."""
-    data = getattr(event, "step_failure_data", None)
-    error = data.error if data is not None else None
+    data = event.step_failure_data if event.is_step_failure else None
+    # A run that fails outside any step (a resource that cannot start) carries the error.
+    error = data.error if data is not None else getattr(event.event_specific_data, "error", None)
     while error is not None and error.cls_name.startswith("Dagster") and error.cause is not None:
         error = error.cause
     if error is None:
@@ -92,4 +93,6 @@ def run_nightly_sync(
     for event in result.all_events:
         if event.is_step_failure:
             summary.failures.append(f"{event.step_key}: {failure_reason(event)}")
+        elif event.is_run_failure and getattr(event.event_specific_data, "error", None):
+            summary.failures.append(f"the run: {failure_reason(event)}")
     return summary

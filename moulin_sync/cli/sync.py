@@ -12,6 +12,7 @@ from moulin_sync.cli.preflight import (
     months_within_history,
     settings_or_fail,
     source_is_there,
+    state_store_opens,
 )
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ def sync(first: str | None, last: str | None, nightly: bool) -> None:
     settings = settings_or_fail()
     months = None if nightly else months_within_history(settings, first, last)
     source_is_there(settings)
+    state_store_opens(settings)
     hubspot_answers(settings)
     ranges = _tonights_ranges() if months is None else [months]
     failed = False
