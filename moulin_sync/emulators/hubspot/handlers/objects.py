@@ -3,6 +3,7 @@ merge, GDPR delete."""
 
 from __future__ import annotations
 
+from .. import gdpr
 from ..core import Emulator, Req, Result, RouteTable
 from ..errors import bad_request
 from ..payloads import names_from
@@ -50,7 +51,7 @@ def merge_objects(em: Emulator, req: Req) -> Result:
 
 @table.add("POST", f"{OBJ}/gdpr-delete", mutates=True)
 def gdpr_delete(em: Emulator, req: Req) -> Result:
-    em.objects.gdpr_delete(req.object_type(), req.dict_body())
+    gdpr.gdpr_delete(em.store, req.object_type(), req.dict_body())
     return 204, None
 
 
