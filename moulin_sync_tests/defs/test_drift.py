@@ -128,5 +128,5 @@ def test_the_check_reads_only_what_changed(world: SyncWorld) -> None:
     check = world.run(DEAL_ASSETS, MONTHS)[DEALS_CHECK]
     assert check["records_compared"] == 3
     assert check["passed"], "a property we do not manage is not drift"
-    # One search to size the window, one page of results.
-    assert check["search_calls"] <= 2 + 4, check["search_calls"]
+    # One search call: a page holds every record modified since the last check.
+    assert check["search_calls"] == 1, check["search_calls"]
