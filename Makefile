@@ -8,7 +8,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 RUN := $(VENV)/bin
 
-.PHONY: install demo test lint format bench bench-large reliability clean
+.PHONY: install demo demo-ui test lint format bench bench-large reliability clean
 
 # uv comes from PyPI into a private venv, so nothing but Python is needed beforehand.
 $(UV):
@@ -23,6 +23,10 @@ install: $(VENV)/.synced
 
 demo: install
 	$(RUN)/moulin-sync demo
+
+# The demo, then the Dagster UI left up over it (Ctrl-C stops it).
+demo-ui: install
+	$(RUN)/moulin-sync demo --ui
 
 test: install
 	bash scripts/install_browser.sh

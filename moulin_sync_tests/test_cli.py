@@ -113,9 +113,9 @@ def test_demo_syncs_everything_then_finds_nothing_to_do(tmp_path: Path) -> None:
     first = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
     assert first.returncode == 0, first.stdout + first.stderr
     assert "succeeded" in first.stdout
-    report = first.stdout.split("nightly_sync succeeded")[1]
+    progress, report = first.stdout.split("nightly_sync succeeded")
     lines = report.splitlines()
-    assert all(len(line) <= 80 for line in lines if "DAGSTER_HOME=" not in line), report
+    assert all(len(line) <= 80 for line in first.stdout.splitlines()), first.stdout
     deals = next(line.split() for line in lines if line.strip().startswith("deals "))
     assert deals[1] == first.stdout.split("Deals created this run: ")[1].split(".")[0]
     assert "…" not in report, "a number was cut"
@@ -124,6 +124,12 @@ def test_demo_syncs_everything_then_finds_nothing_to_do(tmp_path: Path) -> None:
     assert "Duplicate deals found: 0" in first.stdout
     created = int(first.stdout.split("Deals created this run: ")[1].split(".")[0].replace(",", ""))
     assert created > 0
+    # Progress, piped: each step once it is done; each write, its records out of planned.
+    steps = progress.split("running")[1]
+    assert "done  hubspot/deals (" in steps and "done  hubspot/deals_no_duplicate_deals" in steps
+    written = steps.split("done  hubspot/deals (")[1].splitlines()[1].split()
+    assert written[:4] == [f"{created:,}", "of", f"{created:,}", "records"], steps
+    assert "moulin-sync demo --ui" in report
     second = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
     assert second.returncode == 0, second.stdout + second.stderr
     assert "Deals created this run: 0." in second.stdout

@@ -46,3 +46,19 @@ def test_nightly_schedule_fires_at_two_in_paris_across_dst() -> None:
     assert [(t.day, t.hour) for t in local] == [(28, 2), (29, 3), (30, 2)]
     # One tick a day, even on the day the clocks skip 02:00.
     assert len({t.date() for t in local}) == 3
+
+
+def test_each_hubspot_asset_says_when_it_is_due() -> None:
+    """The UI's freshness: every HubSpot write is due by 06:00 after the 02:00 night."""
+    from dagster import AssetKey
+
+    from moulin_sync.defs.freshness import synced_every_night
+    from moulin_sync.hubspot.streams import STREAMS
+
+    for spec in STREAMS:
+        assets = defs.resolve_assets_def(AssetKey(["hubspot", spec.name]))
+        policy = assets.specs_by_key[assets.key].freshness_policy
+        assert policy == synced_every_night, spec.name
+    assert policy.deadline_cron == "0 6 * * *" and policy.timezone == "Europe/Paris"
+    assert nightly_sync_schedule.cron_schedule == "0 2 * * *"
+    assert policy.lower_bound_delta == dt.timedelta(hours=4), "the night is 02:00 to 06:00"

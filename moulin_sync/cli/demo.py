@@ -51,15 +51,37 @@ concurrency:
 )
 @click.option("--companies", default=DEMO_SIZES["companies"], show_default=True)
 @click.option("--orders", default=DEMO_SIZES["orders"], show_default=True)
-def demo(root: str, customers: int, companies: int, orders: int) -> None:
+@click.option(
+    "--ui", is_flag=True, help="Then leave the Dagster UI up over the demo (Ctrl-C stops it)."
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="The UI's address (--ui).")
+@click.option("--port", default=3000, show_default=True, help="The UI's port (--ui).")
+def demo(
+    root: str, customers: int, companies: int, orders: int, ui: bool, host: str, port: int
+) -> None:
     """Run the main job on embedded defaults (generated data, local emulators).
 
     The database is generated once; run it again to see a nightly run with nothing new.
     """
     sizes = {"customers": customers, "companies": companies, "orders": orders}
-    summary = run_demo(Path(root), sizes=sizes)
+    if ui and not _port_is_free(host, port):
+        raise click.BadParameter(
+            f"{host}:{port} is in use: pick another --port", param_hint="--port"
+        )
+    summary = run_demo(Path(root), sizes=sizes, ui=(host, port) if ui else None)
     if not summary.success:
         raise SystemExit(1)
+
+
+def _port_is_free(host: str, port: int) -> bool:
+    import socket
+
+    with socket.socket() as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
 
 
 def demo_environment(root: Path) -> dict[str, str]:
@@ -97,7 +119,11 @@ def run_demo(
     root: Path = Path(DEMO_DIR),
     console: Console | None = None,
     sizes: dict[str, int] | None = None,
+    ui: tuple[str, int] | None = None,
 ) -> RunSummary:
+    """The demo's run and its summary; with `ui` (host, port), the Dagster UI is then
+    left up over it, with the emulator, until Ctrl-C."""
+    from moulin_sync.cli.progress import SyncProgress
     from moulin_sync.cli.runner import run_nightly_sync
     from moulin_sync.testing.hubspot_emulator import run_hubspot_emulator
 
@@ -120,16 +146,22 @@ def run_demo(
             f"HubSpot emulator ({DEMO_TIER} tier) at {hubspot.base_url}; running nightly_sync "
             "over the whole order history …"
         )
-        summary = run_nightly_sync()
+        summary = run_nightly_sync(view=SyncProgress(console))
         in_hubspot = {
             kind: sum(1 for o in objects if not o["archived"])
             for kind, objects in hubspot.admin.state()["objects"].items()
         }
-    print_summary(summary, in_hubspot, console)
+        print_summary(summary, in_hubspot, console, ui=ui is not None)
+        if ui is not None:
+            from moulin_sync.cli.demo_ui import serve_ui
+
+            serve_ui(root, *ui, console)
     return summary
 
 
-def print_summary(summary: RunSummary, in_hubspot: dict[str, int], console: Console) -> None:
+def print_summary(
+    summary: RunSummary, in_hubspot: dict[str, int], console: Console, *, ui: bool = False
+) -> None:
     from moulin_sync.cli.summary import next_steps, summary_lines
 
     status = "succeeded" if summary.success else "FAILED"
@@ -137,6 +169,6 @@ def print_summary(summary: RunSummary, in_hubspot: dict[str, int], console: Cons
     deals = summary.assets.get("hubspot/deals", {})
     lines.append(f"Deals created this run: {deals.get('created', 0):,}.")
     lines += summary.failures
-    lines += next_steps(os.environ.get("DAGSTER_HOME", f"{DEMO_DIR}/dagster_home"))
+    lines += next_steps(None if ui else "moulin-sync demo --ui")
     # Plain text: rich would cut numbers to fit a narrow or piped terminal.
     console.out("\n".join(lines), highlight=False)

@@ -7,12 +7,39 @@ schedule, on the Dagster instance of DAGSTER_HOME (an in-memory one when unset).
 from __future__ import annotations
 
 import os
+import sys
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from dagster import AssetCheckSeverity, DagsterInstance
+from dagster import (
+    AssetCheckSeverity,
+    DagsterEvent,
+    DagsterEventType,
+    DagsterInstance,
+    DagsterRunStatus,
+)
+from dagster._core.definitions.reconstruct import ReconstructableRepository
+from dagster._core.definitions.repository_definition.valid_definitions import (
+    SINGLETON_REPOSITORY_NAME,
+)
+from dagster._core.remote_origin import (
+    ManagedGrpcPythonEnvCodeLocationOrigin,
+    RemoteJobOrigin,
+    RemoteRepositoryOrigin,
+)
+from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
+
+JOB = "nightly_sync"
+# The code location of workspace.yaml.
+MODULE, LOCATION = "moulin_sync.definitions", "moulin_sync"
+# Steps run in this process, one after the other (as `execute_in_process` did); step logs
+# stay in the instance, the terminal gets the progress and the summary.
+RUN_CONFIG = {
+    "execution": {"config": {"in_process": {}}},
+    "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
+}
 
 
 @dataclass
@@ -47,51 +74,108 @@ def failure_reason(event: Any) -> str:
 
 
 def run_nightly_sync(
-    first: str | None = None, last: str | None = None, *, instance: DagsterInstance | None = None
+    first: str | None = None,
+    last: str | None = None,
+    *,
+    instance: DagsterInstance | None = None,
+    view: RunView | None = None,
 ) -> RunSummary:
-    """Run `nightly_sync` over the months [first, last] (default: the whole history)."""
+    """Run `nightly_sync` over the months [first, last] (default: the whole history),
+    in this process, as a run of the job itself: the UI lists it under the job, as the
+    schedule's runs. `view` is told each event as it happens (progress)."""
     warnings.filterwarnings("ignore", category=UserWarning, module="dagster")
     warnings.filterwarnings("ignore", message=".*is currently in (beta|preview).*")
-    from moulin_sync.definitions import defs
     from moulin_sync.defs.partitions import monthly_partitions
 
     keys = monthly_partitions.get_partition_keys()
     first, last = first or keys[0], last or keys[-1]
-    job = defs.resolve_job_def("nightly_sync")
+    tags = {
+        "dagster/asset_partition_range_start": first,
+        "dagster/asset_partition_range_end": last,
+        "moulin/started_by": "moulin-sync",
+    }
     owned = instance is None
     if instance is None:
         instance = (
             DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
         )
     try:
-        result = job.execute_in_process(
-            instance=instance,
-            tags={
-                "dagster/asset_partition_range_start": first,
-                "dagster/asset_partition_range_end": last,
-            },
-            raise_on_error=False,
-            # Step logs stay in the instance; the terminal gets the summary (a failure
-            # there in one line, its stack in the run's logs).
-            run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
-        )
+        events, run_id = _execute(instance, tags, view or RunView())
+        run = instance.get_run_by_id(run_id)
+        success = run is not None and run.status == DagsterRunStatus.SUCCESS
     finally:
         if owned:
             instance.dispose()
-    summary = RunSummary(run_id=result.run_id, success=result.success, partitions=(first, last))
-    for event in result.get_asset_materialization_events():
-        key = "/".join(event.materialization.asset_key.path)
-        values = _values(event.materialization.metadata)
-        # A partitioned asset reports once per partition with the same figures: keep one.
-        summary.assets[key] = values
-    for evaluation in result.get_asset_check_evaluations():
-        summary.checks.append(
-            (evaluation.check_name, evaluation.passed, _values(evaluation.metadata))
-        )
-        if not evaluation.passed and evaluation.severity == AssetCheckSeverity.ERROR:
-            summary.blocking_failures.add(evaluation.check_name)
-    for event in result.all_events:
-        if event.is_step_failure:
+    return _summary(run_id, success, (first, last), events)
+
+
+def job_origin(name: str) -> RemoteJobOrigin:
+    """The job as the code location of workspace.yaml serves it, so that the run is
+    listed under the job (by its repository label) like a scheduled run."""
+    target = LoadableTargetOrigin(
+        executable_path=sys.executable, module_name=MODULE, working_directory=os.getcwd()
+    )
+    location = ManagedGrpcPythonEnvCodeLocationOrigin(target, LOCATION)
+    return RemoteJobOrigin(RemoteRepositoryOrigin(location, SINGLETON_REPOSITORY_NAME), name)
+
+
+class RunView:
+    """What a command shows while its run goes on; this one shows nothing."""
+
+    def __enter__(self) -> RunView:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def event(self, event: DagsterEvent) -> None:
+        return None
+
+
+def _execute(
+    instance: DagsterInstance, tags: Mapping[str, str], view: RunView
+) -> tuple[list[DagsterEvent], str]:
+    from dagster._core.execution.api import execute_run_iterator
+
+    from moulin_sync.definitions import defs
+
+    recon = ReconstructableRepository.for_module(MODULE, "defs", os.getcwd())
+    job = recon.get_reconstructable_job(JOB)
+    run = instance.create_run_for_job(
+        defs.resolve_job_def(JOB),
+        run_config=RUN_CONFIG,
+        tags=tags,
+        remote_job_origin=job_origin(JOB),
+        job_code_origin=job.get_python_origin(),
+    )
+    events = []
+    with view:
+        for event in execute_run_iterator(job, run, instance):
+            events.append(event)
+            view.event(event)
+    return events, run.run_id
+
+
+def _summary(
+    run_id: str, success: bool, partitions: tuple[str, str], events: list[DagsterEvent]
+) -> RunSummary:
+    from moulin_sync.defs.hubspot.reports import run_figures
+
+    summary = RunSummary(run_id=run_id, success=success, partitions=partitions)
+    for event in events:
+        if event.is_step_materialization:
+            materialization = event.step_materialization_data.materialization
+            key = "/".join(materialization.asset_key.path)
+            # A monthly asset reports each month's figures, and the run's under `run_`.
+            summary.assets[key] = run_figures(_values(materialization.metadata))
+        elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
+            evaluation = event.asset_check_evaluation_data
+            summary.checks.append(
+                (evaluation.check_name, evaluation.passed, _values(evaluation.metadata))
+            )
+            if not evaluation.passed and evaluation.severity == AssetCheckSeverity.ERROR:
+                summary.blocking_failures.add(evaluation.check_name)
+        elif event.is_step_failure:
             summary.failures.append(f"{event.step_key}: {failure_reason(event)}")
         elif event.is_run_failure and getattr(event.event_specific_data, "error", None):
             summary.failures.append(f"the run: {failure_reason(event)}")

@@ -115,12 +115,12 @@ def _checks_line(summary: RunSummary) -> str:
     return text + (f". Duplicate deals found: {duplicates}." if duplicates is not None else ".")
 
 
-def next_steps(dagster_home: str) -> list[str]:
+def next_steps(ui_command: str | None) -> list[str]:
+    """Where to look next; `ui_command` opens the UI over this run (None: it is up)."""
+    ui = ["  the runs, assets and checks, in the Dagster UI:", f"    {ui_command}"]
     return [
         "Where to look next:",
-        "  the runs, assets and checks, in the Dagster UI:",
-        f"    DAGSTER_HOME={dagster_home} \\",
-        "    .venv/bin/dagster-webserver -w workspace.yaml",
+        *(ui if ui_command else []),
         "  what a next run would do, and why records are rejected: moulin-sync plan",
         "  the quarantine: the hubspot_payloads/* assets' 'quarantine', in the UI",
     ]

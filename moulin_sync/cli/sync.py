@@ -38,10 +38,15 @@ def sync(first: str | None, last: str | None, nightly: bool) -> None:
     source_is_there(settings)
     state_store_opens(settings)
     hubspot_answers(settings)
+    from rich.console import Console
+
+    from moulin_sync.cli.progress import SyncProgress
+
     ranges = _tonights_ranges() if months is None else [months]
     failed = False
+    console = Console()
     for span in ranges:
-        summary = run_nightly_sync(*span)
+        summary = run_nightly_sync(*span, view=SyncProgress(console))
         _report(summary)
         failed = failed or not summary.success
     if failed:

@@ -34,6 +34,8 @@ from dagster import (
 from dagster._core.errors import DagsterInvariantViolationError
 from pydantic import BaseModel, Field
 
+from moulin_sync.defs.partitions import months_of_run
+
 PARTITION_COLUMN = "partition_key"
 UNPARTITIONED = "all"
 RUNS = ".runs"  # each run's own copy of what it wrote
@@ -52,6 +54,15 @@ def _producing_run(context: InputContext) -> str | None:
         return upstream.run_id if upstream is not None else None
     except DagsterInvariantViolationError:  # loaded from storage: no producing step
         return None
+
+
+def _within_run(context: InputContext) -> list[str]:
+    """The partitions to read: those the step depends on, and of them only its run's
+    months. A check over a partitioned asset is unpartitioned (one result per run), and
+    Dagster hands it every partition: it checks the months its run wrote, not all."""
+    wanted = list(context.asset_partition_keys)
+    in_run = months_of_run(context.step_context.run_tags)
+    return wanted if in_run is None else [key for key in wanted if key in set(in_run)]
 
 
 def _write_atomically(path: Path, write: Any) -> None:
@@ -127,7 +138,7 @@ class ParquetIOManager(ConfigurableIOManager):
 
     def load_input(self, context: InputContext) -> Any:
         key = context.asset_key.path
-        partitions = context.asset_partition_keys if context.has_asset_partitions else [None]
+        partitions = _within_run(context) if context.has_asset_partitions else [None]
         run = _producing_run(context)
         kind = context.dagster_type.typing_type
         if isinstance(kind, type) and issubclass(kind, BaseModel):

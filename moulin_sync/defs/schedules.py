@@ -12,12 +12,12 @@ from dagster import (
     schedule,
 )
 
+from moulin_sync.defs.freshness import NIGHTLY_CRON
 from moulin_sync.defs.jobs import nightly_sync_job
 from moulin_sync.defs.partitions import monthly_partitions
 from moulin_sync.defs.tonight import MonthSpan, tonights_spans
 from moulin_sync.settings import load_settings
 
-NIGHTLY_CRON = "0 2 * * *"
 WEEKLY_CRON = "0 3 * * 0"
 # A run's tags are short: the reasons are in the schedule's log and `sync --nightly`.
 REASON_TAG_CHARS = 200

@@ -19,6 +19,7 @@ from dagster import AssetKey, AssetSelection, DagsterInstance, materialize
 
 from moulin_sync.definitions import collected_defs
 from moulin_sync.defs.app_du_moulin.resources import AppDuMoulinSource
+from moulin_sync.defs.hubspot.reports import run_figures
 from moulin_sync.defs.hubspot.resources import HubSpot, SyncStateStore
 from moulin_sync.defs.io_manager import CsvExportIOManager, ParquetIOManager
 from moulin_sync.defs.resources import SyncSettings
@@ -47,10 +48,12 @@ def metadata_values(result: Any) -> dict[str, dict[str, Any]]:
     """Each asset's metadata values by key, each check's under "check:<name>" and
     "check:<asset key>:<name>" (several assets have a check of the same name)."""
     found: dict[str, dict[str, Any]] = {
-        "/".join(event.materialization.asset_key.path): {
-            name: getattr(value, "value", value)
-            for name, value in event.materialization.metadata.items()
-        }
+        "/".join(event.materialization.asset_key.path): run_figures(
+            {
+                name: getattr(value, "value", value)
+                for name, value in event.materialization.metadata.items()
+            }
+        )
         for event in result.get_asset_materialization_events()
     }
     for evaluation in result.get_asset_check_evaluations():
@@ -61,6 +64,12 @@ def metadata_values(result: Any) -> dict[str, dict[str, Any]]:
         found[f"check:{evaluation.check_name}"] = values
         found[f"check:{'/'.join(evaluation.asset_key.path)}:{evaluation.check_name}"] = values
     return found
+
+
+def table_text(value: Any) -> str:
+    """A table metadata value's cells as text, one row per line (to search in)."""
+    rows = getattr(value, "records", None) or []
+    return "\n".join(" | ".join(str(v) for v in row.data.values()) for row in rows)
 
 
 def month_tags(months: tuple[str, str] | None) -> dict[str, str]:

@@ -7,15 +7,21 @@ from pathlib import Path
 import httpx
 import polars as pl
 import pytest
+from dagster import AssetCheckKey, DagsterInstance
 
+from moulin_sync.definitions import collected_defs
+from moulin_sync.defs.hubspot.factory import records_key
 from moulin_sync.hubspot.audit import deals_closing_between
 from moulin_sync.hubspot.client import HubSpotClient
+from moulin_sync.hubspot.streams.deals import DEALS
 from moulin_sync.sources.app_du_moulin import quality
 from moulin_sync.sources.app_du_moulin.reader import SourceReader
 from moulin_sync.testing.hubspot_emulator import EmulatorHandle, run_hubspot_emulator
 from moulin_sync.testing.sync_world import DEAL_ASSETS, SyncWorld, new_world
 
 MONTHS = ("2025-09-01", "2026-02-01")  # six months in one run
+DEALS_KEY = records_key(DEALS)
+DEAL_CHECKS = ("no_duplicate_deals", "every_order_has_a_deal", "deals_are_associated")
 
 
 @pytest.fixture
@@ -358,3 +364,45 @@ def test_two_deals_with_one_order_id_are_caught_and_merged_into_ours(tmp_path: P
         assert live["43"]["id"] == copy_ids[0]
         _, duplicates = audit_duplicates(client, *run_window(["2026-01-01"]), "Europe/Paris")
         assert duplicates.count == 0
+
+
+def test_each_month_carries_its_own_figures_and_each_check_one_result(world: SyncWorld) -> None:
+    """What the UI shows: June's materialization holds June's figures (not the run's),
+    and each check one Passed result for the run's months (not "Skipped" per month)."""
+    later = ("2026-03-01", "2026-04-01")
+    with DagsterInstance.ephemeral() as instance:
+        world.run(DEAL_ASSETS, MONTHS)
+        meta = world.run(DEAL_ASSETS, later, instance=instance)
+        records = instance.fetch_materializations(DEALS_KEY, limit=50).records
+        months = {
+            r.partition_key: {
+                k: getattr(v, "value", v) for k, v in r.asset_materialization.metadata.items()
+            }
+            for r in records
+        }
+        checks = instance.event_log_storage.get_latest_asset_check_execution_by_key(
+            [AssetCheckKey(DEALS_KEY, name) for name in DEAL_CHECKS]
+        )
+    assert sorted(months) == list(later)
+    state = world.state().load("deals").filter(pl.col("status") == "synced")
+    for month, figures in months.items():
+        created_there = state.filter(pl.col("partition_key") == month).height
+        assert figures["created"] == created_there > 0, month
+        assert figures["run_created"] == meta["hubspot/deals"]["created"]
+    assert sum(f["created"] for f in months.values()) == meta["hubspot/deals"]["created"]
+    run_rejected = meta["hubspot/deals"]["rejected"]
+    assert sum(f["rejected"] for f in months.values()) == run_rejected
+    assert {f["created"] for f in months.values()} != {meta["hubspot/deals"]["created"]}
+    # One evaluation per check and run, for the run's months only: an unpartitioned
+    # check (a partitioned one would show "Skipped" on every month of a range run).
+    specs = [spec for checks in collected_defs().asset_checks for spec in checks.check_specs]
+    assert all(spec.partitions_def is None for spec in specs if spec.asset_key == DEALS_KEY)
+    assert {key.name: record.status.value for key, record in checks.items()} == {
+        name: "SUCCEEDED" for name in DEAL_CHECKS
+    }
+    assert all(record.event.asset_check_evaluation.partition is None for record in checks.values())
+    check = meta["check:every_order_has_a_deal"]
+    assert check["months"] == "2026-03 to 2026-04"
+    in_later = _orders_in(world, later).height
+    accounted = check["orders_expected"] + check["orders_quarantined"]
+    assert accounted + check["orders_waiting_for_contact"] == in_later

@@ -96,7 +96,17 @@ def test_source_assets_snapshot_every_table_and_month(
         dt.datetime(2024, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=1))),
         dt.datetime(2024, 7, 1, tzinfo=dt.timezone(dt.timedelta(hours=2))),
     )
-    assert rows["app_du_moulin/orders"] == window.height == monthly.height
+    assert window.height == monthly.height
+    # Each month's materialization counts that month's orders; the run's total is named so.
+    by_month = {
+        m.partition: m.metadata
+        for m in (e.materialization for e in result.get_asset_materialization_events())
+        if m.asset_key.path == ["app_du_moulin", "orders"]
+    }
+    assert sorted(by_month) == months
+    for month, metadata in by_month.items():
+        assert metadata["dagster/row_count"].value == snapshot(tmp_path, "orders", month).height
+        assert metadata["run_orders"].value == window.height
     assert monthly.drop("partition_key").sort("id").equals(window.sort("id"))
     # Each month's snapshot holds exactly the orders placed that month, Paris time.
     march = snapshot(tmp_path, "orders", "2024-03-01")

@@ -25,7 +25,7 @@ from dagster import (
 from moulin_sync.defs.app_du_moulin.resources import AppDuMoulinSource
 from moulin_sync.defs.partitions import history_window, month_windows, monthly_partitions
 from moulin_sync.defs.resources import SyncSettings
-from moulin_sync.lib.metadata import markdown_table, table_sample
+from moulin_sync.lib.metadata import table_sample
 from moulin_sync.sources.app_du_moulin import quality
 from moulin_sync.sources.app_du_moulin.aggregates import ORDER_TOTAL_COLUMNS, order_totals
 from moulin_sync.sources.app_du_moulin.orders import orders_by_month
@@ -110,14 +110,20 @@ def orders(context: AssetExecutionContext, settings: SyncSettings, source: AppDu
     reader = source.reader()
     frame = orders_by_month(reader, month_windows(context.partition_keys), settings.timezone)
     counts = dict(frame.group_by("partition_key").len().iter_rows())
+    # Each month's materialization carries its own rows; the run's total is named so.
+    for month in context.partition_keys:
+        of_month = frame.filter(pl.col("partition_key") == month).drop("partition_key")
+        context.add_asset_metadata(
+            {"dagster/row_count": counts.get(month, 0), "sample": table_sample(of_month)},
+            partition_key=month,
+        )
     yield Output(
         frame,
         metadata={
-            "dagster/row_count": frame.height,
-            "orders_per_month": MetadataValue.json(
+            "run_orders": frame.height,
+            "run_orders_per_month": MetadataValue.json(
                 {key: counts.get(key, 0) for key in context.partition_keys}
             ),
-            "sample": table_sample(frame.drop("partition_key")),
         },
     )
 
@@ -136,7 +142,7 @@ def orders(context: AssetExecutionContext, settings: SyncSettings, source: AppDu
             "orders_with_erased_customer": orphans.filter(
                 pl.col("reason") == "customer erased"
             ).height,
-            "examples": markdown_table(orphans),
+            "examples": table_sample(orphans),
         },
     )
 
@@ -158,8 +164,8 @@ def orders(context: AssetExecutionContext, settings: SyncSettings, source: AppDu
         metadata={
             "orders_outside_history": outside.height,
             "orders_with_unreadable_date": unreadable.height,
-            "unreadable_examples": markdown_table(unreadable),
+            "unreadable_examples": table_sample(unreadable),
             "history": f"{start:%Y-%m-%d} to {end:%Y-%m-%d}",
-            "examples": markdown_table(outside),
+            "examples": table_sample(outside),
         },
     )

@@ -8,7 +8,7 @@ import polars as pl
 from dagster import AssetCheckResult, AssetCheckSeverity, asset_check
 
 from moulin_sync.defs.app_du_moulin.assets import customers
-from moulin_sync.lib.metadata import markdown_table
+from moulin_sync.lib.metadata import table_sample
 from moulin_sync.sources.app_du_moulin import quality
 
 
@@ -22,7 +22,7 @@ def customers_have_unique_emails(customers: pl.DataFrame) -> AssetCheckResult:
         metadata={
             "duplicated_emails": duplicates.height,
             "customers_involved": int(duplicates["customers"].sum() or 0),
-            "examples": markdown_table(
+            "examples": table_sample(
                 duplicates.with_columns(
                     pl.col("customer_ids").cast(pl.List(pl.String)).list.join(", ")
                 )
@@ -42,6 +42,6 @@ def customers_have_valid_emails(customers: pl.DataFrame) -> AssetCheckResult:
         metadata={
             "customers_with_bad_email": invalid.height,
             **{f"{reason}": count for reason, count in by_reason.iter_rows()},
-            "examples": markdown_table(invalid),
+            "examples": table_sample(invalid),
         },
     )

@@ -1,4 +1,7 @@
-"""Checks on `hubspot/deals` that read HubSpot itself, never only our state store."""
+"""Checks on `hubspot/deals` that read HubSpot itself, never only our state store.
+
+Each check covers its run's months, one evaluation per run (not one per month): the UI
+shows it Passed or Failed for what it checked, and its metadata names the months."""
 
 from collections.abc import Iterable
 
@@ -14,7 +17,7 @@ from dagster import (
 
 from moulin_sync.defs.hubspot.factory import payloads_key, records_key
 from moulin_sync.defs.hubspot.resources import HubSpot, SyncStateStore
-from moulin_sync.defs.partitions import monthly_partitions, run_window
+from moulin_sync.defs.partitions import months_label, run_months, run_window
 from moulin_sync.defs.resources import SyncSettings
 from moulin_sync.hubspot.audit import audit_duplicates, deal_associations, deals_closing_between
 from moulin_sync.hubspot.client import HubSpotClient
@@ -22,7 +25,7 @@ from moulin_sync.hubspot.streams.companies import COMPANIES
 from moulin_sync.hubspot.streams.contacts import CONTACTS
 from moulin_sync.hubspot.streams.deals import DEALS
 from moulin_sync.hubspot.streams.payloads import Payloads
-from moulin_sync.lib.metadata import markdown_table
+from moulin_sync.lib.metadata import table_sample
 
 DEALS_KEY = records_key(DEALS)
 PAYLOADS = {"payloads": AssetIn(key=payloads_key(DEALS))}
@@ -44,7 +47,6 @@ def _targets(deals: pl.DataFrame, state: SyncStateStore) -> tuple[dict[str, str]
 
 @asset_check(
     asset=DEALS_KEY,
-    partitions_def=monthly_partitions,
     pool="hubspot_api",
     blocking=True,
     description="Fails when HubSpot holds more than one deal for an order: two deals with "
@@ -55,19 +57,21 @@ def no_duplicate_deals(
     context: AssetCheckExecutionContext, settings: SyncSettings, hubspot: HubSpot
 ) -> AssetCheckResult:
     client = hubspot.client()
-    window = run_window(context.partition_keys)
+    months = run_months(context)
+    window = run_window(months)
     deals, duplicates = audit_duplicates(client, *window, settings.timezone)
     by_key = duplicates.by_key.with_columns(pl.col("deal_ids").list.join(", "))
     return AssetCheckResult(
         passed=duplicates.count == 0,
         severity=AssetCheckSeverity.ERROR,
         metadata={
+            "months": months_label(months),
             "deals_checked": deals.height,
             "duplicate_deals": duplicates.count,
             "orders_with_several_deals": duplicates.by_key.height,
             "legacy_look_alikes": duplicates.look_alikes.height,
-            "by_key": markdown_table(by_key, rows=20),
-            "look_alikes": markdown_table(duplicates.look_alikes, rows=20),
+            "by_key": table_sample(by_key, rows=20),
+            "look_alikes": table_sample(duplicates.look_alikes, rows=20),
             "search_calls": client.calls.get("POST /crm/v3/objects/deals/search", 0),
             "fix": MetadataValue.text("run the dedupe_deals job (dry run first)"),
         },
@@ -101,11 +105,10 @@ def _deals_in_hubspot(client: HubSpotClient, keys: list[str]) -> pl.DataFrame:
 
 @asset_check(
     asset=DEALS_KEY,
-    partitions_def=monthly_partitions,
     pool="hubspot_api",
     additional_ins=PAYLOADS,
-    description="Source vs HubSpot: every valid order of the partition has its deal, with "
-    "the right amount and stage; no deal claims an order of the partition it lacks.",
+    description="Source vs HubSpot: every valid order of the run's months has its deal, with "
+    "the right amount and stage; no deal closing in those months claims an order it lacks.",
 )
 def every_order_has_a_deal(
     context: AssetCheckExecutionContext,
@@ -135,7 +138,8 @@ def every_order_has_a_deal(
         pl.col("hs_dealstage").is_not_null()
         & (amount_differs | (pl.col("hs_dealstage") != pl.col("dealstage")))
     )
-    in_window = deals_closing_between(client, *run_window(context.partition_keys))
+    months = run_months(context)
+    in_window = deals_closing_between(client, *run_window(months))
     ours = set(keys) | set(waiting["source_key"]) | set(payloads.quarantine["source_key"])
     extra = in_window.filter(
         pl.col("moulin_order_id").is_not_null() & ~pl.col("moulin_order_id").is_in(list(ours))
@@ -144,6 +148,7 @@ def every_order_has_a_deal(
         passed=missing.is_empty() and mismatched.is_empty() and extra.is_empty(),
         severity=AssetCheckSeverity.ERROR,
         metadata={
+            "months": months_label(months),
             "orders_expected": expected.height,
             "orders_quarantined": payloads.quarantine.height,
             "orders_waiting_for_contact": waiting.height,
@@ -151,23 +156,23 @@ def every_order_has_a_deal(
             "missing": missing.height,
             "mismatched": mismatched.height,
             "extra": extra.height,
-            "missing_examples": markdown_table(missing),
-            "mismatched_examples": markdown_table(mismatched),
-            "extra_examples": markdown_table(extra),
+            "missing_examples": table_sample(missing),
+            "mismatched_examples": table_sample(mismatched),
+            "extra_examples": table_sample(extra),
         },
     )
 
 
 @asset_check(
     asset=DEALS_KEY,
-    partitions_def=monthly_partitions,
     pool="hubspot_api",
     additional_ins=PAYLOADS,
-    description="Every deal of the partition is associated with its contact, and B2B deals "
+    description="Every deal of the run's months is associated with its contact, and B2B deals "
     "with their company; a deal of an erased customer with no contact (read back through "
     "the associations API).",
 )
 def deals_are_associated(
+    context: AssetCheckExecutionContext,
     hubspot: HubSpot,
     state: SyncStateStore,
     deals: pl.DataFrame,
@@ -202,8 +207,9 @@ def deals_are_associated(
         passed=table.is_empty(),
         severity=AssetCheckSeverity.ERROR,
         metadata={
+            "months": months_label(run_months(context)),
             "deals_checked": len(deal_ids),
             "unassociated": table.height,
-            "examples": markdown_table(table),
+            "examples": table_sample(table),
         },
     )

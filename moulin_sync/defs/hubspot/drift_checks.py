@@ -22,13 +22,12 @@ from dagster import (
 
 from moulin_sync.defs.hubspot.factory import payloads_key, records_key
 from moulin_sync.defs.hubspot.resources import HubSpot, SyncStateStore
-from moulin_sync.defs.partitions import monthly_partitions
 from moulin_sync.defs.resources import SyncSettings
 from moulin_sync.hubspot.streams import STREAMS
 from moulin_sync.hubspot.streams.payloads import Payloads
 from moulin_sync.hubspot.streams.spec import StreamSpec
 from moulin_sync.hubspot.sync.drift import Drift, find_drift
-from moulin_sync.lib.metadata import markdown_table
+from moulin_sync.lib.metadata import table_sample
 
 EXAMPLES = 20
 
@@ -38,8 +37,6 @@ def drift_check(spec: StreamSpec) -> AssetChecksDefinition:
         asset=records_key(spec),
         name="no_drift",
         additional_ins={"payloads": AssetIn(key=payloads_key(spec))},
-        # A monthly stream's payloads are read for the run's months only.
-        partitions_def=monthly_partitions if spec.partitioned else None,
         pool="hubspot_api",
         description=f"Warns when {spec.record_noun} properties moulin-sync manages were "
         "changed in HubSpot by someone else since moulin-sync wrote them (found by "
@@ -93,7 +90,7 @@ def _metadata(
         "drifted_records": len(drift.records),
         "drifted_properties": changes.height,
         "by_property": MetadataValue.json(dict(per_property.iter_rows())),
-        "examples": markdown_table(_examples(spec, changes, payloads), rows=EXAMPLES),
+        "examples": table_sample(_examples(spec, changes, payloads), rows=EXAMPLES),
         "modified_since": MetadataValue.text(
             "first check: drift is watched from now on"
             if drift.first

@@ -20,7 +20,14 @@ from dagster import (
     asset,
 )
 
-from moulin_sync.defs.hubspot.reports import payload_metadata, write_metadata
+from moulin_sync.defs.freshness import synced_every_night
+from moulin_sync.defs.hubspot.reports import (
+    of_run,
+    payload_metadata,
+    payload_month_metadata,
+    write_metadata,
+    write_month_metadata,
+)
 from moulin_sync.defs.hubspot.resources import HubSpot, SyncStateStore
 from moulin_sync.defs.partitions import monthly_partitions
 from moulin_sync.defs.resources import SyncSettings
@@ -29,6 +36,7 @@ from moulin_sync.hubspot.streams.payloads import Payloads
 from moulin_sync.hubspot.streams.spec import PipelineStages, StreamSpec, TransformContext
 from moulin_sync.hubspot.sync.pipelines import ensure_pipeline
 from moulin_sync.hubspot.sync.portal import PortalSchema
+from moulin_sync.hubspot.sync.progress import log_progress
 from moulin_sync.hubspot.sync.run import link_ids, sync_stream
 
 PAYLOADS = "hubspot_payloads"
@@ -78,10 +86,18 @@ def payload_asset(spec: StreamSpec) -> AssetsDefinition:
         description=spec.payload_description,
         **_monthly(spec),
     )
-    def payloads(settings: SyncSettings, **frames: Any) -> Output[Payloads]:
+    def payloads(
+        context: AssetExecutionContext, settings: SyncSettings, **frames: Any
+    ) -> Output[Payloads]:
         pipeline = frames.pop("pipeline", None)
         made = build_payloads(spec, frames, TransformContext(settings.timezone, pipeline))
-        return Output(made, metadata=payload_metadata(made))
+        if not spec.partitioned:
+            return Output(made, metadata=payload_metadata(made))
+        # Each month's figures first, then the run's (the order the UI lists them in).
+        of_the_run = of_run(payload_metadata(made))
+        for month, figures in payload_month_metadata(made, context.partition_keys).items():
+            context.add_asset_metadata({**figures, **of_the_run}, partition_key=month)
+        return Output(made)
 
     return payloads
 
@@ -101,6 +117,7 @@ def write_asset(spec: StreamSpec) -> AssetsDefinition:
         kinds={"hubspot"},
         pool="hubspot_api",
         description=spec.write_description,
+        freshness_policy=synced_every_night,
         **_monthly(spec),
     )
     def records(
@@ -122,6 +139,7 @@ def write_asset(spec: StreamSpec) -> AssetsDefinition:
             links=link_ids(spec, linked),
             erasure=settings.gdpr_erasure,
             log=context.log.info,
+            progress=log_progress(context.log.info),
         )
         if report.stopped:
             context.log.warning(
@@ -131,7 +149,12 @@ def write_asset(spec: StreamSpec) -> AssetsDefinition:
         if months and not report.stopped:
             state.store.record_months_synced(spec.name, months, source_as_of(context))
         held = state.store.held(spec.name, partitions=months)
-        return Output(held, metadata=write_metadata(client, report))
+        if not months:
+            return Output(held, metadata=write_metadata(client, report))
+        of_the_run = of_run(write_metadata(client, report))
+        for month, figures in write_month_metadata(report, months).items():
+            context.add_asset_metadata({**figures, **of_the_run}, partition_key=month)
+        return Output(held)
 
     return records
 

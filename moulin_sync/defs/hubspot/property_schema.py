@@ -13,7 +13,7 @@ from dagster import (
 from moulin_sync.defs.hubspot.resources import HubSpot
 from moulin_sync.hubspot.streams import custom_properties
 from moulin_sync.hubspot.sync.portal import PortalSchema, apply_schema
-from moulin_sync.lib.metadata import markdown_table, records_table
+from moulin_sync.lib.metadata import records_table, table_sample
 
 
 @asset(
@@ -51,6 +51,6 @@ def property_types_match(property_schema: PortalSchema) -> AssetCheckResult:
         severity=AssetCheckSeverity.ERROR,
         metadata={
             "mismatches": len(mismatches),
-            "details": markdown_table(records_table(mismatches, ("property", "problem"))),
+            "details": table_sample(records_table(mismatches, ("property", "problem"))),
         },
     )

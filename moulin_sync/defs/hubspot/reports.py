@@ -1,13 +1,67 @@
-"""What the payload and write assets say about their work, as Dagster metadata."""
+"""What the payload and write assets say about their work, as Dagster metadata.
 
+A monthly asset's run covers many months: each month's materialization carries that
+month's own figures, and the run's totals under names that say so (`run_created`)."""
+
+from collections.abc import Sequence
 from typing import Any
 
+import polars as pl
 from dagster import MetadataValue
 
 from moulin_sync.hubspot.client import HubSpotClient
 from moulin_sync.hubspot.streams.payloads import Payloads
 from moulin_sync.hubspot.sync.ledger import SyncReport
 from moulin_sync.lib.metadata import by_cause, by_reason, table_sample
+
+RUN = "run_"
+
+
+def of_run(metadata: dict[str, Any]) -> dict[str, Any]:
+    """The run's figures, named as such, for a partitioned asset's shared metadata
+    (Dagster's own entries, such as the row count, are each month's)."""
+    return {RUN + name: value for name, value in metadata.items() if "/" not in name}
+
+
+def run_figures(metadata: dict[str, Any]) -> dict[str, Any]:
+    """A materialization's figures for its whole run: the `run_` ones of a month, or
+    those of an unpartitioned asset."""
+    of_the_run = {k.removeprefix(RUN): v for k, v in metadata.items() if k.startswith(RUN)}
+    return of_the_run or metadata
+
+
+def _month(frame: pl.DataFrame, month: str) -> pl.DataFrame:
+    if "partition_key" not in frame.columns:
+        return frame.head(0)
+    return frame.filter(pl.col("partition_key") == month)
+
+
+def payload_month_metadata(payloads: Payloads, months: Sequence[str]) -> dict[str, dict]:
+    """Each month's payload figures: its records, its quarantine and their causes."""
+    found = {}
+    for month in months:
+        quarantine = _month(payloads.quarantine, month)
+        found[month] = {
+            "dagster/row_count": _month(payloads.records, month).height,
+            "quarantined": quarantine.height,
+            "quarantine": table_sample(quarantine, rows=20),
+            "quarantine_by_cause": table_sample(by_cause(quarantine), rows=30),
+        }
+    return found
+
+
+def write_month_metadata(report: SyncReport, months: Sequence[str]) -> dict[str, dict]:
+    """Each month's write figures: counted without overlap, and its own rejections."""
+    found = {}
+    for month in months:
+        rejections = report.rejections(month)
+        found[month] = {
+            **report.month_counts(month),
+            "rejections": table_sample(rejections, rows=20),
+            "rejections_by_cause": table_sample(by_cause(rejections), rows=30),
+            "waiting_for": table_sample(by_reason(report.waiting_records(month)), rows=30),
+        }
+    return found
 
 
 def payload_metadata(payloads: Payloads) -> dict[str, Any]:

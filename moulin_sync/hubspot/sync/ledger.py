@@ -4,6 +4,7 @@ the report the write asset shows."""
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -50,24 +51,39 @@ class SyncReport:
     deleted: int = 0  # GDPR-deleted
     associations_changed: int = 0
     links_found_again: int = 0  # association targets found under a new id (merged)
-    rejected: list[tuple[str, str]] = field(default_factory=list)
+    # (source key, reason, month): refused, or valid and waiting for their link target.
+    rejected: list[tuple[str, str, str | None]] = field(default_factory=list)
     waiting: int = 0
-    # Valid records waiting for their association target: (source key, reason).
-    waits: list[tuple[str, str]] = field(default_factory=list)
+    waits: list[tuple[str, str, str | None]] = field(default_factory=list)
     stopped: str | None = None
     seconds: float = 0.0
+    # Records counted by (month, counter): each month's own figures.
+    by_month: Counter[tuple[str | None, str]] = field(default_factory=Counter)
 
-    def rejections(self) -> pl.DataFrame:
-        """What was refused (quarantined at the source, or by HubSpot); never the
-        waiting records, which are valid."""
-        return pl.DataFrame(
-            self.rejected, schema={"source_key": pl.String, "reason": pl.String}, orient="row"
-        )
+    def rejections(self, month: str | None = None) -> pl.DataFrame:
+        """What was refused (quarantined at the source, or by HubSpot), in `month` or in
+        all; never the waiting records, which are valid."""
+        return _of_month(self.rejected, month)
 
-    def waiting_records(self) -> pl.DataFrame:
-        return pl.DataFrame(
-            self.waits, schema={"source_key": pl.String, "reason": pl.String}, orient="row"
-        )
+    def waiting_records(self, month: str | None = None) -> pl.DataFrame:
+        return _of_month(self.waits, month)
+
+    def month_counts(self, month: str) -> dict[str, int]:
+        """Created, updated, unchanged, rejected and waiting records of one month."""
+        counts = {name: self.by_month[month, name] for name in ("created", "updated", "unchanged")}
+        waiting = self.waiting_records(month).height
+        return counts | {"rejected": self.rejections(month).height, "waiting": waiting}
+
+
+def _of_month(rows: list[tuple[str, str, str | None]], month: str | None) -> pl.DataFrame:
+    frame = pl.DataFrame(
+        rows,
+        schema={"source_key": pl.String, "reason": pl.String, "partition_key": pl.String},
+        orient="row",
+    )
+    if month is not None:
+        frame = frame.filter(pl.col("partition_key") == month)
+    return frame.drop("partition_key")
 
 
 class Ledger:
@@ -80,14 +96,20 @@ class Ledger:
         self.report = SyncReport(spec.name)
         self._lock = threading.Lock()
 
-    def count(self, name: Counted, n: int) -> None:
+    def count(self, name: Counted, n: int, records: Sequence[Record] = ()) -> None:
+        """Add `n` to a counter; `records` (when they are what is counted) to their
+        months' figures too."""
         with self._lock:
             setattr(self.report, name, getattr(self.report, name) + n)
+            self.report.by_month.update((r.partition_key, name) for r in records)
+
+    def counted(self, name: Counted, records: Sequence[Record]) -> None:
+        self.count(name, len(records), records)
 
     def accepted(self, records: Sequence[Record], counts_as: Counted | None = None) -> None:
         """HubSpot holds these records now, with these ids and values."""
         if counts_as is not None:
-            self.count(counts_as, len(records))
+            self.counted(counts_as, records)
         self.state.record_accepted(
             self.stream,
             [
@@ -111,15 +133,17 @@ class Ledger:
             self.stream, [Rejected(r.source_key, why, r.partition_key) for r, why in refused]
         )
         with self._lock:
-            self.report.rejected.extend((r.source_key, why) for r, why in refused)
+            self.report.rejected.extend((r.source_key, why, r.partition_key) for r, why in refused)
 
     def quarantined(self, frame: pl.DataFrame, *, waiting: bool = False) -> None:
         """Report every quarantined (or `waiting`) row; write only those the store lacks
         (a waiting record is kept with its reason and retried, as a rejected one)."""
         if frame.is_empty():
             return
-        rows = frame.select("source_key", "reason").iter_rows()
-        (self.report.waits if waiting else self.report.rejected).extend(rows)
+        month = "partition_key" if "partition_key" in frame.columns else pl.lit(None, pl.String)
+        rows = frame.select("source_key", "reason", month).iter_rows()
+        with self._lock:
+            (self.report.waits if waiting else self.report.rejected).extend(rows)
         fresh = frame.filter(~pl.col("recorded"))
         self.state.record_rejected(
             self.stream,
@@ -136,7 +160,7 @@ class Ledger:
             self.state.record_merged(
                 self.stream, [Merged(r.source_key, str(r.hubspot_id), why) for r, why in folded]
             )
-            self.count("merged", len(folded))
+            self.counted("merged", [r for r, _ in folded])
 
     def erased(self, source_keys: Sequence[str], *, deleted: bool) -> None:
         """Erased in HubSpot (GDPR): deleted for good, or archived."""

@@ -13,6 +13,7 @@ from moulin_sync.hubspot.streams.spec import StreamSpec
 from moulin_sync.hubspot.sync.ledger import SyncReport
 from moulin_sync.hubspot.sync.plan import SyncPlan, plan_sync
 from moulin_sync.hubspot.sync.portal import PortalSchema, refused_by_portal
+from moulin_sync.hubspot.sync.progress import Report
 from moulin_sync.hubspot.sync.state import ARCHIVED, SyncState
 from moulin_sync.hubspot.sync.stream_sync import StreamSync
 from moulin_sync.settings import GdprErasure
@@ -39,6 +40,7 @@ def sync_stream(
     links: Mapping[str, Mapping[str, str]],
     erasure: GdprErasure = "delete",
     log: Callable[[str], None] = lambda message: None,
+    progress: Report | None = None,
 ) -> tuple[SyncPlan, SyncReport]:
     refused = refused_by_portal(
         payloads.records,
@@ -54,5 +56,12 @@ def sync_stream(
         erasure=erasure,
     )
     log(f"{spec.name}: plan {plan.counts()}")
-    sync = StreamSync(client, state, spec, target_types=link_target_types(spec), erasure=erasure)
+    sync = StreamSync(
+        client,
+        state,
+        spec,
+        target_types=link_target_types(spec),
+        erasure=erasure,
+        progress=progress,
+    )
     return plan, sync.run(plan)

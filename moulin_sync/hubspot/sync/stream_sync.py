@@ -35,6 +35,7 @@ from moulin_sync.hubspot.sync.associations import Associations
 from moulin_sync.hubspot.sync.in_flight import InFlight
 from moulin_sync.hubspot.sync.ledger import Ledger, SyncReport, WriteCounter
 from moulin_sync.hubspot.sync.plan import SyncPlan
+from moulin_sync.hubspot.sync.progress import ProgressMeter, Report
 from moulin_sync.hubspot.sync.records import BATCH, Record, batches, halves, records_of
 from moulin_sync.hubspot.sync.resolver import Resolver
 from moulin_sync.hubspot.sync.state import SyncState
@@ -108,8 +109,11 @@ class StreamSync:
         *,
         target_types: Mapping[str, str],
         erasure: GdprErasure = "delete",
+        progress: Report | None = None,
     ) -> None:
         self.spec = spec
+        self.client = client
+        self.progress = progress
         self.erasure = erasure
         self.pool = InFlight(client.max_in_flight, f"hubspot-{spec.name}")
         self.writer = Writer(client, spec)
@@ -117,13 +121,22 @@ class StreamSync:
         self.associations = Associations(client, spec, target_types)
         self.targets = LinkTargets(client, state, spec, self.pool)
         self.ledger = Ledger(state, spec)
+        self.meter = ProgressMeter(spec.name, 0, client.snapshot, lambda _: None)
 
     def run(self, plan: SyncPlan) -> SyncReport:
         started = time.monotonic()
         report = self.ledger.report
         report.unchanged, report.waiting = plan.unchanged.height, plan.waiting.height
+        if "partition_key" in plan.unchanged.columns:
+            months = plan.unchanged["partition_key"].value_counts().iter_rows()
+            report.by_month.update({(month, "unchanged"): n for month, n in months})
         self.ledger.quarantined(plan.rejected)
         self.ledger.quarantined(plan.waiting, waiting=True)
+        planned = plan.create.height + plan.update.height + plan.erase.height
+        meter = self.meter = ProgressMeter(
+            self.spec.name, planned, self.client.snapshot, self.progress or (lambda _: None)
+        )
+        meter.start()
         try:
             if self.spec.adopt_by and plan.create.height:
                 # Adoption reads all new records first; the adopted join the updates.
@@ -139,6 +152,7 @@ class StreamSync:
             # Ending cleanly is the point: everything written so far is recorded, the
             # rest is planned again by the next run.
             report.stopped = str(exc)
+        meter.finish()
         report.seconds = time.monotonic() - started
         return report
 
@@ -162,7 +176,7 @@ class StreamSync:
     def _adopt(self, creates: list[Record]) -> tuple[list[Record], list[Record]]:
         adoption = self.resolver.adopt(creates)
         self.ledger.rejected(adoption.refused)
-        self.ledger.count("adopted", len(adoption.adopted))
+        self.ledger.counted("adopted", adoption.adopted)
         return adoption.to_create, adoption.adopted
 
     def _erase(self, erase: pl.DataFrame) -> None:
@@ -175,6 +189,7 @@ class StreamSync:
         def erase_batch(batch: list[tuple[str, str]]) -> None:
             erase_ids([hubspot_id for _, hubspot_id in batch])
             self.ledger.erased([key for key, _ in batch], deleted=delete)
+            self.meter.advance(len(batch))
 
         self.pool.map(erase_batch, batches(erase.select("source_key", "hubspot_id").rows()))
 
@@ -185,6 +200,7 @@ class StreamSync:
             task = tasks.popleft()
             if isinstance(task, SingleConflict) or task.records:
                 tasks.extendleft(reversed(self._do(task)))
+        self.meter.advance(1 if isinstance(first, SingleConflict) else len(first.records))
 
     def _do(self, task: Task) -> list[Task]:
         match task:
@@ -231,7 +247,7 @@ class StreamSync:
             # taken email, a bad value): isolate it, never adopt anything on this path.
             return self._isolate(task, written.failed, creating=False)
         if task.counts_as is not None:
-            self.ledger.count(task.counts_as, len(written.accepted))
+            self.ledger.counted(task.counts_as, written.accepted)
         followed = self.associations.follow(written.accepted, force=task.force_links)
         self.ledger.count("associations_changed", followed.sent)
         # A record whose new link HubSpot refused is not recorded with it.
@@ -275,7 +291,7 @@ class StreamSync:
         prop = self.spec.adopt_by
         if prop and record.properties.get(prop):
             adoption = self.resolver.adopt([record])
-            self.ledger.count("adopted", len(adoption.adopted))
+            self.ledger.counted("adopted", adoption.adopted)
             self.ledger.rejected(adoption.refused)
             if adoption.adopted:
                 return [Update(adoption.adopted, counts_as=None, force_links=True)]
@@ -288,7 +304,7 @@ class StreamSync:
         found = self.resolver.reresolve(records)
         self.ledger.merged(found.merged)
         self.ledger.rejected(found.refused)
-        self.ledger.count("reresolved", len(found.resolved))
+        self.ledger.counted("reresolved", found.resolved)
         follow: list[Task] = []
         for record in found.resolved:
             record.written = None  # found anew: what it holds is not known to be ours
