@@ -62,3 +62,19 @@ def test_each_hubspot_asset_says_when_it_is_due() -> None:
     assert policy.deadline_cron == "0 6 * * *" and policy.timezone == "Europe/Paris"
     assert nightly_sync_schedule.cron_schedule == "0 2 * * *"
     assert policy.lower_bound_delta == dt.timedelta(hours=4), "the night is 02:00 to 06:00"
+
+
+def test_cli_runs_belong_to_the_workspace_code_location() -> None:
+    """`moulin-sync sync` labels its runs with the location workspace.yaml serves, so the
+    UI lists them under `nightly_sync` (its repository label)."""
+    from pathlib import Path
+
+    import yaml
+
+    from moulin_sync.cli.runner import LOCATION, MODULE, job_origin
+
+    workspace = yaml.safe_load((Path(__file__).parents[1] / "workspace.yaml").read_text())
+    [entry] = workspace["load_from"]
+    assert entry["python_module"] == {"module_name": MODULE, "location_name": LOCATION}
+    label = job_origin("nightly_sync").repository_origin.get_label()
+    assert label == "__repository__@moulin_sync"
