@@ -252,6 +252,7 @@ class World:
             materialize,
         )
 
+        from moulin_sync.defs.hubspot.reports import run_figures
         from moulin_sync.testing.sync_world import DEAL_ASSETS, nightly_assets
 
         # The checks reading HubSpot are timed apart from the writes; the deal checks
@@ -301,10 +302,11 @@ class World:
                 began[event.step_key] = record.timestamp
             elif event.step_key in began:
                 steps[event.step_key] = record.timestamp - began[event.step_key]
+        # A monthly asset's run totals are its `run_` figures.
         assets_meta = {
-            "/".join(e.materialization.asset_key.path): {
-                k: getattr(v, "value", v) for k, v in e.materialization.metadata.items()
-            }
+            "/".join(e.materialization.asset_key.path): run_figures(
+                {k: getattr(v, "value", v) for k, v in e.materialization.metadata.items()}
+            )
             for e in result.get_asset_materialization_events()
         }
         checks_meta = {
