@@ -150,7 +150,10 @@ def test_sync_nightly_runs_tonights_months_and_says_why(world: SyncWorld) -> Non
         "HUBSPOT_ACCESS_TOKEN": world.hubspot.token,
         "HUBSPOT_TIER": "unlimited",
         "COLUMNS": "200",
+        "DAGSTER_HOME": str(world.root / "dagster_home"),
     }
+    (world.root / "dagster_home").mkdir()
+    (world.root / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
 
     def sync(*arguments: str) -> str:
         done = subprocess.run(
@@ -202,6 +205,16 @@ def test_sync_nightly_runs_tonights_months_and_says_why(world: SyncWorld) -> Non
     # And a night with nothing new runs the two usual months only.
     again = sync("--nightly")
     assert "tonight's schedule runs 1 span(s) of months" in again
+    # Each is a run of the nightly_sync job of the workspace's code location (the UI
+    # lists it under the job), with its months, and the output says how to open the UI.
+    from dagster import DagsterInstance, RunsFilter
+
+    with DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
+        label = {".dagster/repository": "__repository__@moulin_sync"}
+        runs = instance.get_runs(RunsFilter(job_name="nightly_sync", tags=label))
+    assert len(runs) == 4 and all(run.status.value == "SUCCESS" for run in runs)
+    assert {run.tags["dagster/asset_partition_range_end"] for run in runs} >= {f"{month}-01"}
+    assert f"DAGSTER_HOME={env['DAGSTER_HOME']} dagster-webserver" in again
 
 
 def test_inspect_says_why_a_customer_is_as_they_are(

@@ -79,7 +79,7 @@ def _tonights_ranges() -> list[tuple[str | None, str | None]]:
 
 
 def _report(summary: RunSummary) -> None:
-    from moulin_sync.cli.summary import summary_lines
+    from moulin_sync.cli.summary import next_steps, summary_lines
 
     status = "succeeded" if summary.success else "FAILED"
     click.echo(f"nightly_sync {status} (run {summary.run_id}).")
@@ -92,3 +92,15 @@ def _report(summary: RunSummary) -> None:
         click.echo(f"  check {name}: {verdict}")
     for failure in summary.failures:
         click.echo(failure, err=True)
+    for line in next_steps(_ui_command()):
+        click.echo(line)
+
+
+def _ui_command() -> str:
+    """How to open the UI over this run's instance."""
+    import os
+
+    home = os.environ.get("DAGSTER_HOME")
+    if not home:
+        return "(this run's instance was in memory: set DAGSTER_HOME to keep runs for the UI)"
+    return f"DAGSTER_HOME={home} dagster-webserver -w workspace.yaml"
