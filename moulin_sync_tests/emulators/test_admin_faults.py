@@ -252,3 +252,52 @@ def test_after_commit_faults_count_only_requests_hubspot_executed(hs) -> None:
     assert _emails(hs) == {"first@x.io", "dropped@x.io"}
     spent = hs.admin.fault(fault["id"])
     assert (spent["seen"], spent["fired"], spent["committed"]) == (2, 1, 1)
+
+
+def _limited(hs, http: httpx.Client) -> httpx.Response:
+    """A 429 from the real rate limiter (3 calls per 10 s)."""
+    hs.admin.set_limits(per_10s=3)
+    for _ in range(3):
+        assert http.get("/crm/v3/objects/contacts").status_code == 200
+    return http.get("/crm/v3/objects/contacts")
+
+
+def test_an_injected_429_is_the_rate_limiters_429(hs) -> None:
+    auth = {"Authorization": f"Bearer {hs.token}"}
+    with httpx.Client(base_url=hs.base_url, headers=auth) as http:
+        real = _limited(hs, http)
+        hs.admin.set_limits(per_10s=100)
+        hs.admin.add_fault(kind="status", status=429)
+        injected = http.get("/crm/v3/objects/contacts")
+        hs.admin.add_fault(kind="status", status=429, policy="DAILY")
+        daily = http.get("/crm/v3/objects/contacts")
+    assert real.status_code == injected.status_code == 429
+    same = {k: v for k, v in injected.json().items() if k != "correlationId"}
+    assert same == {k: v for k, v in real.json().items() if k != "correlationId"}
+    assert same["policyName"] == "TEN_SECONDLY_ROLLING" and same["errorType"] == "RATE_LIMIT"
+    assert {h for h in real.headers if h.startswith("x-hubspot-ratelimit")} == {
+        h for h in injected.headers if h.startswith("x-hubspot-ratelimit")
+    }
+    assert daily.json()["policyName"] == "DAILY"
+    assert daily.json()["message"] == "You have reached your daily limit."
+    refused = httpx.post(
+        hs.base_url + "/_emulator/faults", headers=auth,
+        json={"kind": "status", "status": 429, "policy": "HOURLY"},
+    )  # fmt: skip
+    assert refused.status_code == 400 and "policy must be one of" in refused.json()["message"]
+
+
+def test_the_official_sdk_retries_an_injected_429(hs) -> None:
+    """hubspot-api-client with a urllib3 Retry on 429 (every method): one injected 429 on
+    a batch create, then the retry lands the contacts once."""
+    from urllib3.util.retry import Retry
+
+    retry = Retry(total=3, status_forcelist=(429,), allowed_methods=None, backoff_factor=0.1)
+    api = hubspot_client(hs, retry=retry).crm.contacts.batch_api
+    hs.admin.add_fault(kind="status", status=429, route="/crm/v3/objects/contacts/batch/create")
+    inputs = [{"properties": {"email": f"sdk{i}@x.io"}} for i in range(3)]
+    created = api.create(BatchInputSimplePublicObjectBatchInputForCreate(inputs=inputs))
+    assert created.status == "COMPLETE" and len(created.results) == 3
+    assert hs.admin.count("POST", "/crm/v3/objects/{objectType}/batch/create", 429) == 1
+    assert hs.admin.count("POST", "/crm/v3/objects/{objectType}/batch/create", 201) == 1
+    assert _emails(hs) == {"sdk0@x.io", "sdk1@x.io", "sdk2@x.io"}

@@ -126,14 +126,20 @@ class HubSpotGate:
             return
         template = self.template(scope)
         write = (method, template) in self.writing
+        search = method == "POST" and path.endswith("/search")
         for fault in em.faults.take(method, path, write, BEFORE):
             if fault.kind == "hang":
                 await asyncio.sleep(fault.seconds)
+            elif fault.status == 429:
+                # The rate limiter's own answer: body, policy and headers.
+                em.stats[(method, template, 429)] += 1
+                body = rate_limit_body(fault.policy)
+                await _reply(send, 429, body, em.limiter.headers(search))
+                return
             else:
                 em.stats[(method, template, fault.status)] += 1
                 await _reply(send, fault.status, fault_body(fault.status, fault.message))
                 return
-        search = method == "POST" and path.endswith("/search")
         policy = em.limiter.acquire(search)
         extra = em.limiter.headers(search)
         if policy is not None:

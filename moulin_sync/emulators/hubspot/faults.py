@@ -25,6 +25,7 @@ AFTER_COMMIT = ("drop_after_commit", "hang_after_commit")  # act on its answer
 # Spent faults kept for `GET /_emulator/faults` (their counters prove they fired).
 SPENT_KEPT = 1000
 FIRED_ON_KEPT = 20
+POLICIES = ("TEN_SECONDLY_ROLLING", "SECONDLY", "DAILY")
 
 
 @dataclass
@@ -38,6 +39,9 @@ class Fault:
     skip: int = 0
     writes: bool = False
     message: str | None = None  # a `status` fault's error message (default: "Injected fault")
+    # A 429's limit, answered as the rate limiter answers it: TEN_SECONDLY_ROLLING,
+    # SECONDLY (searches) or DAILY.
+    policy: str = "TEN_SECONDLY_ROLLING"
     id: int = 0
     seen: int = 0
     fired: int = 0
@@ -56,6 +60,7 @@ class Fault:
             "id": self.id, "kind": self.kind, "count": self.count, "status": self.status,
             "seconds": self.seconds, "method": self.method, "route": self.route,
             "skip": self.skip, "writes": self.writes, "message": self.message,
+            "policy": self.policy,
             "seen": self.seen, "fired": self.fired,
             "committed": self.committed, "fired_on": list(self.fired_on),
         }  # fmt: skip
@@ -78,9 +83,12 @@ def parse_fault(body: Any) -> Fault:
             skip=int(body.get("skip", 0)),
             writes=writes,
             message=None if body.get("message") is None else str(body["message"]),
+            policy=body.get("policy", "TEN_SECONDLY_ROLLING"),
         )
     except (TypeError, ValueError) as e:
         raise bad_request(f"Invalid fault: {e}") from e
+    if fault.policy not in POLICIES:
+        raise bad_request(f"policy must be one of {', '.join(POLICIES)}")
     if fault.count < 1 or not 100 <= fault.status <= 599 or fault.seconds < 0 or fault.skip < 0:
         raise bad_request("count must be >= 1, status an HTTP status, seconds >= 0, skip >= 0")
     return fault
@@ -136,6 +144,7 @@ class Faults:
 
 
 def fault_body(status: int, message: str | None = None) -> dict[str, Any]:
+    """HubSpot's JSON error body (a 429's comes from the rate limiter instead)."""
     return {
         "status": "error",
         "message": message if message is not None else f"Injected fault: HTTP {status}",
