@@ -204,3 +204,36 @@ def test_get_with_associations_raw_shape(client, hs) -> None:
     assert r.json()["associations"] == {
         "companies": {"results": [{"id": co, "type": "contact_to_company_unlabeled"}]}
     }
+
+
+def _linked_companies(hs, contact_id: str) -> set[str]:
+    auth = {"Authorization": f"Bearer {hs.token}"}
+    url = f"{hs.base_url}/crm/v4/objects/contacts/{contact_id}/associations/companies"
+    return {str(r["toObjectId"]) for r in httpx.get(url, headers=auth).json()["results"]}
+
+
+def test_a_v4_batch_with_one_malformed_input_changes_nothing(client, hs) -> None:
+    """HubSpot's requests are atomic: one malformed input among good ones answers 400 in
+    HubSpot's JSON (never a 500) and no good input is applied."""
+    auth = {"Authorization": f"Bearer {hs.token}"}
+    contact, linked = _contact(client, "a@x.io"), _contact(client, "b@x.io")
+    company = _company(client, "Le Fournil")
+    base = f"{hs.base_url}/crm/v4/associations/contacts/companies/batch"
+    good = {"from": {"id": linked}, "to": {"id": company}}
+    assert httpx.post(f"{base}/associate/default", headers=auth, json={"inputs": [good]}).is_success
+    spec = [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 279}]
+    pair = {"from": {"id": contact}, "to": {"id": company}}
+    requests = {
+        "associate/default": [pair, {"from": "x", "to": {"id": company}}],
+        "create": [{**pair, "types": spec}, {**pair, "types": "x"}],
+        "create ": [{**pair, "types": spec}, {**pair, "to": "x", "types": spec}],
+        "archive": [{"from": {"id": linked}, "to": [{"id": company}]}, {"from": {"id": linked}, "to": "x"}],
+    }  # fmt: skip
+    for route, inputs in requests.items():
+        answer = httpx.post(f"{base}/{route.strip()}", headers=auth, json={"inputs": inputs})
+        assert answer.status_code == 400, (route, answer.text)
+        body = answer.json()
+        assert body["category"] == "VALIDATION_ERROR" and body["correlationId"], body
+        assert "inputs[1]" in body["message"] and "'" not in body["message"], body
+        assert _linked_companies(hs, contact) == set(), f"{route}: a good input was applied"
+        assert _linked_companies(hs, linked) == {company}, f"{route}: a good input was applied"

@@ -41,6 +41,45 @@ def _targets(from_t: str, to_t: str, links: dict[str, set[int]]) -> list[dict[st
     ]
 
 
+def _an_id(value: Any, where: str) -> None:
+    if not isinstance(value, dict) or not isinstance(value.get("id"), str | int):
+        raise bad_request(
+            f"Invalid input JSON on line 1: {where} must be an object with an `id`", "INVALID_INPUT"
+        )
+
+
+def check_pairs(
+    inputs: list[dict[str, Any]], *, to_many: bool = False, typed: bool = False
+) -> list[dict[str, Any]]:
+    """Every input's shape, before anything is applied: a request with one malformed
+    input is refused whole (400) and changes nothing, as HubSpot's are."""
+    for n, x in enumerate(inputs):
+        _an_id(x.get("from"), f"inputs[{n}].from")
+        targets = x.get("to")
+        if to_many:
+            if not isinstance(targets, list):
+                raise bad_request(
+                    f"Invalid input JSON: inputs[{n}].to must be a list", "INVALID_INPUT"
+                )
+            for m, target in enumerate(targets):
+                _an_id(target, f"inputs[{n}].to[{m}]")
+        else:
+            _an_id(targets, f"inputs[{n}].to")
+        types = x.get("types")
+        if typed and (
+            not isinstance(types, list)
+            or not all(
+                isinstance(t, dict) and isinstance(t.get("associationTypeId"), int) for t in types
+            )
+        ):
+            raise bad_request(
+                f"Invalid input JSON: inputs[{n}].types must be a list of "
+                "{associationCategory, associationTypeId}",
+                "INVALID_INPUT",
+            )
+    return inputs
+
+
 def _each_pair(
     inputs: list[dict[str, Any]], link: Callable[[dict[str, Any], str, str], dict[str, Any]]
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -59,7 +98,7 @@ def _each_pair(
 @table.add("POST", f"{V4}/create", mutates=True)
 def assoc_batch_create(em: Emulator, req: Req) -> Result:
     from_t, to_t = _pair(req)
-    inputs = check_inputs(req.body, limit=2000)
+    inputs = check_pairs(check_inputs(req.body, limit=2000), typed=True)
     now = now_ms()
 
     def create(x: dict[str, Any], a_id: str, b_id: str) -> dict[str, Any]:
@@ -108,7 +147,7 @@ def assoc_batch_read(em: Emulator, req: Req) -> Result:
 def assoc_batch_archive(em: Emulator, req: Req) -> Result:
     from_t, to_t = _pair(req)
     store = em.store
-    for x in check_inputs(req.body, limit=2000):
+    for x in check_pairs(check_inputs(req.body, limit=2000), to_many=True):
         a = store.objects[from_t].get(str((x.get("from") or {}).get("id", "")))
         if a is None:
             continue
@@ -137,7 +176,7 @@ def assoc_batch_default(em: Emulator, req: Req) -> Result:
     from_t, to_t = _pair(req)
     now = now_ms()
     results, errors = _each_pair(
-        check_inputs(req.body, limit=2000),
+        check_pairs(check_inputs(req.body, limit=2000)),
         lambda _x, a_id, b_id: _default(em, from_t, a_id, to_t, b_id),
     )
     return batch_answer(200, results, errors, now)
