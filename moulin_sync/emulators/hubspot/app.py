@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import admin, handlers
 from .core import Emulator, Handler, Req
+from .dated import dated_routes
 from .errors import ApiError, correlation_id
 from .faults import AFTER_COMMIT, BEFORE, Fault, fault_body
 from .ratelimit import rate_limit_body
@@ -238,9 +239,10 @@ async def _reply(
 
 
 def create_app(em: Emulator) -> ASGIApp:
+    served = handlers.ROUTES + dated_routes(handlers.ROUTES) + admin.ROUTES
     routes = [
         Route(path, _endpoint(em, handler, mutates), methods=[method])
-        for method, path, handler, mutates in handlers.ROUTES + admin.ROUTES
+        for method, path, handler, mutates in served
     ]
     app = Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_found})
     return HubSpotGate(app, em)
