@@ -42,12 +42,43 @@ def _default_data() -> dict[str, Any]:
     }
 
 
+def check_stages(label: Any, stages: Any) -> None:
+    """A pipeline's label and stages of the right shape (before any id is given out)."""
+    if not isinstance(label, str):
+        raise bad_request("Invalid input JSON: label must be a string", "INVALID_INPUT")
+    if not isinstance(stages, list):
+        raise bad_request("Invalid input JSON: stages must be a list of stages", "INVALID_INPUT")
+    for i, stage in enumerate(stages):
+        if not isinstance(stage, dict):
+            raise bad_request(
+                f"Invalid input JSON: stages[{i}] must be a stage object", "INVALID_INPUT"
+            )
+        if not isinstance(stage.get("metadata") or {}, dict):
+            raise bad_request(
+                f"Invalid input JSON: stages[{i}].metadata must be an object", "INVALID_INPUT"
+            )
+        if "label" in stage and not isinstance(stage["label"], str):
+            raise bad_request(
+                f"Invalid input JSON: stages[{i}].label must be a string", "INVALID_INPUT"
+            )
+
+
 def property_options(options: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
     """A client's enumeration options in HubSpot's `Option` shape (400 without label/value)."""
     out = []
+    if options is not None and not isinstance(options, list):
+        raise bad_request("Invalid input JSON: options must be a list of options", "INVALID_INPUT")
     for i, o in enumerate(options or []):
+        if not isinstance(o, dict):
+            raise bad_request(
+                f"Invalid input JSON: options[{i}] must be an option object", "INVALID_INPUT"
+            )
         if "value" not in o or "label" not in o:
             raise bad_request("Every option needs a label and a value")
+        if not isinstance(o["label"], str) or not isinstance(o["value"], str):
+            raise bad_request(
+                f"Invalid input JSON: options[{i}] label and value must be strings", "INVALID_INPUT"
+            )
         out.append(
             {
                 "label": o["label"],
@@ -163,8 +194,10 @@ class Schema:
         for field in _REQUIRED_ON_CREATE:
             if not body.get(field):
                 raise bad_request(f"Property {field} is required", "REQUIRED_FIELD")
+        for field in (*_REQUIRED_ON_CREATE, "description"):
+            if field in body and not isinstance(body[field], str):
+                raise bad_request(f"Invalid input JSON: {field} must be a string", "INVALID_INPUT")
         name = body["name"]
-        assert isinstance(name, str)
         if not re.match(r"^[a-z][a-z0-9_]*$", name):
             raise bad_request(f"Property name {name} must be lowercase alphanumeric with _")
         if name in self.properties[t] and not self.properties[t][name].get("archived"):
@@ -259,6 +292,7 @@ class Schema:
         stages_in = body.get("stages") or []
         if not label or not stages_in:
             raise bad_request("A pipeline needs a label and at least one stage")
+        check_stages(label, stages_in)
         if any(p["label"] == label for p in self.pipelines[t].values()):
             raise ApiError(409, "CONFLICT", f"A pipeline with label {label} already exists")
         pid = str(self.next_pipeline_id)

@@ -52,8 +52,12 @@ def _tokens(value: str) -> set[str]:
 def compile_filter(ptypes: dict[str, str], f: dict[str, Any]) -> Predicate:
     name = f.get("propertyName")
     op = f.get("operator")
-    if not name or op not in _OPERATORS:
-        raise bad_request(f"Invalid filter: {f}", "INVALID_FILTER")
+    if not isinstance(name, str) or not name or op not in _OPERATORS:
+        raise bad_request(
+            "Invalid filter: a filter needs a propertyName (a string) and an operator among "
+            f"{', '.join(sorted(_OPERATORS))}",
+            "INVALID_FILTER",
+        )
     ptype = ptypes.get(name, "string")
     numeric = ptype in _NUMERIC
 
@@ -121,7 +125,42 @@ def compile_filter(ptypes: dict[str, str], f: dict[str, Any]) -> Predicate:
     return compare
 
 
+def _check_shape(body: dict[str, Any]) -> None:
+    """HubSpot's 400 for a body of the wrong shape, naming the field."""
+
+    def invalid(field: str, expected: str) -> None:
+        raise bad_request(f"Invalid input JSON: {field} must be {expected}", "INVALID_INPUT")
+
+    groups = body.get("filterGroups")
+    if groups is not None and not isinstance(groups, list):
+        invalid("filterGroups", "a list of {filters}")
+    for n, group in enumerate(groups or []):
+        if not isinstance(group, dict):
+            invalid(f"filterGroups[{n}]", "an object with filters")
+        filters = group.get("filters")
+        if filters is not None and not isinstance(filters, list):
+            invalid(f"filterGroups[{n}].filters", "a list of filters")
+        for m, f in enumerate(filters or []):
+            if not isinstance(f, dict):
+                invalid(f"filterGroups[{n}].filters[{m}]", "a filter object")
+            values = f.get("values")
+            if values is not None and not isinstance(values, list):
+                invalid(f"filterGroups[{n}].filters[{m}].values", "a list")
+    sorts = body.get("sorts")
+    if sorts is not None and not isinstance(sorts, list):
+        invalid("sorts", "a list")
+    for n, sort in enumerate(sorts or []):
+        if not isinstance(sort, dict | str):
+            invalid(f"sorts[{n}]", "a sort object or a property name")
+    for field in ("properties",):
+        if body.get(field) is not None and not isinstance(body[field], list):
+            invalid(field, "a list of property names")
+    if body.get("query") is not None and not isinstance(body["query"], str):
+        invalid("query", "a string")
+
+
 def search(store: Store, t: str, body: dict[str, Any]) -> dict[str, Any]:
+    _check_shape(body)
     groups = body.get("filterGroups") or []
     if len(groups) > MAX_GROUPS:
         raise bad_request(f"Too many filter groups ({len(groups)}); the maximum is {MAX_GROUPS}")

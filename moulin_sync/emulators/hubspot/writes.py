@@ -126,9 +126,21 @@ class Writer:
         out = []
         if not isinstance(links, list):
             raise bad_request("`associations` must be a list")
-        for a in links:
-            types = a.get("types") or []
-            to_id = str((a.get("to") or {}).get("id", ""))
+        for n, a in enumerate(links):
+            to = a.get("to") if isinstance(a, dict) else None
+            types = a.get("types") if isinstance(a, dict) else None
+            if not isinstance(to, dict) or not isinstance(to.get("id"), str | int):
+                raise bad_request(
+                    f"Invalid input JSON: associations[{n}].to must be an object with an `id`",
+                    "INVALID_INPUT",
+                )
+            if not isinstance(types, list) or not all(isinstance(t, dict) for t in types):
+                raise bad_request(
+                    f"Invalid input JSON: associations[{n}].types must be a list of "
+                    "{associationCategory, associationTypeId}",
+                    "INVALID_INPUT",
+                )
+            to_id = str(to["id"])
             for spec in types:
                 type_id = spec.get("associationTypeId")
                 to_t = next(

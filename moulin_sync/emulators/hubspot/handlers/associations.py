@@ -44,7 +44,7 @@ def _targets(from_t: str, to_t: str, links: dict[str, set[int]]) -> list[dict[st
 def _an_id(value: Any, where: str) -> None:
     if not isinstance(value, dict) or not isinstance(value.get("id"), str | int):
         raise bad_request(
-            f"Invalid input JSON on line 1: {where} must be an object with an `id`", "INVALID_INPUT"
+            f"Invalid input JSON: {where} must be an object with an `id`", "INVALID_INPUT"
         )
 
 
@@ -203,7 +203,13 @@ def assoc_list(em: Emulator, req: Req) -> Result:
 def assoc_put_labels(em: Emulator, req: Req) -> Result:
     from_t, to_t = _pair(req, "objectType")
     p = req.params
-    specs = req.body if isinstance(req.body, list) else []
+    specs = req.body
+    if not isinstance(specs, list) or not all(isinstance(spec, dict) for spec in specs):
+        raise bad_request(
+            "Invalid input JSON: the body must be a list of {associationCategory, "
+            "associationTypeId}",
+            "INVALID_INPUT",
+        )
     type_ids = [
         assoc.check_type(from_t, to_t, s.get("associationTypeId"), s.get("associationCategory"))
         for s in specs
