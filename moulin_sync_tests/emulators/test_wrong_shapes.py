@@ -3,8 +3,12 @@ never a 500 and never a Python repr (the cases a third-party client was seen to 
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 DEAL = {"dealname": "a", "dealstage": "appointmentscheduled"}
 PROPERTY = {"label": "P", "groupName": "contactinformation"}
@@ -45,3 +49,82 @@ def test_a_wrong_shape_is_hubspots_400(hs, method: str, path: str, body: object)
     assert "{'" not in message and "None" not in message and "Traceback" not in message, message
     # Nothing of a refused request was applied.
     assert not any(hs.admin.state()["objects"].values())
+
+
+# Every route, with path parameters that name real kinds of things.
+PARAMS = {
+    "objectType": "contacts", "objectId": "1", "fromObjectType": "deals",
+    "toObjectType": "contacts", "fromObjectId": "1", "toObjectId": "2",
+    "propertyName": "email", "groupName": "contactinformation",
+    "pipelineId": "default", "stageId": "appointmentscheduled",
+}  # fmt: skip
+WRONG_BODIES = [
+    b"x", b"", b"null", b"1", b'"x"', b"[]", b'["x"]', b"{}", b'{"inputs": "x"}',
+    b'{"inputs": [1]}', b'{"inputs": null}', b'{"inputs": [{"properties": "x"}]}',
+    b'{"inputs": [{"properties": {"email": {"a": 1}}}]}', b'{"inputs": [{"id": {"a": 1}}]}',
+    b'{"inputs": [{"id": "1", "idProperty": 5}]}', b'{"properties": [1]}',
+    b'{"properties": {"email": [1]}}', b'{"primaryObjectId": 1, "objectIdToMerge": [2]}',
+    b'{"objectId": {"a": 1}}', b'{"name": 1, "label": 2}', b'{"options": "x"}',
+    b'{"stages": [{"label": 1}]}', b'{"limit": "x"}', b'{"after": [1]}',
+    b'{"label": [1], "displayOrder": "x"}',
+    b'{"inputs": [{"from": {"id": [1]}, "to": {"id": {}}}]}',
+    b'{"filterGroups": [{"filters": [{"propertyName": "email", "operator": "BETWEEN", '
+    b'"value": [1], "highValue": {}}]}]}',
+    b'{"sorts": [{"propertyName": 1}]}', b'{"query": 5}',
+    b'{"inputs": [' + b'{"properties": {"email": "a@b.fr"}},' * 60_000 + b"{}]}",  # ~2 MB
+]  # fmt: skip
+
+
+def _routes() -> list[tuple[str, str]]:
+    from moulin_sync.emulators.hubspot import handlers
+
+    return [(method, path) for method, path, _, _ in handlers.ROUTES]
+
+
+def _is_json(answer: httpx.Response) -> bool:
+    if not answer.content:
+        return True
+    try:
+        answer.json()
+    except ValueError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize(("method", "path"), _routes())
+def test_no_route_answers_a_5xx_or_non_json_to_a_wrong_shape(hs, method: str, path: str) -> None:
+    url = re.sub(r"\{(\w+)\}", lambda m: PARAMS[m.group(1)], path)
+    auth = {"Authorization": f"Bearer {hs.token}", "Content-Type": "application/json"}
+    seen = []
+    with httpx.Client(base_url=hs.base_url, headers=auth, timeout=30) as http:
+        for body in WRONG_BODIES if method != "GET" else [b""]:
+            answer = http.request(method, url, content=body)
+            if answer.status_code >= 500 or not _is_json(answer):
+                seen.append((body[:60], answer.status_code, answer.text[:80]))
+    assert not seen, seen
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+KEYS = st.sampled_from(
+    ["inputs", "properties", "associations", "filterGroups", "filters", "sorts", "after",
+     "limit", "from", "to", "types", "id", "idProperty", "label", "stages", "options", "name"]
+)  # fmt: skip
+BODY = st.dictionaries(KEYS, JSON, max_size=4) | JSON
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(route=st.sampled_from([r for r in _routes() if r[0] != "GET"]), body=BODY)
+def test_any_json_body_on_any_route_gets_no_5xx(hs, route: tuple[str, str], body: object) -> None:
+    method, path = route
+    url = hs.base_url + re.sub(r"\{(\w+)\}", lambda m: PARAMS[m.group(1)], path)
+    auth = {"Authorization": f"Bearer {hs.token}"}
+    answer = httpx.request(method, url, json=body, headers=auth, timeout=30)
+    assert answer.status_code < 500 and _is_json(answer), (answer.status_code, answer.text[:200])

@@ -152,9 +152,14 @@ def _check_shape(body: dict[str, Any]) -> None:
     for n, sort in enumerate(sorts or []):
         if not isinstance(sort, dict | str):
             invalid(f"sorts[{n}]", "a sort object or a property name")
-    for field in ("properties",):
-        if body.get(field) is not None and not isinstance(body[field], list):
-            invalid(field, "a list of property names")
+    names = body.get("properties")
+    if names is not None and (
+        not isinstance(names, list) or not all(isinstance(n, str) for n in names)
+    ):
+        invalid("properties", "a list of property names")
+    after = body.get("after")
+    if after is not None and (isinstance(after, bool) or not isinstance(after, str | int)):
+        invalid("after", "a paging cursor (a string)")
     if body.get("query") is not None and not isinstance(body["query"], str):
         invalid("query", "a string")
 
