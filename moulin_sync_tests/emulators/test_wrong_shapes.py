@@ -33,6 +33,21 @@ CASES = [
     ("POST", "/crm/v4/associations/deals/contacts/batch/archive", {"inputs": [{"from": {"id": "1"}, "to": "x"}]}),
     ("POST", "/crm/v4/associations/deals/contacts/batch/associate/default", {"inputs": [{"from": "x", "to": {"id": "1"}}]}),
     ("PUT", "/crm/v4/objects/deals/1/associations/contacts/2", ["x"]),
+    # Fields of the wrong type, HubSpot's 400 rather than a repr stored or echoed.
+    ("POST", "/crm/v3/objects/contacts", {"properties": {"email": "a@b.fr", "firstname": {"a": 1}}}),
+    ("POST", "/crm/v3/objects/contacts/batch/upsert", {"inputs": [{"idProperty": 5, "id": "x@y.fr", "properties": {}}]}),
+    ("POST", "/crm/v3/objects/contacts/batch/upsert", {"inputs": [{"id": "x@y.fr", "properties": {}}]}),
+    ("POST", "/crm/v3/objects/contacts/batch/upsert", {"inputs": [{"idProperty": "email", "id": "not-an-email", "properties": {}}]}),
+    ("POST", "/crm/v3/objects/contacts/batch/create", {"inputs": [{"properties": {"email": "t@b.fr"}, "objectWriteTraceId": 5}]}),
+    ("POST", "/crm/v3/objects/companies/batch/read", {"inputs": [{"id": "1"}, {"id": [1]}]}),
+    ("POST", "/crm/v3/objects/contacts/batch/read", {"properties": ["email"]}),
+    ("POST", "/crm/v3/properties/contacts/groups", {"name": "g1", "label": True}),
+    # One bad input among good ones: the whole batch is refused, nothing is written.
+    ("POST", "/crm/v3/objects/contacts/batch/create", {"inputs": [{"properties": {"email": "good@b.fr"}}, {"properties": {"email": "bad"}}]}),
+    ("POST", "/crm/v3/objects/contacts/batch/upsert", {"inputs": [
+        {"idProperty": "email", "id": "good@b.fr", "properties": {}},
+        {"idProperty": "email", "id": "bad", "properties": {}}]}),
+    ("POST", "/crm/v3/objects/contacts/batch/create", {"inputs": [{"properties": {"email": "good@b.fr"}}, {"properties": "x"}]}),
 ]  # fmt: skip
 
 

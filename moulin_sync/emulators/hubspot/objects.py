@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from . import associations as assoc
-from .errors import ApiError, bad_request, not_found
+from .errors import ApiError, PropertyError, bad_request, not_found, validation_error
 from .object_types import SINGULAR, TYPE_IDS, resolve_type
-from .payloads import BatchAnswer, batch_answer, check_inputs, names_from, shown_names
+from .payloads import BatchAnswer, batch_answer, check_object_inputs, names_from, shown_names
 from .store import Record, Store
 from .timestamps import now_ms
 from .writes import Planned, Writer, is_partial, run_batch
@@ -119,7 +119,7 @@ class Objects:
 
     # -- batch
     def batch_create(self, t: str, body: Any) -> BatchAnswer:
-        inputs = check_inputs(body)
+        inputs = check_object_inputs(body)
         now = now_ms()
         w = Writer(self.store, t)
         plans = [
@@ -131,7 +131,7 @@ class Objects:
         return batch_answer(201, results, errors, now)
 
     def batch_read(self, t: str, body: Any, archived: bool) -> BatchAnswer:
-        inputs = check_inputs(body)
+        inputs = check_object_inputs(body)
         now = now_ms()
         id_property = body.get("idProperty")
         names = shown_names(t, names_from(body.get("properties")))
@@ -161,7 +161,7 @@ class Objects:
         return batch_answer(200, results, errors, now)
 
     def batch_update(self, t: str, body: Any) -> BatchAnswer:
-        inputs = check_inputs(body)
+        inputs = check_object_inputs(body)
         now = now_ms()
         w = Writer(self.store, t)
         plans, seen = [], {}
@@ -188,7 +188,7 @@ class Objects:
         return batch_answer(200, results, errors, now)
 
     def batch_upsert(self, t: str, body: Any) -> BatchAnswer:
-        inputs = check_inputs(body)
+        inputs = check_object_inputs(body)
         now = now_ms()
         store = self.store
         w = Writer(store, t)
@@ -198,15 +198,18 @@ class Objects:
         for i, x in enumerate(inputs):
             id_prop = x.get("idProperty")
             trace = x.get("objectWriteTraceId")
-            if not id_prop or id_prop not in unique:
+            if not id_prop:
+                raise bad_request(f"Invalid input JSON: inputs[{i}].idProperty is required")
+            if id_prop not in unique:
                 raise bad_request(
                     f"Unable to perform update/upsert by non-unique {TYPE_IDS[t]} property: {id_prop}"
                 )
             raw = str(x.get("id", ""))
             try:
                 key = validators[id_prop](raw) if raw else ""
-            except Exception:
-                key = raw
+            except PropertyError as e:
+                # The id becomes the record's value: it is checked as a create's would be.
+                raise validation_error([(id_prop, e.code, e.message)]) from None
             if not key:
                 raise bad_request(f"Upsert input {i} has no id")
             if key in seen:
@@ -227,7 +230,7 @@ class Objects:
         return batch_answer(200, results, errors, now)
 
     def batch_archive(self, t: str, body: Any) -> None:
-        for x in check_inputs(body):
+        for x in check_object_inputs(body):
             self.archive(t, str(x.get("id", "")))
 
     # -- merge

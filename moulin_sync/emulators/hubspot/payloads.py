@@ -58,3 +58,31 @@ def check_inputs(body: Any, limit: int = MAX_BATCH) -> list[dict[str, Any]]:
             "TOO_MANY_INPUTS",
         )
     return inputs
+
+
+# An object batch input's fields that are strings (an `id` may also be a number).
+_STRING_FIELDS = ("idProperty", "objectWriteTraceId")
+
+
+def check_object_inputs(body: Any, limit: int = MAX_BATCH) -> list[dict[str, Any]]:
+    """`inputs` of an objects batch, each field of its type, before anything is done:
+    one malformed input refuses the whole request."""
+    inputs = check_inputs(body, limit)
+    for n, x in enumerate(inputs):
+        rid = x.get("id")
+        if rid is not None and (isinstance(rid, bool) or not isinstance(rid, str | int)):
+            raise bad_request(
+                f"Invalid input JSON: inputs[{n}].id must be a string", "INVALID_INPUT"
+            )
+        for field in _STRING_FIELDS:
+            if x.get(field) is not None and not isinstance(x[field], str):
+                raise bad_request(
+                    f"Invalid input JSON: inputs[{n}].{field} must be a string", "INVALID_INPUT"
+                )
+        if x.get("properties") is not None and not isinstance(x["properties"], dict):
+            raise bad_request(
+                f"Invalid input JSON: inputs[{n}].properties must be an object", "INVALID_INPUT"
+            )
+    if isinstance(body.get("idProperty"), bool | int | list | dict):
+        raise bad_request("Invalid input JSON: idProperty must be a string", "INVALID_INPUT")
+    return inputs

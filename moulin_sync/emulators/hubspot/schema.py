@@ -144,6 +144,15 @@ class Schema:
             if raw is None:
                 out[name] = ""
                 continue
+            if isinstance(raw, dict | list):
+                problems.append(
+                    (
+                        name,
+                        "INVALID_INPUT",
+                        f"Property {name}: a value is a string, not an {(type(raw).__name__ == 'dict' and 'object') or 'array'}",
+                    )
+                )
+                continue
             if raw.__class__ is not str:
                 raw = ("true" if raw else "false") if isinstance(raw, bool) else str(raw)
             if raw == "":
@@ -265,6 +274,13 @@ class Schema:
         name, label = body.get("name"), body.get("label")
         if not name or not label:
             raise bad_request("A property group needs a name and a label")
+        if not isinstance(name, str) or not isinstance(label, str):
+            raise bad_request("Invalid input JSON: name and label must be strings", "INVALID_INPUT")
+        order = body.get("displayOrder", -1)
+        if isinstance(order, bool) or not isinstance(order, int):
+            raise bad_request(
+                "Invalid input JSON: displayOrder must be an integer", "INVALID_INPUT"
+            )
         if name in self.groups[t]:
             raise ApiError(
                 409, "OBJECT_ALREADY_EXISTS", f"A property group named '{name}' already exists."
