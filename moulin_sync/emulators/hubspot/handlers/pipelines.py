@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core import Emulator, Req, Result, RouteTable, schema_created
+from .. import schema_edits
+from ..core import Emulator, Req, Result, RouteTable, schema_changed, schema_created
+from ..timestamps import iso_ms, now_ms
 
 PIPES = "/crm/v3/pipelines/{objectType}"
 table = RouteTable()
@@ -36,3 +38,23 @@ def get_pipeline(em: Emulator, req: Req) -> Result:
 @table.add("GET", f"{PIPES}/{{pipelineId}}/stages")
 def list_stages(em: Emulator, req: Req) -> Result:
     return 200, {"results": _named_pipeline(em, req)["stages"]}
+
+
+@table.add("PATCH", f"{PIPES}/{{pipelineId}}", mutates=True)
+def update_pipeline(em: Emulator, req: Req) -> Result:
+    t, pid = req.object_type(), req.params["pipelineId"]
+    changed = schema_edits.update_pipeline(em.store, t, pid, req.dict_body(), iso_ms(now_ms()))
+    return schema_changed(em, 200, changed)
+
+
+@table.add("DELETE", f"{PIPES}/{{pipelineId}}", mutates=True)
+def delete_pipeline(em: Emulator, req: Req) -> Result:
+    schema_edits.delete_pipeline(em.store, req.object_type(), req.params["pipelineId"])
+    return schema_changed(em, 204, None)
+
+
+@table.add("POST", f"{PIPES}/{{pipelineId}}/stages", mutates=True)
+def create_stage(em: Emulator, req: Req) -> Result:
+    t, pid = req.object_type(), req.params["pipelineId"]
+    stage = schema_edits.create_stage(em.store, t, pid, req.dict_body(), iso_ms(now_ms()))
+    return schema_changed(em, 201, stage)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import schema_edits
 from ..core import Emulator, Req, Result, RouteTable, schema_changed, schema_created
 from ..errors import ApiError, bad_request, not_found
 from ..payloads import batch_envelope, check_inputs
@@ -49,6 +50,24 @@ def list_groups(em: Emulator, req: Req) -> Result:
 def create_group(em: Emulator, req: Req) -> Result:
     group = em.store.schema.create_group(req.object_type(), req.dict_body())
     return schema_changed(em, 201, group)
+
+
+@table.add("POST", f"{PROPS}/batch/archive", mutates=True)
+def archive_properties(em: Emulator, req: Req) -> Result:
+    schema_edits.archive_properties(em.store, req.object_type(), req.body)
+    return schema_changed(em, 204, None)
+
+
+@table.add("PATCH", f"{PROPS}/groups/{{groupName}}", mutates=True)
+def update_group(em: Emulator, req: Req) -> Result:
+    t, name = req.object_type(), req.params["groupName"]
+    return schema_changed(em, 200, schema_edits.update_group(em.store, t, name, req.dict_body()))
+
+
+@table.add("DELETE", f"{PROPS}/groups/{{groupName}}", mutates=True)
+def archive_group(em: Emulator, req: Req) -> Result:
+    schema_edits.archive_group(em.store, req.object_type(), req.params["groupName"])
+    return schema_changed(em, 204, None)
 
 
 @table.add("GET", f"{PROPS}/groups/{{groupName}}")
