@@ -211,8 +211,10 @@ def run_hubspot_emulator(
 ) -> Iterator[EmulatorHandle]:
     """Run `python -m moulin_sync.emulators.hubspot` in a subprocess for the `with` block."""
     port = port or free_port(host)
+    # --exit-with-parent: a test process killed outright leaves no server behind.
     args = [sys.executable, "-m", "moulin_sync.emulators.hubspot", "--host", host,
-            "--port", str(port), "--tier", tier, "--search-lag", str(search_lag)]  # fmt: skip
+            "--port", str(port), "--tier", tier, "--search-lag", str(search_lag),
+            "--exit-with-parent"]  # fmt: skip
     if state_path is not None:
         args += ["--state", str(state_path)]
     if rate_limit is not None:

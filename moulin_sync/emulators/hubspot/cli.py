@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import gc
+import os
+import signal
 import socket
 import sys
+import threading
+import time
 
 import click
 
@@ -24,6 +28,7 @@ def serve(
     rate_limit: int | None = None,
     daily_limit: int | None = None,
     search_lag: float = 0.0,
+    exit_with_parent: bool = False,
 ) -> None:
     import uvicorn
 
@@ -58,12 +63,27 @@ def serve(
         timeout_keep_alive=30,
         backlog=2048,
     )
+    if exit_with_parent:
+        _exit_when_orphaned()
     click.echo(f"HubSpot emulator listening on http://{host}:{bound} (tier {tier})")
     sys.stdout.flush()
     try:
         uvicorn.Server(config).run(sockets=[sock])
     finally:
         em.store.close()
+
+
+def _exit_when_orphaned() -> None:
+    """Stop (gracefully: the state is committed) once the process that started the
+    emulator is gone, so a test or a demo killed with SIGKILL leaves no server behind."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 @click.command()
@@ -102,6 +122,11 @@ def serve(
     show_default=True,
     help="Bearer token clients must send (env HUBSPOT_EMULATOR_TOKEN).",
 )
+@click.option(
+    "--exit-with-parent",
+    is_flag=True,
+    help="Stop when the process that started the emulator exits (tests, the demo).",
+)
 def hubspot_emulator_command(
     port: int,
     host: str,
@@ -111,9 +136,11 @@ def hubspot_emulator_command(
     daily_limit: int | None,
     search_lag: float,
     token: str,
+    exit_with_parent: bool,
 ) -> None:
     """A stateful HubSpot CRM API emulator (never contacts the real HubSpot)."""
     serve(
         host=host, port=port, token=token, tier=tier, state=state,
         rate_limit=rate_limit, daily_limit=daily_limit, search_lag=search_lag,
+        exit_with_parent=exit_with_parent,
     )  # fmt: skip
