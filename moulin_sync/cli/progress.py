@@ -95,7 +95,7 @@ class SyncProgress(RunView):
         seconds = time.monotonic() - self.started.get(step, time.monotonic())
         task = self.steps.get(step)
         if task is not None:
-            total = self.bars.tasks[self.steps[step]].total
+            total = self.bars.tasks[task].total
             self.bars.update(task, total=total or 1, completed=total or 1)
             detail = self.bars.tasks[task].fields.get("detail", "")
             self.bars.update(task, detail=f"{outcome} in {seconds:,.1f} s {detail}".rstrip())

@@ -62,7 +62,10 @@ def _within_run(context: InputContext) -> list[str]:
     Dagster hands it every partition: it checks the months its run wrote, not all."""
     wanted = list(context.asset_partition_keys)
     in_run = months_of_run(context.step_context.run_tags)
-    return wanted if in_run is None else [key for key in wanted if key in set(in_run)]
+    if in_run is None:
+        return wanted
+    months = set(in_run)
+    return [key for key in wanted if key in months]
 
 
 def _write_atomically(path: Path, write: Any) -> None:

@@ -131,27 +131,26 @@ def _check_shape(body: dict[str, Any]) -> None:
     def invalid(field: str, expected: str) -> None:
         raise bad_request(f"Invalid input JSON: {field} must be {expected}", "INVALID_INPUT")
 
-    groups = body.get("filterGroups")
-    if groups is not None and not isinstance(groups, list):
-        invalid("filterGroups", "a list of {filters}")
-    for n, group in enumerate(groups or []):
-        if not isinstance(group, dict):
-            invalid(f"filterGroups[{n}]", "an object with filters")
-        filters = group.get("filters")
-        if filters is not None and not isinstance(filters, list):
-            invalid(f"filterGroups[{n}].filters", "a list of filters")
-        for m, f in enumerate(filters or []):
-            if not isinstance(f, dict):
-                invalid(f"filterGroups[{n}].filters[{m}]", "a filter object")
-            values = f.get("values")
-            if values is not None and not isinstance(values, list):
-                invalid(f"filterGroups[{n}].filters[{m}].values", "a list")
-    sorts = body.get("sorts")
-    if sorts is not None and not isinstance(sorts, list):
-        invalid("sorts", "a list")
-    for n, sort in enumerate(sorts or []):
-        if not isinstance(sort, dict | str):
-            invalid(f"sorts[{n}]", "a sort object or a property name")
+    def items(value: Any, field: str, kind: type | tuple[type, ...], item: str, of: str) -> list:
+        """`value`, a list of `kind` (or nothing), else HubSpot's 400 naming the field."""
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            invalid(field, of)
+        for n, x in enumerate(value):
+            if not isinstance(x, kind):
+                invalid(f"{field}[{n}]", item)
+        return value
+
+    groups = items(body.get("filterGroups"), "filterGroups", dict, "an object with filters",
+                   "a list of {filters}")  # fmt: skip
+    for n, group in enumerate(groups):
+        where = f"filterGroups[{n}].filters"
+        for m, f in enumerate(items(group.get("filters"), where, dict, "a filter object",
+                                    "a list of filters")):  # fmt: skip
+            if f.get("values") is not None and not isinstance(f["values"], list):
+                invalid(f"{where}[{m}].values", "a list")
+    items(body.get("sorts"), "sorts", (dict, str), "a sort object or a property name", "a list")
     names = body.get("properties")
     if names is not None and (
         not isinstance(names, list) or not all(isinstance(n, str) for n in names)

@@ -13,6 +13,7 @@ import polars as pl
 
 from moulin_sync.hubspot.streams.fingerprints import render
 from moulin_sync.hubspot.streams.spec import StreamSpec
+from moulin_sync.hubspot.sync.plan import SyncPlan
 from moulin_sync.hubspot.sync.records import Record
 from moulin_sync.hubspot.sync.state import (
     ARCHIVED,
@@ -134,6 +135,17 @@ class Ledger:
         )
         with self._lock:
             self.report.rejected.extend((r.source_key, why, r.partition_key) for r, why in refused)
+
+    def planned(self, plan: SyncPlan) -> None:
+        """What the plan settles before any write: unchanged (by month), rejected and
+        waiting records."""
+        report = self.report
+        report.unchanged, report.waiting = plan.unchanged.height, plan.waiting.height
+        if "partition_key" in plan.unchanged.columns:
+            months = plan.unchanged["partition_key"].value_counts().iter_rows()
+            report.by_month.update({(month, "unchanged"): n for month, n in months})
+        self.quarantined(plan.rejected)
+        self.quarantined(plan.waiting, waiting=True)
 
     def quarantined(self, frame: pl.DataFrame, *, waiting: bool = False) -> None:
         """Report every quarantined (or `waiting`) row; write only those the store lacks

@@ -40,14 +40,15 @@ Report = Callable[[WriteProgress], None]
 class ProgressMeter:
     """Counts a write's finished records and reports at most every EVERY_S seconds."""
 
-    def __init__(self, stream: str, planned: int, snapshot: Snapshot, report: Report) -> None:
-        self.stream, self.planned = stream, planned
+    def __init__(self, stream: str, snapshot: Snapshot, report: Report) -> None:
+        self.stream, self.planned = stream, 0
         self._snapshot, self._report = snapshot, report
         self._done = 0
         self._last = 0.0
         self._lock = threading.Lock()
 
-    def start(self) -> None:
+    def start(self, planned: int) -> None:
+        self.planned = planned
         self._emit()
 
     def advance(self, n: int) -> None:

@@ -112,8 +112,6 @@ class StreamSync:
         progress: Report | None = None,
     ) -> None:
         self.spec = spec
-        self.client = client
-        self.progress = progress
         self.erasure = erasure
         self.pool = InFlight(client.max_in_flight, f"hubspot-{spec.name}")
         self.writer = Writer(client, spec)
@@ -121,22 +119,13 @@ class StreamSync:
         self.associations = Associations(client, spec, target_types)
         self.targets = LinkTargets(client, state, spec, self.pool)
         self.ledger = Ledger(state, spec)
-        self.meter = ProgressMeter(spec.name, 0, client.snapshot, lambda _: None)
+        self.meter = ProgressMeter(spec.name, client.snapshot, progress or (lambda _: None))
 
     def run(self, plan: SyncPlan) -> SyncReport:
         started = time.monotonic()
         report = self.ledger.report
-        report.unchanged, report.waiting = plan.unchanged.height, plan.waiting.height
-        if "partition_key" in plan.unchanged.columns:
-            months = plan.unchanged["partition_key"].value_counts().iter_rows()
-            report.by_month.update({(month, "unchanged"): n for month, n in months})
-        self.ledger.quarantined(plan.rejected)
-        self.ledger.quarantined(plan.waiting, waiting=True)
-        planned = plan.create.height + plan.update.height + plan.erase.height
-        meter = self.meter = ProgressMeter(
-            self.spec.name, planned, self.client.snapshot, self.progress or (lambda _: None)
-        )
-        meter.start()
+        self.ledger.planned(plan)
+        self.meter.start(plan.create.height + plan.update.height + plan.erase.height)
         try:
             if self.spec.adopt_by and plan.create.height:
                 # Adoption reads all new records first; the adopted join the updates.
@@ -152,7 +141,7 @@ class StreamSync:
             # Ending cleanly is the point: everything written so far is recorded, the
             # rest is planned again by the next run.
             report.stopped = str(exc)
-        meter.finish()
+        self.meter.finish()
         report.seconds = time.monotonic() - started
         return report
 
