@@ -50,6 +50,7 @@ bench-large: install
 bench-parts: install
 	$(RUN)/python bench/generator_benchmark.py
 	$(RUN)/python bench/emulator_throughput.py
+	$(RUN)/python bench/search_benchmark.py
 
 reliability: install
 	$(RUN)/python bench/reliability.py

@@ -54,6 +54,16 @@ class AdminClient:
     def state(self) -> dict[str, Any]:
         return self._call("GET", "/_emulator/state")
 
+    def bulk_load(self, object_type: str, properties: list[dict[str, str]]) -> dict[str, Any]:
+        """Store records without the batch API (at most 100,000 per call): see `bulk.py`."""
+        records = [{"properties": p} for p in properties]
+        r = self._http.post(
+            "/_emulator/bulk", json={"objectType": object_type, "records": records}, timeout=300
+        )
+        if r.status_code != 201:
+            raise RuntimeError(f"bulk load refused ({r.status_code}): {r.text[:300]}")
+        return r.json()
+
     def stats(self) -> list[dict[str, Any]]:
         return self._call("GET", "/_emulator/stats")["requests"]
 

@@ -21,7 +21,7 @@ from starlette.responses import Response
 from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import admin, handlers
+from . import admin, bulk, handlers
 from .core import Emulator, Handler, Req
 from .dated import dated_routes
 from .errors import ApiError, correlation_id
@@ -239,7 +239,7 @@ async def _reply(
 
 
 def create_app(em: Emulator) -> ASGIApp:
-    served = handlers.ROUTES + dated_routes(handlers.ROUTES) + admin.ROUTES
+    served = handlers.ROUTES + dated_routes(handlers.ROUTES) + admin.ROUTES + bulk.ROUTES
     routes = [
         Route(path, _endpoint(em, handler, mutates), methods=[method])
         for method, path, handler, mutates in served

@@ -1,128 +1,27 @@
 """CRM search: filter groups (OR of ANDs), one sort, offset paging, the 10,000-result cap.
 
-Search reads `Store.searchable()`, i.e. each record as it was `search_lag` seconds ago, which
-models HubSpot's indexing delay. Archived records never match.
+Search sees each record as it was `search_lag` seconds ago, which models HubSpot's indexing
+delay; archived records never match. Matching and ordering are planned over per-property
+indexes (`search_plan`), so a search costs its result's size, not the store's.
 """
 
 from __future__ import annotations
 
-import fnmatch
-import re
+import json
 import time
-from collections.abc import Callable
 from typing import Any
 
 from .errors import bad_request
 from .payloads import names_from, shown_names
+from .search_filters import Condition, compile_filter
+from .search_plan import SearchPlan, Sort
 from .store import Store
-from .timestamps import to_epoch_ms
 
 MAX_LIMIT = 200
 MAX_RESULTS = 10_000
 MAX_GROUPS = 5
 MAX_FILTERS_PER_GROUP = 6
 MAX_FILTERS = 18
-_TOKENS = re.compile(r"[\w\-']+", re.UNICODE)
-_NUMERIC = {"number", "date", "datetime"}
-_OPERATORS = {
-    "EQ", "NEQ", "LT", "LTE", "GT", "GTE", "BETWEEN", "IN", "NOT_IN",
-    "HAS_PROPERTY", "NOT_HAS_PROPERTY", "CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN",
-}  # fmt: skip
-Predicate = Callable[[dict[str, str]], bool]
-
-
-def _as_number(ptype: str, value: Any) -> float | None:
-    if value is None:
-        return None
-    s = str(value)
-    if ptype == "number":
-        try:
-            return float(s)
-        except ValueError:
-            return None
-    ms = to_epoch_ms(s)
-    return None if ms is None else float(ms)
-
-
-def _tokens(value: str) -> set[str]:
-    low = value.lower()
-    return {low, *_TOKENS.findall(low), *low.split()}
-
-
-def compile_filter(ptypes: dict[str, str], f: dict[str, Any]) -> Predicate:
-    name = f.get("propertyName")
-    op = f.get("operator")
-    if not isinstance(name, str) or not name or op not in _OPERATORS:
-        raise bad_request(
-            "Invalid filter: a filter needs a propertyName (a string) and an operator among "
-            f"{', '.join(sorted(_OPERATORS))}",
-            "INVALID_FILTER",
-        )
-    ptype = ptypes.get(name, "string")
-    numeric = ptype in _NUMERIC
-
-    def key(v: Any) -> Any:
-        if numeric:
-            return _as_number(ptype, v)
-        return None if v is None else str(v).lower()
-
-    if op == "HAS_PROPERTY":
-        return lambda p: bool(p.get(name))
-    if op == "NOT_HAS_PROPERTY":
-        return lambda p: not p.get(name)
-    if op in ("IN", "NOT_IN"):
-        wanted = {key(v) for v in f.get("values") or []}
-        if op == "IN":
-            return lambda p: name in p and key(p[name]) in wanted
-        return lambda p: name not in p or key(p[name]) not in wanted
-    if op in ("CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN"):
-        pattern = str(f.get("value", "")).lower()
-        wild = "*" in pattern
-
-        def contains(p: dict[str, str]) -> bool:
-            v = p.get(name)
-            if not v:
-                return False
-            toks = _tokens(v)
-            if wild:
-                return any(fnmatch.fnmatchcase(tok, pattern) for tok in toks)
-            return pattern in toks
-
-        if op == "CONTAINS_TOKEN":
-            return contains
-        return lambda p: not contains(p)
-    value = key(f.get("value"))
-    if value is None:
-        raise bad_request(
-            f"Filter on {name} with operator {op} needs a valid value", "INVALID_FILTER"
-        )
-    if op == "EQ":
-        return lambda p: name in p and key(p[name]) == value
-    if op == "NEQ":
-        return lambda p: name not in p or key(p[name]) != value
-    if op == "BETWEEN":
-        high = key(f.get("highValue"))
-        if high is None:
-            raise bad_request("BETWEEN needs value and highValue", "INVALID_FILTER")
-
-        def between(p: dict[str, str]) -> bool:
-            k = key(p.get(name))
-            return k is not None and value <= k <= high
-
-        return between
-    cmp: dict[str, Callable[[Any, Any], bool]] = {
-        "LT": lambda a, b: a < b,
-        "LTE": lambda a, b: a <= b,
-        "GT": lambda a, b: a > b,
-        "GTE": lambda a, b: a >= b,
-    }
-    test = cmp[op]
-
-    def compare(p: dict[str, str]) -> bool:
-        k = key(p.get(name))
-        return k is not None and test(k, value)
-
-    return compare
 
 
 def _check_shape(body: dict[str, Any]) -> None:
@@ -193,45 +92,39 @@ def search(store: Store, t: str, body: dict[str, Any]) -> dict[str, Any]:
     ptypes = {n: p["type"] for n, p in store.schema.properties[t].items()}
     compiled = [[compile_filter(ptypes, f) for f in g.get("filters") or []] for g in groups]
     query = str(body.get("query") or "").lower().strip()
-    names = shown_names(t, names_from(body.get("properties")))
+    if query:
+        compiled = [[*g, _text(query)] for g in compiled or [[]]]
+    sort = _sort(sorts[0], ptypes) if sorts else None
+    # A property's type decides how its values compare, so it is part of the query.
+    used = sorted({c.name for g in compiled for c in g} | ({sort.name} if sort else set()))
+    typed = [ptypes.get(n, "string") for n in used]
+    cache_key = json.dumps([groups, sorts[:1], query, typed], sort_keys=True, default=str)
     now = time.monotonic()
+    matches = SearchPlan(store, t, ptypes, now).matches(compiled, sort, cache_key)
 
-    matches: list[tuple[str, dict[str, str]]] = []
-    for rid, rec in store.objects[t].items():
-        props = store.searchable(rec, now)
-        if props is None:
-            continue
-        if compiled and not any(all(pred(props) for pred in g) for g in compiled):
-            continue
-        if query and not any(query in v.lower() for v in props.values()):
-            continue
-        matches.append((rid, props))
-
-    if sorts:
-        s = sorts[0]
-        if isinstance(s, str):
-            prop, desc = s.lstrip("-"), s.startswith("-")
-        else:
-            prop, desc = s.get("propertyName", ""), s.get("direction") == "DESCENDING"
-        ptype = ptypes.get(prop, "string")
-
-        def sort_key(m: tuple[str, dict[str, str]]) -> tuple[int, Any, int]:
-            v = m[1].get(prop)
-            k: Any = _as_number(ptype, v) if ptype in _NUMERIC else (v or "").lower()
-            return (v is None or k is None, k if k is not None else 0, int(m[0]))
-
-        matches.sort(key=sort_key, reverse=desc)
-        if desc:  # keep records lacking the property last either way
-            matches.sort(key=lambda m: m[1].get(prop) is None)
+    names = shown_names(t, names_from(body.get("properties")))
     total = len(matches)
-    page = matches[after : min(after + limit, MAX_RESULTS)]
     results = []
-    for rid, props in page:
-        rec = store.objects[t][rid]
+    for n in matches.page(after, min(limit, MAX_RESULTS - after)):
+        rec = store.objects[t][str(n)]
+        props = store.searchable(rec, now) or {}
         out = rec.to_public(names)
-        out["properties"] = {n: props.get(n) for n in names}
+        out["properties"] = {name: props.get(name) for name in names}
         results.append(out)
     out_body: dict[str, Any] = {"total": total, "results": results}
     if after + limit < total:
         out_body["paging"] = {"next": {"after": str(after + limit)}}
     return out_body
+
+
+def _text(query: str) -> Condition:
+    """The free-text `query`: a substring of any property value."""
+    return Condition("", lambda p: any(query in v.lower() for v in p.values()))
+
+
+def _sort(s: dict[str, Any] | str, ptypes: dict[str, str]) -> Sort:
+    if isinstance(s, str):
+        name, descending = s.lstrip("-"), s.startswith("-")
+    else:
+        name, descending = str(s.get("propertyName", "")), s.get("direction") == "DESCENDING"
+    return Sort(name, ptypes.get(name, "string"), descending)

@@ -13,11 +13,13 @@ import json
 import os
 import sqlite3
 import time
+from collections import deque
 from pathlib import Path
 from typing import IO, Any
 
 from .object_types import LASTMOD, OBJECT_TYPES
 from .schema import Schema
+from .search_index import TypeIndex
 from .timestamps import iso_ms
 
 
@@ -86,6 +88,9 @@ class Store:
         self.schema = Schema()
         self.objects: dict[str, dict[str, Record]] = {t: {} for t in OBJECT_TYPES}
         self.unique_index: dict[str, dict[str, dict[str, str]]] = {}
+        self.indexes = {t: TypeIndex() for t in OBJECT_TYPES}  # search's, built on use
+        # (written_at, type, id) of the writes search may not see yet, oldest first.
+        self.recent: deque[tuple[float, str, str]] = deque()
         self.next_id = 1001
         # Emails of GDPR-deleted contacts: HubSpot keeps them out of its UI and imports
         # (not out of the API, which may create such a contact again).
@@ -245,7 +250,14 @@ class Store:
         self.touch(rec)
         return rec
 
+    def _keep_seen(self, rec: Record) -> None:
+        """Before a write under search lag: what search sees now stays seen until the
+        write is indexed (a record written before the lag began has no versions yet)."""
+        if self.search_lag > 0 and rec.versions is None:
+            rec.versions = [(float("-inf"), None if rec.archived else dict(rec.props))]
+
     def update(self, rec: Record, props: dict[str, str], now: int) -> None:
+        self._keep_seen(rec)
         p = rec.props
         index = self.ensure_index(rec.type)
         for name, values in index.items():  # re-index only the unique values that change
@@ -267,6 +279,7 @@ class Store:
 
     def archive(self, rec: Record, now: int) -> None:
         """Archive (HubSpot's recycle bin): the record's unique values are freed."""
+        self._keep_seen(rec)
         self._unindex(rec)
         rec.archived = True
         rec.archived_at = now
@@ -282,6 +295,7 @@ class Store:
         """Remove a record for good (the loser of a merge, a GDPR delete)."""
         self._unindex(rec)
         del self.objects[rec.type][rec.id]
+        self.indexes[rec.type].changed(rec.id, None)
         self.dirty.add((rec.type, rec.id))
         if self.search_lag > 0:
             rec.versions = None
@@ -289,9 +303,12 @@ class Store:
     def touch(self, rec: Record) -> None:
         """Mark `rec` for the next commit and record a search version when search lags."""
         self.dirty.add((rec.type, rec.id))
+        self.indexes[rec.type].changed(rec.id, None if rec.archived else rec.props)
         if self.search_lag > 0 or rec.versions is not None:
             snap = None if rec.archived else dict(rec.props)
             now = time.monotonic()
+            if self.search_lag > 0:
+                self.recent.append((now, rec.type, rec.id))
             versions = rec.versions
             if versions is None:
                 versions = rec.versions = []
@@ -311,11 +328,22 @@ class Store:
                 return snap
         return None
 
+    def unsettled(self, t: str, now: float) -> set[str]:
+        """Ids of the `t` records written within the search lag: search's indexes hold
+        their current properties, which search may not see yet."""
+        horizon = now - self.search_lag
+        recent = self.recent
+        while recent and recent[0][0] <= horizon:
+            recent.popleft()
+        return {rid for _, rt, rid in recent if rt == t}
+
     def reset(self, *, schema: bool = False) -> None:
         for t in OBJECT_TYPES:
             for rid in self.objects[t]:
                 self.dirty.add((t, rid))
             self.objects[t] = {}
+            self.indexes[t] = TypeIndex()
+        self.recent.clear()
         self.gdpr_blocklist = set()
         self.blocklist_dirty = True
         if schema:

@@ -1,0 +1,76 @@
+"""`POST /_emulator/bulk`: load many records at once, for benchmarks at HubSpot's scale.
+
+A benchmark needs a million deals in the emulator before it can time searches over them;
+a million deals through the batch API is 10,000 rate-limited calls. The bulk route stores
+records as a batch create would (ids, createdate, last-modified date, unique values), with
+the same checks and normalisation of property values, and no associations. One request is all or
+nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .core import Emulator, Req, Result, RouteTable
+from .errors import Problems, bad_request
+from .object_types import PIPELINE_PROPS, resolve_type
+from .timestamps import now_ms
+
+table = RouteTable()
+MAX_RECORDS = 100_000
+
+
+@table.add("POST", "/_emulator/bulk", mutates=True)
+def bulk_load(em: Emulator, req: Req) -> Result:
+    """`{"objectType": "deals", "records": [{"properties": {...}}, ...]}` → the ids made."""
+    body = req.dict_body()
+    kind = body.get("objectType")
+    if not isinstance(kind, str):
+        raise bad_request("objectType must be an object type such as deals or 0-3")
+    t = resolve_type(kind)
+    records = body.get("records")
+    if not isinstance(records, list) or not 1 <= len(records) <= MAX_RECORDS:
+        raise bad_request(f"records must be a list of 1 to {MAX_RECORDS:,} {{properties}} objects")
+    rows = [_properties(em, t, n, r) for n, r in enumerate(records)]
+    _check_unique(em, t, rows)
+    now = now_ms()
+    ids = [em.store.insert(t, props, now).id for props in rows]
+    return 201, {"objectType": t, "created": len(ids), "firstId": ids[0], "lastId": ids[-1]}
+
+
+def _properties(em: Emulator, t: str, n: int, record: Any) -> dict[str, str]:
+    """One record's properties, checked and normalised as a batch create does."""
+    props = record.get("properties") if isinstance(record, dict) else None
+    if not isinstance(props, dict):
+        raise bad_request(f"records[{n}] must be an object with properties")
+    schema = em.store.schema
+    problems: Problems = []
+    clean = schema.validate(t, props, problems)
+    if t in PIPELINE_PROPS:
+        schema.check_pipeline(t, clean, None, problems)
+    if problems:
+        name, code, message = problems[0]
+        raise bad_request(f"records[{n}].properties.{name}: {message}", code)
+    return clean
+
+
+def _check_unique(em: Emulator, t: str, rows: list[dict[str, str]]) -> None:
+    """A unique value already held, or held twice in the load, refuses the whole load."""
+    index = em.store.ensure_index(t)
+    for name, held in index.items():
+        seen: set[str] = set()
+        for n, props in enumerate(rows):
+            value = props.get(name)
+            if not value:
+                continue
+            if t == "contacts" and name == "email":
+                value = value.lower()
+            if value in held or value in seen:
+                raise bad_request(
+                    f"records[{n}]: {name} {value} is already used; unique values cannot repeat",
+                    "CONFLICT",
+                )
+            seen.add(value)
+
+
+ROUTES = table.routes
