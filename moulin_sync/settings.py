@@ -100,6 +100,30 @@ class MoulinSettings(BaseSettings):
             )
         return value
 
+    refresh_secret: SecretStr | None = Field(
+        default=None,
+        validation_alias="MOULIN_REFRESH_SECRET",
+        description="The HubSpot app's client secret, which signs the contact card's "
+        "requests to `moulin-sync serve-refresh`.",
+    )
+    refresh_public_url: str | None = Field(
+        default=None,
+        validation_alias="MOULIN_REFRESH_PUBLIC_URL",
+        description="The address HubSpot calls for the refresh service (e.g. "
+        "https://moulin-sync.example.com), when a proxy stands in front of it: the "
+        "signature covers the URL HubSpot called.",
+    )
+
+    @field_validator("refresh_public_url")
+    @classmethod
+    def _is_public_address(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parsed = urlparse(value)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname or parsed.query:
+            raise ValueError("not a web address; expected e.g. https://moulin-sync.example.com")
+        return value.rstrip("/")
+
     deal_pipeline: str | None = Field(
         default=None,
         validation_alias="MOULIN_DEAL_PIPELINE",

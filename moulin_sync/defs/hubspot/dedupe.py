@@ -5,7 +5,6 @@ order — the one in the state store — so the survivor keeps our key, our asso
 and the id the App du Moulin links to. A dry run only reports what it would merge.
 """
 
-import polars as pl
 from dagster import Config, MetadataValue, OpExecutionContext, Output, job, op
 from pydantic import Field
 
@@ -13,38 +12,15 @@ from moulin_sync.defs.hubspot.resources import HubSpot, SyncStateStore
 from moulin_sync.defs.partitions import monthly_partitions, run_window
 from moulin_sync.defs.resources import SyncSettings
 from moulin_sync.hubspot.audit import audit_duplicates
+from moulin_sync.hubspot.merges import merge_into_owned, merge_plan
 from moulin_sync.hubspot.streams.deals import DEALS
 from moulin_sync.lib.metadata import markdown_table
-
-MERGE_SCHEMA = {"order_id": pl.String, "survivor": pl.String, "merged": pl.String, "why": pl.String}
 
 
 class DedupeConfig(Config):
     dry_run: bool = True
     # Months to look at (partition keys like "2024-03-01"); empty means the whole history.
     months: list[str] = Field(default_factory=list)
-
-
-def merge_plan(
-    by_key: pl.DataFrame, look_alikes: pl.DataFrame, owned: dict[str, str]
-) -> pl.DataFrame:
-    """(order_id, survivor, merged, why): every merge to do, the owned deal surviving."""
-    rows = []
-    for order_id, deal_ids in by_key.select("moulin_order_id", "deal_ids").iter_rows():
-        ids = sorted(deal_ids, key=int)
-        survivor = owned.get(order_id) if owned.get(order_id) in ids else ids[0]
-        rows.extend(
-            (order_id, survivor, other, "same moulin_order_id")
-            for other in ids
-            if other != survivor
-        )
-    rows.extend(
-        (order_id, owned_deal, deal_id, "legacy look-alike (contact, amount, day)")
-        for deal_id, order_id, owned_deal in look_alikes.select(
-            "deal_id", "order_id", "owned_deal_id"
-        ).iter_rows()
-    )
-    return pl.DataFrame(rows, schema=MERGE_SCHEMA, orient="row")
 
 
 @op(description="Find duplicate deals in HubSpot and merge each into the deal we own.")
@@ -62,20 +38,7 @@ def merge_duplicate_deals(
     plan = merge_plan(duplicates.by_key, duplicates.look_alikes, owned)
     merged = 0
     if not config.dry_run:
-        for order_id, survivor, other, why in plan.iter_rows():
-            client.objects.merge("deals", survivor, other)
-            context.log.info(f"merged deal {other} into {survivor} (order {order_id}: {why})")
-            merged += 1
-        # The survivor is the deal of record from now on; what HubSpot last accepted
-        # for the order (hash, month, links) is kept, so no rewrite follows.
-        state.store.record_moved(
-            DEALS.name,
-            [
-                (order_id, survivor)
-                for order_id, survivor in plan.select("order_id", "survivor").unique().iter_rows()
-                if owned.get(order_id) != survivor
-            ],
-        )
+        merged = merge_into_owned(client, state.store, plan, owned, log=context.log.info)
     verb = "would merge" if config.dry_run else "merged"
     context.log.info(f"dedupe_deals {verb} {plan.height} duplicate deals")
     return Output(

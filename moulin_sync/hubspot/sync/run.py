@@ -41,7 +41,10 @@ def sync_stream(
     erasure: GdprErasure = "delete",
     log: Callable[[str], None] = lambda message: None,
     progress: Report | None = None,
+    known: pl.DataFrame | None = None,
 ) -> tuple[SyncPlan, SyncReport]:
+    """Plan `payloads` against what the state store holds (`known`: those rows only, for a
+    run that writes a few records; default: the whole stream) and write the plan."""
     refused = refused_by_portal(
         payloads.records,
         portal.properties.get(spec.object_type, {}),
@@ -51,7 +54,7 @@ def sync_stream(
     plan = plan_sync(
         spec,
         payloads.reject(refused),
-        state.load(spec.name),
+        state.load(spec.name) if known is None else known,
         links=links,
         erasure=erasure,
     )

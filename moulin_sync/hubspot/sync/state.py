@@ -128,17 +128,27 @@ class SyncState(SyncMarks):
         stream: str,
         partitions: Sequence[str] | None = None,
         columns: Sequence[str] = tuple(STATE_SCHEMA),
+        *,
+        source_keys: Iterable[str] | None = None,
     ) -> pl.DataFrame:
-        """The stored records of `stream` (of those months only, when given), one row per
-        source key."""
+        """The stored records of `stream` (of those months, of those source keys only,
+        when given), one row per source key."""
         query = select(*(sync_records.c[name] for name in columns))
         query = query.where(sync_records.c.stream == stream)
         if partitions is not None:
             query = query.where(sync_records.c.partition_key.in_(list(partitions)))
+        keys = None if source_keys is None else list(dict.fromkeys(source_keys))
 
         def read() -> list[tuple]:
             with self.engine.connect() as connection:
-                return [tuple(row) for row in connection.execute(query)]
+                if keys is None:
+                    return [tuple(row) for row in connection.execute(query)]
+                rows: list[tuple] = []
+                for start in range(0, len(keys), _KEYS_PER_QUERY):
+                    chunk = keys[start : start + _KEYS_PER_QUERY]
+                    some = query.where(sync_records.c.source_key.in_(chunk))
+                    rows += [tuple(row) for row in connection.execute(some)]
+                return rows
 
         rows = self._retrying(f"read the {stream} records", read)
         return pl.DataFrame(rows, schema={c: STATE_SCHEMA[c] for c in columns}, orient="row")

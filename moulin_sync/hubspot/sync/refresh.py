@@ -1,0 +1,243 @@
+"""Bring one customer up to date in HubSpot: their companies, their contact, their deals.
+
+The same payloads, plan and write as a nightly run, over the customer's share of the
+source (`OneCustomerTables`) and the state store's rows of those records only — so the
+next nightly run finds them unchanged. Deals are keyed by HubSpot's unique
+`moulin_order_id`: a refresh racing the nightly run cannot make a second deal for an
+order (HubSpot refuses the second create; the writer adopts the first). Duplicates of the
+customer's deals are then read from HubSpot itself, and merged when asked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from moulin_sync.hubspot.audit import DEAL_AUDIT_PROPERTIES, Duplicates, find_duplicates
+from moulin_sync.hubspot.client import HubSpotClient
+from moulin_sync.hubspot.merges import merge_into_owned, merge_plan
+from moulin_sync.hubspot.streams import STREAMS
+from moulin_sync.hubspot.streams.build import build_payloads
+from moulin_sync.hubspot.streams.payloads import Payloads
+from moulin_sync.hubspot.streams.spec import PipelineStages, StreamSpec, TransformContext
+from moulin_sync.hubspot.sync.ledger import SyncReport
+from moulin_sync.hubspot.sync.portal import PortalSchema
+from moulin_sync.hubspot.sync.run import sync_stream
+from moulin_sync.hubspot.sync.state import SyncState
+from moulin_sync.settings import GdprErasure
+from moulin_sync.sources.app_du_moulin.one_customer import OneCustomerTables
+from moulin_sync.sources.app_du_moulin.reader import SourceReader
+
+
+class CustomerNotFound(LookupError):
+    """The contact, email or customer id names no customer of the App du Moulin."""
+
+
+@dataclass(frozen=True)
+class RefreshTarget:
+    """Who to refresh: a HubSpot contact id, an email, or an App du Moulin customer id."""
+
+    contact_id: str | None = None
+    email: str | None = None
+    customer_id: str | None = None
+
+    def __post_init__(self) -> None:
+        given = [v for v in (self.contact_id, self.email, self.customer_id) if v]
+        if len(given) != 1:
+            raise ValueError(
+                "name exactly one of: a HubSpot contact id, an email, a moulin_customer_id"
+            )
+
+    def describe(self) -> str:
+        if self.contact_id:
+            return f"HubSpot contact {self.contact_id}"
+        if self.email:
+            return f"email {self.email}"
+        return f"customer {self.customer_id}"
+
+
+def resolve_customer(target: RefreshTarget, state: SyncState, reader: SourceReader) -> int:
+    """The App du Moulin customer id `target` names, or `CustomerNotFound`."""
+    found: int | None = None
+    if target.customer_id:
+        found = int(target.customer_id) if target.customer_id.isdigit() else None
+    elif target.email:
+        found = reader.customer_of(email=target.email)
+    elif target.contact_id:
+        key = state.keys_of("contacts", [target.contact_id]).get(target.contact_id)
+        found = int(key) if key and key.isdigit() else None
+    if found is None:
+        raise CustomerNotFound(
+            f"{target.describe()} is not a customer moulin-sync knows: a HubSpot contact "
+            "is known once a sync has written it; an email or customer id must exist in "
+            "the App du Moulin."
+        )
+    return found
+
+
+@dataclass
+class StreamOutcome:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[dict[str, str]] = field(default_factory=list)
+    waiting: list[dict[str, str]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, report: SyncReport) -> StreamOutcome:
+        return cls(
+            created=report.created + report.adopted,
+            updated=report.updated,
+            unchanged=report.unchanged,
+            rejected=[{"record": k, "reason": r} for k, r, _ in report.rejected],
+            waiting=[{"record": k, "reason": r} for k, r, _ in report.waits],
+        )
+
+    def verb(self) -> str:
+        """One word for a stream of one record (the contact): what happened to it."""
+        if self.rejected:
+            return "rejected"
+        if self.waiting:
+            return "waiting"
+        if self.created:
+            return "created"
+        return "updated" if self.updated else "unchanged"
+
+
+@dataclass
+class RefreshOutcome:
+    customer_id: str
+    contact_id: str | None
+    streams: dict[str, StreamOutcome]
+    duplicates_found: int = 0
+    duplicates_merged: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        """What the card and the run's metadata show."""
+        contacts, deals = self.streams["contacts"], self.streams["deals"]
+        companies = self.streams["companies"]
+        company = "none" if not (companies.created + companies.updated + companies.unchanged
+                                 + len(companies.rejected) + len(companies.waiting)) else companies.verb()  # fmt: skip
+        return {
+            "customerId": self.customer_id,
+            "contactId": self.contact_id,
+            "contact": contacts.verb(),
+            "company": company,
+            "dealsCreated": deals.created,
+            "dealsUpdated": deals.updated,
+            "dealsUnchanged": deals.unchanged,
+            "duplicatesFound": self.duplicates_found,
+            "duplicatesMerged": self.duplicates_merged,
+            "rejected": [r for s in self.streams.values() for r in s.rejected],
+            "waiting": [w for s in self.streams.values() for w in s.waiting],
+        }
+
+
+def customer_payloads(
+    spec: StreamSpec, tables: OneCustomerTables, context: TransformContext
+) -> Payloads:
+    """The customer's records of `spec`: every company of theirs, their own contact (not
+    their colleagues'), and the deals of the orders they placed."""
+    frames = {key[-1]: tables.frame(key) for key in spec.sources}
+    made = build_payloads(spec, frames, context)
+    mine = {"contacts": "source_key", "deals": "contact_key"}.get(spec.name)
+    if mine is None:
+        return made
+    own = pl.col(mine) == str(tables.customer_id)
+
+    def keep(frame: pl.DataFrame) -> pl.DataFrame:
+        if mine not in frame.columns:  # quarantined rows may lack the link column
+            return frame.filter(pl.col("source_key").is_in(_order_keys(tables)))
+        return frame.filter(own)
+
+    return Payloads(keep(made.records), keep(made.quarantine), keep(made.erased))
+
+
+def _order_keys(tables: OneCustomerTables) -> list[str]:
+    orders = tables.found["orders"]
+    return [str(k) for k in orders.filter(pl.col("customer_id") == tables.customer_id)["id"]]
+
+
+def refresh_customer(
+    client: HubSpotClient,
+    state: SyncState,
+    reader: SourceReader,
+    customer_id: int,
+    *,
+    timezone: str,
+    portal: PortalSchema,
+    pipelines: Mapping[str, PipelineStages],
+    erasure: GdprErasure = "delete",
+    merge_duplicates: bool = False,
+    now: dt.datetime | None = None,
+) -> RefreshOutcome:
+    tables = OneCustomerTables(reader, customer_id, timezone, now or dt.datetime.now(dt.UTC))
+    if not tables.exists:
+        raise CustomerNotFound(f"customer {customer_id} is not in the App du Moulin")
+    outcomes = {}
+    for spec in STREAMS:  # dependency order: link targets are written first
+        context = TransformContext(timezone, pipelines.get(spec.name))
+        payloads = customer_payloads(spec, tables, context)
+        keys = [*payloads.records["source_key"], *payloads.quarantine["source_key"],
+                *payloads.erased["source_key"]]  # fmt: skip
+        links = {
+            link.column: state.hubspot_ids(link.stream, payloads.records[link.column].drop_nulls())
+            for link in spec.links
+        }
+        known = state.load(spec.name, source_keys=keys)
+        _, report = sync_stream(
+            client, state, spec, payloads, portal=portal, links=links, erasure=erasure,
+            known=known,
+        )  # fmt: skip
+        outcomes[spec.name] = StreamOutcome.of(report)
+    contact_id = state.hubspot_ids("contacts", [str(customer_id)]).get(str(customer_id))
+    outcome = RefreshOutcome(str(customer_id), contact_id, outcomes)
+    if contact_id is not None:
+        duplicates = contact_duplicates(client, state, contact_id, timezone)
+        outcome.duplicates_found = duplicates.count
+        if merge_duplicates and duplicates.count:
+            outcome.duplicates_merged = merge_contact_duplicates(client, state, duplicates)
+    return outcome
+
+
+def contact_duplicates(
+    client: HubSpotClient, state: SyncState, contact_id: str, timezone: str
+) -> Duplicates:
+    """Duplicates among the deals HubSpot associates with the contact (2 reads)."""
+    linked = client.associations.read("contacts", "deals", [contact_id]).get(contact_id, [])
+    deal_ids = [str(t["toObjectId"]) for t in linked]
+    rows = []
+    for start in range(0, len(deal_ids), 100):
+        batch = client.objects.batch_read(
+            "deals", deal_ids[start : start + 100], None, DEAL_AUDIT_PROPERTIES
+        )
+        for deal in batch.results:
+            props = deal.properties
+            rows.append((str(deal.id), *(props.get(n) or None for n in DEAL_AUDIT_PROPERTIES)))
+    deals = pl.DataFrame(
+        rows,
+        schema={"deal_id": pl.String, **{n: pl.String for n in DEAL_AUDIT_PROPERTIES}},
+        orient="row",
+    )
+    owned = deals.filter(pl.col("moulin_order_id").is_not_null()).select(
+        pl.col("moulin_order_id").alias("order_id"),
+        "deal_id",
+        pl.lit(contact_id).alias("contact_id"),
+        "amount",
+        "closedate",
+    )
+    contacts_of = {deal: [contact_id] for deal in deals["deal_id"]}
+    return find_duplicates(deals, contacts_of, owned, timezone)
+
+
+def merge_contact_duplicates(
+    client: HubSpotClient, state: SyncState, duplicates: Duplicates
+) -> int:
+    """Merge each duplicate into the deal the state store owns for its order."""
+    owned = state.hubspot_ids("deals", duplicates.by_key["moulin_order_id"].to_list())
+    plan = merge_plan(duplicates.by_key, duplicates.look_alikes, owned)
+    return merge_into_owned(client, state, plan, owned)
