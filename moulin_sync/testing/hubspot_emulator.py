@@ -119,7 +119,8 @@ class AdminClient:
         self._call("DELETE", "/_emulator/faults")
 
     def set_limits(self, **limits: Any) -> dict[str, Any]:
-        """Keys: per_10s, daily, search_per_s (None lifts the limit), search_lag (seconds)."""
+        """Keys: per_10s, daily, search_per_s (None lifts the limit), search_lag (seconds),
+        latency_ms ([low, high] per API call, None for none)."""
         return self._call("POST", "/_emulator/limits", limits)
 
     def limits(self) -> dict[str, Any]:

@@ -193,7 +193,7 @@ def new_world(root: Path, hubspot: EmulatorHandle, **sizes: int) -> SyncWorld:
     limits nor counters left by an earlier test."""
     hubspot.admin.reset()
     hubspot.admin.clear_faults()
-    hubspot.admin.set_limits(per_10s=None, daily=None, search_per_s=None)
+    hubspot.admin.set_limits(per_10s=None, daily=None, search_per_s=None, latency_ms=None)
     hubspot.admin.reset_stats()
     root.mkdir(parents=True, exist_ok=True)
     source = root / "app.db"

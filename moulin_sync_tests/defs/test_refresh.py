@@ -158,3 +158,37 @@ def test_an_unknown_customer_fails_the_run_in_one_sentence(world: SyncWorld) -> 
     error = failure.step_failure_data.error
     assert "HubSpot contact 999999 is not a customer moulin-sync knows" in error.message
     assert error.cls_name == "Failure"  # a sentence, not a traceback from our code
+
+
+def test_refreshes_racing_the_nightly_run_make_no_duplicate(world: SyncWorld) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from moulin_sync.defs.partitions import monthly_partitions
+
+    customer_id, orders = busy_customer(world)
+    missing = [o for o in orders if str(o) not in deals_of(world, orders)]
+    assert missing
+    # HubSpot's own time per call, so the night's writes and the refreshes interleave.
+    world.hubspot.admin.set_limits(latency_ms=[20, 60])
+    earlier = (monthly_partitions.get_partition_keys()[0], "2026-05-01")
+    with ThreadPoolExecutor(1) as night:
+        nightly = night.submit(world.run, DEAL_ASSETS, earlier)
+        outcomes = []
+        while not nightly.done() or not outcomes:
+            outcomes.append(refresh(world, moulin_customer_id=str(customer_id)))
+        nightly.result()
+    world.hubspot.admin.set_limits(latency_ms=None)
+    assert len(outcomes) >= 2
+    # The customer's missing deals were created once, by whichever got there first.
+    assert sum(o["deals_created"] for o in outcomes) <= len(missing)
+    every_order: dict[str, int] = {}
+    for deal in world.objects("deals"):
+        key = deal["properties"].get("moulin_order_id")
+        if key:
+            every_order[key] = every_order.get(key, 0) + 1
+    assert every_order and max(every_order.values()) == 1, "an order has two deals"
+    assert all(str(o) in every_order for o in orders)
+    # And the state store agrees with HubSpot: the next run writes nothing.
+    world.hubspot.admin.reset_stats()
+    world.run(DEAL_ASSETS, earlier)
+    assert world.write_calls() == 0

@@ -31,7 +31,7 @@ def hs(hubspot_emulator: EmulatorHandle) -> EmulatorHandle:
     admin.reset(schema=True)
     admin.clear_faults()
     admin.reset_stats()
-    admin.set_limits(per_10s=None, daily=None, search_per_s=None, search_lag=0)
+    admin.set_limits(per_10s=None, daily=None, search_per_s=None, search_lag=0, latency_ms=None)
     return hubspot_emulator
 
 

@@ -301,3 +301,19 @@ def test_the_official_sdk_retries_an_injected_429(hs) -> None:
     assert hs.admin.count("POST", "/crm/v3/objects/{objectType}/batch/create", 429) == 1
     assert hs.admin.count("POST", "/crm/v3/objects/{objectType}/batch/create", 201) == 1
     assert _emails(hs) == {"sdk0@x.io", "sdk1@x.io", "sdk2@x.io"}
+
+
+def test_latency_makes_every_api_call_take_hubspots_time(hs, client) -> None:
+    hs.admin.set_limits(latency_ms=[150, 200])
+    started = time.perf_counter()
+    client.crm.contacts.basic_api.get_page(limit=1)
+    assert time.perf_counter() - started >= 0.15
+    assert hs.admin.limits()["latency_ms"] == [150.0, 200.0]
+    hs.admin.set_limits(latency_ms=None)
+    started = time.perf_counter()
+    client.crm.contacts.basic_api.get_page(limit=1)
+    assert time.perf_counter() - started < 0.15
+    for bad in ([200, 100], [1], "x", [True, 5]):
+        answer = httpx.post(f"{hs.base_url}/_emulator/limits", json={"latency_ms": bad},
+                            headers={"Authorization": f"Bearer {hs.token}"})  # fmt: skip
+        assert answer.status_code == 400 and "latency_ms" in answer.text

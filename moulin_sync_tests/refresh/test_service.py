@@ -7,14 +7,20 @@ import base64
 import hashlib
 import hmac
 import json
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
 import pytest
 from dagster import DagsterInstance, RunsFilter
 
-from .conftest import SECRET, Service
+from moulin_sync.testing.hubspot_emulator import free_port
+from moulin_sync_tests.e2e.conftest import stop_process_groups
+
+from .conftest import SECRET, Service, wait_until_up
 
 QUERY = "userId=42&userEmail=ann%40mill.fr&portalId=123&appId=9"
 
@@ -189,3 +195,32 @@ def test_an_unknown_contact_is_a_404_in_words_and_a_huge_body_a_413(service: Ser
     assert "not a customer moulin-sync knows" in answer.json()["error"]
     huge = {"objectId": "1", "padding": "x" * 1_100_000}
     assert send(signed(service, "POST", "/hubspot/refresh", huge)).status_code == 413
+
+
+def test_the_button_s_runs_are_the_job_s_runs_in_the_dagster_ui(
+    service: Service, tmp_path: Path
+) -> None:
+    """A real dagster-webserver over the service's instance lists the refresh runs under
+    the `refresh_customer` job of the workspace's code location, succeeded."""
+    contact = a_contact(service, 5)
+    pressed = send(signed(service, "POST", "/hubspot/refresh", {"objectId": contact["id"]}))
+    assert pressed.status_code == 200, pressed.text
+    port = free_port()
+    log = tmp_path / "webserver.log"
+    with log.open("w") as out:
+        webserver = subprocess.Popen(
+            [str(Path(sys.executable).parent / "dagster-webserver"), "-w", "workspace.yaml",
+             "-h", "127.0.0.1", "-p", str(port)],
+            env=service.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/server_info", webserver, log)
+        query = """{ runsOrError(filter: {pipelineName: "refresh_customer"}) {
+            ... on Runs { results { runId status repositoryOrigin { repositoryLocationName } } } } }"""
+        answer = httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": query}, timeout=60)
+        runs = {r["runId"]: r for r in answer.json()["data"]["runsOrError"]["results"]}
+        run = runs[pressed.json()["runId"]]
+        assert run["status"] == "SUCCESS"
+        assert run["repositoryOrigin"]["repositoryLocationName"] == "moulin_sync"
+    finally:
+        stop_process_groups(webserver)

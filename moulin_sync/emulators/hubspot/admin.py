@@ -101,6 +101,7 @@ def get_limits(em: Emulator, req: Req) -> Result:
     return 200, {
         **em.limiter.limits.to_json(),
         "search_lag": em.store.search_lag,
+        "latency_ms": list(em.latency_ms) if em.latency_ms else None,
         "daily_used": em.limiter.daily_used,
     }
 
@@ -121,7 +122,23 @@ def set_limits(em: Emulator, req: Req) -> Result:
         if not isinstance(lag, int | float) or lag < 0:
             raise bad_request("search_lag must be a number of seconds >= 0")
         em.store.search_lag = float(lag)
+    if "latency_ms" in body:
+        em.latency_ms = _latency(body["latency_ms"])
     return 200, get_limits(em, req)[1]
+
+
+def _latency(value: Any) -> tuple[float, float] | None:
+    """`[low, high]` milliseconds per API call, or null for none."""
+    if value is None:
+        return None
+    if (
+        not isinstance(value, list)
+        or len(value) != 2
+        or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+        or not 0 <= value[0] <= value[1] <= 30_000
+    ):
+        raise bad_request("latency_ms must be [low, high] milliseconds (0 to 30000) or null")
+    return float(value[0]), float(value[1])
 
 
 ROUTES = table.routes

@@ -37,6 +37,8 @@ class Emulator:
         self.limiter = RateLimiter(limits)
         self.faults = Faults()
         self.stats: Counter[tuple[str, str, int]] = Counter()
+        # (low, high): each API call waits a uniform time in between, as HubSpot takes.
+        self.latency_ms: tuple[float, float] | None = None
 
 
 @dataclass
