@@ -163,6 +163,7 @@ def test_legacy_look_alikes_are_caught_block_the_export_and_are_merged(
 
     # A Dagster instance with a history, as in production, for the CLI to ask.
     (tmp_path / "dagster_home").mkdir()
+    (tmp_path / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
     monkeypatch.setenv("MOULIN_STATE_URL", world.state_url)
     instance = DagsterInstance.get()

@@ -4,6 +4,7 @@ Each check covers its run's months, one evaluation per run (not one per month): 
 shows it Passed or Failed for what it checked, and its metadata names the months."""
 
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 
 import polars as pl
 from dagster import (
@@ -128,7 +129,12 @@ def every_order_has_a_deal(
     expected = records.filter(~waits).select("source_key", "amount", "dealstage")
     keys = expected["source_key"].to_list()
     client = hubspot.client()
-    found = _deals_in_hubspot(client, keys)
+    months = run_months(context)
+    # Reads and searches have separate rate limits: read our deals while the search pages.
+    with ThreadPoolExecutor(1) as reads:
+        reading = reads.submit(_deals_in_hubspot, client, keys)
+        in_window = deals_closing_between(client, *run_window(months))
+        found = reading.result()
     joined = expected.join(found, on="source_key", how="left")
     missing = joined.filter(pl.col("hs_dealstage").is_null()).select("source_key")
     amount_differs = pl.col("hs_amount").cast(pl.Float64, strict=False).round(2) != pl.col(
@@ -138,8 +144,6 @@ def every_order_has_a_deal(
         pl.col("hs_dealstage").is_not_null()
         & (amount_differs | (pl.col("hs_dealstage") != pl.col("dealstage")))
     )
-    months = run_months(context)
-    in_window = deals_closing_between(client, *run_window(months))
     ours = set(keys) | set(waiting["source_key"]) | set(payloads.quarantine["source_key"])
     extra = in_window.filter(
         pl.col("moulin_order_id").is_not_null() & ~pl.col("moulin_order_id").is_in(list(ours))
