@@ -8,7 +8,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 RUN := $(VENV)/bin
 
-.PHONY: install demo demo-ui test lint format bench bench-large reliability clean
+.PHONY: install demo demo-ui test lint format bench bench-large bench-parts bench-refresh reliability clean
 
 # uv comes from PyPI into a private venv, so nothing but Python is needed beforehand.
 $(UV):
@@ -51,6 +51,9 @@ bench-parts: install
 	$(RUN)/python bench/generator_benchmark.py
 	$(RUN)/python bench/emulator_throughput.py
 	$(RUN)/python bench/search_benchmark.py
+
+bench-refresh: install
+	$(RUN)/python bench/refresh_benchmark.py
 
 reliability: install
 	$(RUN)/python bench/reliability.py

@@ -51,6 +51,13 @@ def _one_line_error(done: subprocess.CompletedProcess, *expected: str) -> str:
         ("plan", {"MOULIN_SOURCE_URL": "sqlite:////nowhere/app.db"}, ("MOULIN_SOURCE_URL",)),
         ("export-deal-ids", {"MOULIN_STATE_URL": "sqlite:////nowhere/s.db"}, ("no sync state",)),
         ("plan", {"MOULIN_DRIFT": "overwrite"}, ("MOULIN_DRIFT", "'report' or 'restore'")),
+        ("serve-refresh", {}, ("MOULIN_REFRESH_SECRET", "client secret")),
+        ("serve-refresh", {"MOULIN_REFRESH_SECRET": "s", "DAGSTER_HOME": ""}, ("DAGSTER_HOME",)),
+        (
+            "serve-refresh",
+            {"MOULIN_REFRESH_PUBLIC_URL": "moulin.fr"},
+            ("MOULIN_REFRESH_PUBLIC_URL", "not a web address"),
+        ),
     ],
 )
 def test_a_bad_setting_is_one_line(command: str, env: dict[str, str], expected: tuple) -> None:

@@ -19,7 +19,16 @@ from moulin_sync.cli.preflight import settings_or_fail, source_is_there, state_s
     type=click.IntRange(1, 20),
     help="Refreshes run at once (each in a worker process kept warm).",
 )
-def serve_refresh(host: str, port: int, workers: int) -> None:
+@click.option(
+    "--cooldown",
+    "cooldown_s",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(0, 3600),
+    help="Seconds after a contact's refresh succeeded during which a press answers it "
+    "again instead of launching another.",
+)
+def serve_refresh(host: str, port: int, workers: int, cooldown_s: float) -> None:
     """Serve POST /hubspot/refresh and GET /hubspot/contact-status for the HubSpot card."""
     settings = settings_or_fail()
     if settings.refresh_secret is None or not settings.refresh_secret.get_secret_value():
@@ -38,6 +47,6 @@ def serve_refresh(host: str, port: int, workers: int) -> None:
 
     from moulin_sync.refresh.service import build_service
 
-    with build_service(settings, workers=workers) as app:
+    with build_service(settings, workers=workers, cooldown_s=cooldown_s) as app:
         click.echo(f"refresh service on http://{host}:{port} (Ctrl-C stops it)")
         uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -91,11 +91,14 @@ class Press:
 
 
 class RefreshLauncher:
-    def __init__(self, instance: DagsterInstance, workers: int = 4) -> None:
+    def __init__(
+        self, instance: DagsterInstance, workers: int = 4, cooldown_s: float = COOLDOWN_S
+    ) -> None:
         _quiet()
         from dagster._core.definitions.reconstruct import ReconstructableRepository
 
         self.instance = instance
+        self.cooldown_s = cooldown_s
         recon = ReconstructableRepository.for_module(MODULE, "defs", os.getcwd())
         self._recon_job = recon.get_reconstructable_job(JOB)
         self._job_def = self._recon_job.get_definition()
@@ -139,7 +142,9 @@ class RefreshLauncher:
         if press.future is None or not press.future.done():
             return True
         succeeded = press.future.exception() is None and press.future.result() == "SUCCESS"
-        recent = press.finished_at is not None and time.monotonic() - press.finished_at < COOLDOWN_S
+        recent = (
+            press.finished_at is not None and time.monotonic() - press.finished_at < self.cooldown_s
+        )
         return succeeded and recent
 
     def _running_elsewhere(self, customer_id: str) -> str | None:

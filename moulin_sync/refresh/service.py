@@ -11,14 +11,16 @@ from starlette.applications import Starlette
 from moulin_sync.defs.hubspot.resources import HubSpot
 from moulin_sync.hubspot.sync.state import SyncState
 from moulin_sync.refresh.app import RefreshService, create_app
-from moulin_sync.refresh.launcher import RefreshLauncher
+from moulin_sync.refresh.launcher import COOLDOWN_S, RefreshLauncher
 from moulin_sync.refresh.signature import SignatureCheck
 from moulin_sync.settings import MoulinSettings
 from moulin_sync.sources.app_du_moulin.reader import SourceReader
 
 
 @contextmanager
-def build_service(settings: MoulinSettings, *, workers: int = 4) -> Iterator[Starlette]:
+def build_service(
+    settings: MoulinSettings, *, workers: int = 4, cooldown_s: float = COOLDOWN_S
+) -> Iterator[Starlette]:
     """The app, its worker processes started; stopped on leaving."""
     assert settings.refresh_secret is not None
     hubspot = HubSpot(
@@ -29,7 +31,7 @@ def build_service(settings: MoulinSettings, *, workers: int = 4) -> Iterator[Sta
         tier=settings.hubspot_tier,
     )
     instance = DagsterInstance.get()
-    launcher = RefreshLauncher(instance, workers=workers)
+    launcher = RefreshLauncher(instance, workers=workers, cooldown_s=cooldown_s)
     state = SyncState(settings.state_url)
     try:
         launcher.warm()
