@@ -114,6 +114,36 @@ class MoulinSettings(BaseSettings):
         "signature covers the URL HubSpot called.",
     )
 
+    alert_slack_webhook: SecretStr | None = Field(
+        default=None,
+        validation_alias="MOULIN_ALERT_SLACK_WEBHOOK",
+        description="A Slack incoming-webhook URL alerts are posted to (secret).",
+    )
+    alert_smtp_host: str | None = Field(default=None, validation_alias="MOULIN_ALERT_SMTP_HOST")
+    alert_smtp_port: int = Field(default=587, validation_alias="MOULIN_ALERT_SMTP_PORT")
+    alert_smtp_user: str | None = Field(default=None, validation_alias="MOULIN_ALERT_SMTP_USER")
+    alert_smtp_password: SecretStr | None = Field(
+        default=None, validation_alias="MOULIN_ALERT_SMTP_PASSWORD"
+    )
+    alert_smtp_starttls: bool = Field(default=True, validation_alias="MOULIN_ALERT_SMTP_STARTTLS")
+    alert_email_from: str | None = Field(default=None, validation_alias="MOULIN_ALERT_EMAIL_FROM")
+    alert_email_to: list[str] = Field(
+        default_factory=list,
+        validation_alias="MOULIN_ALERT_EMAIL_TO",
+        description='JSON list of addresses alerts are mailed to, e.g. ["web@lemoulin.fr"].',
+    )
+    alert_digest: bool = Field(
+        default=False,
+        validation_alias="MOULIN_ALERT_DIGEST",
+        description="Also send one digest a day of the last day's failures.",
+    )
+    ui_url: str | None = Field(
+        default=None,
+        validation_alias="MOULIN_UI_URL",
+        description="The Dagster UI's address, for the links in alerts "
+        "(e.g. https://dagster.lemoulin.fr).",
+    )
+
     @field_validator("refresh_public_url")
     @classmethod
     def _is_public_address(cls, value: str | None) -> str | None:
