@@ -65,7 +65,11 @@ def failure_reason(event: Any) -> str:
     data = event.step_failure_data if event.is_step_failure else None
     # A run that fails outside any step (a resource that cannot start) carries the error.
     error = data.error if data is not None else getattr(event.event_specific_data, "error", None)
-    while error is not None and error.cls_name.startswith("Dagster") and error.cause is not None:
+    # Dagster's wrappers, and the Failure our steps raise for a failure not worth a retry,
+    # carry our error as their cause.
+    while error is not None and error.cause is not None and (
+        error.cls_name.startswith("Dagster") or error.cls_name == "Failure"
+    ):
         error = error.cause
     if error is None:
         return str(event.message or "failed")

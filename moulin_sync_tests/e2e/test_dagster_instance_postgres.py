@@ -97,6 +97,8 @@ def test_production_config_puts_every_storage_in_postgres(
         assert concurrency.run_queue_config.max_concurrent_runs == 4
         assert instance.run_retries_enabled
         assert instance.run_retries_max_retries == 2
+        # Runs retried whole only when they fail outside a step (defs/retries.py).
+        assert instance.run_retries_retry_on_asset_or_op_failure is False
         assert not instance.telemetry_enabled
 
     # Dagster created its schema in our database, not elsewhere.

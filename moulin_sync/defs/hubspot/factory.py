@@ -31,6 +31,8 @@ from moulin_sync.defs.hubspot.reports import (
 from moulin_sync.defs.hubspot.resources import HubSpot, SyncStateStore
 from moulin_sync.defs.partitions import monthly_partitions
 from moulin_sync.defs.resources import SyncSettings
+from moulin_sync.defs.retries import TRANSIENT, failures_classified
+from moulin_sync.hubspot.client import HubSpotClient
 from moulin_sync.hubspot.streams.build import build_payloads
 from moulin_sync.hubspot.streams.payloads import Payloads
 from moulin_sync.hubspot.streams.spec import PipelineStages, StreamSpec, TransformContext
@@ -118,6 +120,7 @@ def write_asset(spec: StreamSpec) -> AssetsDefinition:
         pool="hubspot_api",
         description=spec.write_description,
         freshness_policy=synced_every_night,
+        retry_policy=TRANSIENT,
         **_monthly(spec),
     )
     def records(
@@ -129,34 +132,47 @@ def write_asset(spec: StreamSpec) -> AssetsDefinition:
         portal: PortalSchema,
         **linked: pl.DataFrame,
     ) -> Output[pl.DataFrame]:
-        client = hubspot.client()
-        _, report = sync_stream(
-            client,
-            state.store,
-            spec,
-            payloads,
-            portal=portal,
-            links=link_ids(spec, linked),
-            erasure=settings.gdpr_erasure,
-            log=context.log.info,
-            progress=log_progress(context.log.info),
-        )
-        if report.stopped:
-            context.log.warning(
-                f"{spec.name}: stopped before HubSpot's daily limit: {report.stopped}"
-            )
-        months = context.partition_keys if spec.partitioned else None
-        if months and not report.stopped:
-            state.store.record_months_synced(spec.name, months, source_as_of(context))
-        held = state.store.held(spec.name, partitions=months)
-        if not months:
-            return Output(held, metadata=write_metadata(client, report))
-        of_the_run = of_run(write_metadata(client, report))
-        for month, figures in write_month_metadata(report, months).items():
-            context.add_asset_metadata({**figures, **of_the_run}, partition_key=month)
-        return Output(held)
+        with failures_classified():
+            client = hubspot.client()
+            return _write(context, settings, client, state, spec, payloads, portal, linked)
 
     return records
+
+
+def _write(
+    context: AssetExecutionContext,
+    settings: SyncSettings,
+    client: HubSpotClient,
+    state: SyncStateStore,
+    spec: StreamSpec,
+    payloads: Payloads,
+    portal: PortalSchema,
+    linked: dict[str, pl.DataFrame],
+) -> Output[pl.DataFrame]:
+    """Plan and write the stream, record the months synced, report by month and run."""
+    _, report = sync_stream(
+        client,
+        state.store,
+        spec,
+        payloads,
+        portal=portal,
+        links=link_ids(spec, linked),
+        erasure=settings.gdpr_erasure,
+        log=context.log.info,
+        progress=log_progress(context.log.info),
+    )
+    if report.stopped:
+        context.log.warning(f"{spec.name}: stopped before HubSpot's daily limit: {report.stopped}")
+    months = context.partition_keys if spec.partitioned else None
+    if months and not report.stopped:
+        state.store.record_months_synced(spec.name, months, source_as_of(context))
+    held = state.store.held(spec.name, partitions=months)
+    if not months:
+        return Output(held, metadata=write_metadata(client, report))
+    of_the_run = of_run(write_metadata(client, report))
+    for month, figures in write_month_metadata(report, months).items():
+        context.add_asset_metadata({**figures, **of_the_run}, partition_key=month)
+    return Output(held)
 
 
 def pipeline_asset(spec: StreamSpec) -> AssetsDefinition:
@@ -170,10 +186,12 @@ def pipeline_asset(spec: StreamSpec) -> AssetsDefinition:
         pool="hubspot_api",
         description=f"The {spec.object_type} pipeline {spec.description} go to, and each "
         "status's stage id.",
+        retry_policy=TRANSIENT,
     )
     def stages(settings: SyncSettings, hubspot: HubSpot) -> Output[PipelineStages]:
         wanted, overrides = settings.pipeline(pipeline)
-        found = ensure_pipeline(hubspot.client(), pipeline, wanted, overrides)
+        with failures_classified():
+            found = ensure_pipeline(hubspot.client(), pipeline, wanted, overrides)
         return Output(
             found,
             metadata={

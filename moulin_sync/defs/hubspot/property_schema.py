@@ -11,6 +11,7 @@ from dagster import (
 )
 
 from moulin_sync.defs.hubspot.resources import HubSpot
+from moulin_sync.defs.retries import TRANSIENT, failures_classified
 from moulin_sync.hubspot.streams import custom_properties
 from moulin_sync.hubspot.sync.portal import PortalSchema, apply_schema
 from moulin_sync.lib.metadata import records_table, table_sample
@@ -23,10 +24,12 @@ from moulin_sync.lib.metadata import records_table, table_sample
     pool="hubspot_api",
     description="Custom properties of every object moulin-sync writes, in one 'App du "
     "Moulin' group per object; created or completed, never altered.",
+    retry_policy=TRANSIENT,
 )
 def property_schema(context: AssetExecutionContext, hubspot: HubSpot) -> Output[PortalSchema]:
-    client = hubspot.client()
-    report = apply_schema(client, custom_properties())
+    with failures_classified():
+        client = hubspot.client()
+        report = apply_schema(client, custom_properties())
     if report.mismatches:
         context.log.warning(f"{len(report.mismatches)} HubSpot properties have another type")
     return Output(

@@ -17,6 +17,7 @@ from pydantic import Field
 from moulin_sync.defs.app_du_moulin.resources import AppDuMoulinSource
 from moulin_sync.defs.hubspot.resources import HubSpot, SyncStateStore
 from moulin_sync.defs.resources import SyncSettings
+from moulin_sync.defs.retries import failures_classified
 from moulin_sync.hubspot.client import HubSpotClient
 from moulin_sync.hubspot.streams import STREAMS, custom_properties
 from moulin_sync.hubspot.streams.spec import PipelineStages
@@ -94,19 +95,20 @@ def refresh_one_customer(
         customer_id = resolve_customer(config.target(), state.store, reader)
     except (CustomerNotFound, ValueError) as e:
         raise Failure(description=str(e), allow_retries=False) from None
-    client = hubspot.client()
-    portal, pipelines = portal_cache.get(client, hubspot, settings)
-    outcome = refresh_customer(
-        client,
-        state.store,
-        reader,
-        customer_id,
-        timezone=settings.timezone,
-        portal=portal,
-        pipelines=pipelines,
-        erasure=settings.gdpr_erasure,
-        merge_duplicates=config.merge_duplicates,
-    )
+    with failures_classified():
+        client = hubspot.client()
+        portal, pipelines = portal_cache.get(client, hubspot, settings)
+        outcome = refresh_customer(
+            client,
+            state.store,
+            reader,
+            customer_id,
+            timezone=settings.timezone,
+            portal=portal,
+            pipelines=pipelines,
+            erasure=settings.gdpr_erasure,
+            merge_duplicates=config.merge_duplicates,
+        )
     summary = outcome.to_json()
     context.log.info(f"customer {customer_id}: {summary}")
     return Output(
