@@ -85,7 +85,9 @@ class EmailChannel:
                 "MOULIN_ALERT_SMTP_HOST and MOULIN_ALERT_SMTP_PORT"
             )
         if refused:
-            return f"email: {where} refused {', '.join(sorted(refused))}; check MOULIN_ALERT_EMAIL_TO"
+            return (
+                f"email: {where} refused {', '.join(sorted(refused))}; check MOULIN_ALERT_EMAIL_TO"
+            )
         return None
 
 

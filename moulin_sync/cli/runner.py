@@ -67,8 +67,10 @@ def failure_reason(event: Any) -> str:
     error = data.error if data is not None else getattr(event.event_specific_data, "error", None)
     # Dagster's wrappers, and the Failure our steps raise for a failure not worth a retry,
     # carry our error as their cause.
-    while error is not None and error.cause is not None and (
-        error.cls_name.startswith("Dagster") or error.cls_name == "Failure"
+    while (
+        error is not None
+        and error.cause is not None
+        and (error.cls_name.startswith("Dagster") or error.cls_name == "Failure")
     ):
         error = error.cause
     if error is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import polars as pl
@@ -67,18 +68,46 @@ def deals_closing_between(
     client: HubSpotClient, start: dt.datetime, end: dt.datetime, cap: int = SEARCH_CAP
 ) -> pl.DataFrame:
     """Every live deal whose close date falls in [start, end): ours and anyone else's."""
-    rows = []
-    for low, high in search_windows(client, start, end, cap):
-        for deal in client.objects.search("deals", window_filter(low, high), DEAL_AUDIT_PROPERTIES):
-            properties = deal["properties"]
-            rows.append(
-                (str(deal["id"]), *(properties.get(name) or None for name in DEAL_AUDIT_PROPERTIES))
-            )
+    frames = [
+        _window_deals(client, low, high) for low, high in search_windows(client, start, end, cap)
+    ]
+    return _all_deals(frames)
+
+
+def _window_deals(client: HubSpotClient, low: dt.datetime, high: dt.datetime) -> pl.DataFrame:
+    rows = [
+        (str(deal["id"]), *(deal["properties"].get(name) or None for name in DEAL_AUDIT_PROPERTIES))
+        for deal in client.objects.search("deals", window_filter(low, high), DEAL_AUDIT_PROPERTIES)
+    ]
     return pl.DataFrame(
         rows,
         schema={"deal_id": pl.String, **{name: pl.String for name in DEAL_AUDIT_PROPERTIES}},
         orient="row",
-    ).unique("deal_id")
+    )
+
+
+def _all_deals(frames: list[pl.DataFrame]) -> pl.DataFrame:
+    """The windows' deals, once each (`search_windows` gives at least one window)."""
+    return pl.concat(frames).unique("deal_id", maintain_order=True)
+
+
+def deals_with_contacts_closing_between(
+    client: HubSpotClient, start: dt.datetime, end: dt.datetime, cap: int = SEARCH_CAP
+) -> tuple[pl.DataFrame, dict[str, list[str]]]:
+    """`deals_closing_between`, and each deal's contacts: a window's associations are read
+    while the next window pages (reads and searches have separate rate limits)."""
+    frames, pending = [], []
+    with ThreadPoolExecutor(1) as reads:
+        for low, high in search_windows(client, start, end, cap):
+            window = _window_deals(client, low, high)
+            frames.append(window)
+            pending.append(
+                reads.submit(deal_associations, client, window["deal_id"].to_list(), "contacts")
+            )
+        contacts_of: dict[str, list[str]] = {}
+        for answer in pending:
+            contacts_of.update(answer.result())
+    return _all_deals(frames), contacts_of
 
 
 def deal_associations(
@@ -176,8 +205,7 @@ def audit_duplicates(
 ) -> tuple[pl.DataFrame, Duplicates]:
     """HubSpot's deals closing in [start, end), and the duplicates among them (close
     days counted in `timezone`)."""
-    deals = deals_closing_between(client, start, end)
-    contacts_of = deal_associations(client, deals["deal_id"].to_list(), "contacts")
+    deals, contacts_of = deals_with_contacts_closing_between(client, start, end)
     first_contact = {deal: (linked[0] if linked else None) for deal, linked in contacts_of.items()}
     owned = (
         deals.filter(pl.col("moulin_order_id").is_not_null())
