@@ -8,7 +8,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 RUN := $(VENV)/bin
 
-.PHONY: install demo demo-ui test lint format bench bench-large bench-parts bench-refresh reliability clean
+.PHONY: install demo demo-ui up down test card-test lint format bench bench-large bench-parts bench-refresh reliability clean
 
 # uv comes from PyPI into a private venv, so nothing but Python is needed beforehand.
 $(UV):
@@ -28,9 +28,21 @@ demo: install
 demo-ui: install
 	$(RUN)/moulin-sync demo --ui
 
-test: install
+# The production deployment on this machine: webserver and daemon on PostgreSQL, in the
+# background (DAGSTER_PG_* pick the database; the local one by default).
+up: install
+	$(RUN)/moulin-sync up
+
+down: install
+	$(RUN)/moulin-sync down
+
+test: install card-test
 	bash scripts/install_browser.sh
 	$(RUN)/pytest -q
+
+# The HubSpot contact card's own tests (Node 20 and npm; versions pinned by the lock file).
+card-test:
+	cd hubspot-app && npm ci --no-audit --no-fund --loglevel=error && npm test
 
 lint: install
 	$(RUN)/ruff check .

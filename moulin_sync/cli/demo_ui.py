@@ -59,7 +59,7 @@ def serve_ui(root: Path, host: str, port: int, console: Console) -> None:
                     stdin=subprocess.DEVNULL, start_new_session=True,
                 )  # fmt: skip
         console.print(f"Starting the Dagster UI (logs in {root}/webserver.log) …")
-        _wait_until_up(url, processes, root)
+        wait_until_up(url, processes, root)
         console.out(
             f"Dagster UI: {url}  (the demo's runs, assets and checks; Ctrl-C stops it)",
             highlight=False,
@@ -75,7 +75,7 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _wait_until_up(url: str, processes: dict[str, subprocess.Popen], root: Path) -> None:
+def wait_until_up(url: str, processes: dict[str, subprocess.Popen], root: Path) -> None:
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     with httpx.Client(trust_env=False, timeout=2) as http:
         while time.monotonic() < deadline:
