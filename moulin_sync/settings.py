@@ -137,6 +137,13 @@ class MoulinSettings(BaseSettings):
         validation_alias="MOULIN_ALERT_DIGEST",
         description="Also send one digest a day of the last day's failures.",
     )
+    run_retention_days: int = Field(
+        default=90,
+        ge=1,
+        validation_alias="MOULIN_RUN_RETENTION_DAYS",
+        description="Finished Dagster runs, and their event logs, older than this many days "
+        "are deleted by the nightly housekeeping.",
+    )
     ui_url: str | None = Field(
         default=None,
         validation_alias="MOULIN_UI_URL",
