@@ -16,12 +16,12 @@ import httpx
 from moulin_sync.settings import MoulinSettings
 
 TIMEOUT_SECONDS = 10
+DEFAULT_SENDER = "moulin-sync@localhost"
 
 
 @dataclass(frozen=True)
 class SlackChannel:
     webhook_url: str
-    name = "Slack"
 
     def send(self, subject: str, paragraph: str) -> str | None:
         try:
@@ -51,7 +51,6 @@ class EmailChannel:
     user: str | None = None
     password: str | None = None
     starttls: bool = True
-    name = "email"
 
     def send(self, subject: str, paragraph: str) -> str | None:
         message = EmailMessage()
@@ -123,9 +122,7 @@ class AlertChannels:
                 EmailChannel(
                     host=settings.alert_smtp_host,
                     port=settings.alert_smtp_port,
-                    sender=settings.alert_email_from
-                    or settings.alert_smtp_user
-                    or "moulin-sync@localhost",
+                    sender=_sender(settings, notes),
                     recipients=tuple(settings.alert_email_to),
                     user=settings.alert_smtp_user,
                     password=password,
@@ -162,3 +159,15 @@ class AlertChannels:
         for secret in self.secrets:
             text = text.replace(secret, "***")
         return text
+
+
+def _sender(settings: MoulinSettings, notes: list[str]) -> str:
+    if settings.alert_email_from:
+        return settings.alert_email_from
+    user = settings.alert_smtp_user
+    sender = user if user and "@" in user else DEFAULT_SENDER
+    notes.append(
+        f"MOULIN_ALERT_EMAIL_FROM is unset: alerts are mailed from {sender}, which many "
+        "servers refuse. Set MOULIN_ALERT_EMAIL_FROM to an address the server accepts."
+    )
+    return sender

@@ -35,6 +35,11 @@ class FailedCheck:
     description: str | None = None
     retries: int = 0
 
+    @property
+    def key(self) -> str:
+        """As Dagster writes a check key: "hubspot/deals:no_duplicate_deals"."""
+        return f"{self.asset}:{self.check_name}"
+
 
 def run_link(run_id: str, ui_url: str | None) -> str:
     if ui_url:
@@ -75,13 +80,15 @@ def check_failure_paragraph(failure: FailedCheck, ui_url: str | None) -> str:
     kind = "blocking check" if failure.blocking else "check (severity ERROR)"
     job = f" in the job {failure.job_name}" if failure.job_name else ""
     figures = figures_text(failure.figures)
-    described = f" {_sentence(failure.description)}" if failure.description else ""
-    link = f" Run: {run_link(failure.run_id, ui_url)}" if failure.run_id else ""
-    return (
+    parts = [
         f"moulin-sync: the {kind} {failure.check_name} on asset {failure.asset} "
-        f"failed{after_retries(failure.retries)}{job}"
-        f"{f': {figures}.' if figures else '.'}{described}{link}"
-    )
+        f"failed{after_retries(failure.retries)}{job}" + (f": {figures}." if figures else "."),
+    ]
+    if failure.description:
+        parts.append(_sentence(failure.description))
+    if failure.run_id:
+        parts.append(f"Run: {run_link(failure.run_id, ui_url)}")
+    return " ".join(parts)
 
 
 def figures_text(metadata: Mapping[str, object]) -> str:

@@ -36,7 +36,9 @@ from dagster import (
 from dagster._core.storage.tags import (
     MAX_RETRIES_TAG,
     RETRY_NUMBER_TAG,
+    RETRY_ON_ASSET_OR_OP_FAILURE_TAG,
     ROOT_RUN_ID_TAG,
+    RUN_FAILURE_REASON_TAG,
     WILL_RETRY_TAG,
 )
 
@@ -84,6 +86,11 @@ def retry_state(run: DagsterRun, instance: DagsterInstance) -> RetryState:
         return RetryState(marked.lower() == "true", retries)
     if not instance.run_retries_enabled:
         return RetryState(False, retries)
+    on_step_failure = run.tags.get(
+        RETRY_ON_ASSET_OR_OP_FAILURE_TAG, str(instance.run_retries_retry_on_asset_or_op_failure)
+    )
+    if run.tags.get(RUN_FAILURE_REASON_TAG) == "STEP_FAILURE" and on_step_failure.lower() != "true":
+        return RetryState(False, retries)
     max_retries = _int(run.tags.get(MAX_RETRIES_TAG), instance.run_retries_max_retries)
     return RetryState(retries < max_retries, retries)
 
@@ -109,7 +116,8 @@ def describe_failure(instance: DagsterInstance, run: DagsterRun) -> tuple[Failed
         )
         return failure, False
     if step_failures:
-        checks = [c.asset_check_key.to_user_string() for c in _failed_checks(instance, run)]
+        failed = _failed_checks(instance, run)
+        checks = [c.asset_check_key.to_user_string() for c in failed if c.blocking]
         error = f"blocking check failed: {', '.join(checks) or 'see the run'}"
         return FailedRun(run.job_name, run.run_id, error, retries=retries), True
     run_failures = _events(instance, run.run_id, DagsterEventType.RUN_FAILURE)
@@ -153,9 +161,9 @@ def run_failure_alert(context: RunFailureSensorContext) -> SkipReason | None:
     name="blocking_check_failure_alert",
     default_status=DefaultSensorStatus.RUNNING,
     minimum_interval_seconds=60,
-    description="Tells Slack and/or email when an ERROR check fails (blocking ones first: "
-    "they stop the sync), with the check's figures and a link to the run. Reads each run "
-    "as it ends: a run Dagster retries says nothing of the checks its retry runs again.",
+    description="Tells Slack and/or email when a check of severity ERROR fails (a blocking "
+    "one stops the sync), with the check's figures and a link to the run. Reads each run as "
+    "it ends: a run Dagster retries says nothing of the checks its retry runs again.",
 )
 def blocking_check_failure_alert(context: SensorEvaluationContext) -> SkipReason | None:
     instance = context.instance
@@ -243,7 +251,7 @@ def _checks_to_alert(instance: DagsterInstance, run: DagsterRun) -> list[FailedC
         failed = [evaluation for evaluation in failed if not evaluation.blocking]
     root = instance.get_run_by_id(root_run_id(run)) or run
     done = set(filter(None, root.tags.get(CHECK_ALERTS_TAG, "").split(",")))
-    return [
+    checks = [
         FailedCheck(
             asset=evaluation.asset_key.to_user_string(),
             check_name=evaluation.check_name,
@@ -255,8 +263,8 @@ def _checks_to_alert(instance: DagsterInstance, run: DagsterRun) -> list[FailedC
             retries=state.retries,
         )
         for evaluation in failed
-        if evaluation.asset_check_key.to_user_string() not in done
     ]
+    return [check for check in checks if check.key not in done]
 
 
 def _failed_checks(instance: DagsterInstance, run: DagsterRun) -> list[AssetCheckEvaluation]:
@@ -275,7 +283,7 @@ def _mark_checks_alerted(
 ) -> None:
     root = instance.get_run_by_id(root_run_id(run)) or run
     done = set(filter(None, root.tags.get(CHECK_ALERTS_TAG, "").split(",")))
-    done |= {f"{failure.asset}:{failure.check_name}" for failure in failures}
+    done |= {failure.key for failure in failures}
     instance.add_run_tags(root.run_id, {CHECK_ALERTS_TAG: ",".join(sorted(done))})
 
 
@@ -323,12 +331,14 @@ def _is_check_failure(event: DagsterEvent) -> bool:
 
 
 def _send(log: logging.Logger, channels: AlertChannels, subject: str, text: str) -> None:
+    for note in channels.notes:
+        log.warning(note)
     failures = channels.send(subject, text)
     for failure in failures:
         log.warning(f"alert not delivered: {failure}")
     delivered = len(channels.channels) - len(failures)
     if delivered:
-        log.info(f"alert sent to {delivered} channel(s): {subject}")
+        log.info(f"alert sent ({delivered} of {len(channels.channels)} channels): {subject}")
 
 
 def _skip(log: logging.Logger, reason: str, notes: Sequence[str] = ()) -> SkipReason:
