@@ -31,21 +31,27 @@ load_from:
 """
 
 
+def dagster_commands(root: Path, host: str, port: int) -> dict[str, list[str]]:
+    """The webserver's and the daemon's command lines, over a workspace.yaml written in
+    `root` that loads moulin-sync's code location from this folder."""
+    workspace = root / "workspace.yaml"
+    workspace.write_text(WORKSPACE_YAML.format(module=MODULE, location=LOCATION, cwd=os.getcwd()))
+    bin_dir = Path(sys.executable).parent
+    return {
+        "webserver": [str(bin_dir / "dagster-webserver"), "-h", host, "-p", str(port),
+                      "-w", str(workspace)],
+        "daemon": [str(bin_dir / "dagster-daemon"), "run", "-w", str(workspace)],
+    }  # fmt: skip
+
+
 class UINotUp(Exception):
     """The webserver did not answer: the reason, in one line."""
 
 
 def serve_ui(root: Path, host: str, port: int, console: Console) -> None:
     """Start the webserver and daemon over the demo, say where, wait for Ctrl-C."""
-    workspace = root / "workspace.yaml"
-    workspace.write_text(WORKSPACE_YAML.format(module=MODULE, location=LOCATION, cwd=os.getcwd()))
+    commands = dagster_commands(root, host, port)
     url = f"http://{host}:{port}"
-    bin_dir = Path(sys.executable).parent
-    commands = {
-        "webserver": [str(bin_dir / "dagster-webserver"), "-h", host, "-p", str(port),
-                      "-w", str(workspace)],
-        "daemon": [str(bin_dir / "dagster-daemon"), "run", "-w", str(workspace)],
-    }  # fmt: skip
     processes = {}
     # Ctrl-C, or a SIGTERM from a supervisor, stops it all (even when started in the
     # background, where a shell ignores SIGINT).

@@ -16,14 +16,10 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import click
-
-from moulin_sync.cli.demo_ui import WORKSPACE_YAML, UINotUp, wait_until_up
-from moulin_sync.cli.runner import LOCATION, MODULE
 
 ROOT = Path(".moulin/production")
 PG_DEFAULTS = {
@@ -84,6 +80,8 @@ def ensure_database(env: dict[str, str]) -> None:
 )
 def up(host: str, port: int, root: Path) -> None:
     """Start the Dagster webserver and daemon on PostgreSQL, schedules on, in the background."""
+    from moulin_sync.cli.demo_ui import UINotUp, dagster_commands, wait_until_up
+
     root.mkdir(parents=True, exist_ok=True)
     pids = _pids_file(root)
     if pids.exists() and any(_alive(pid) for pid in json.loads(pids.read_text()).values()):
@@ -99,14 +97,7 @@ def up(host: str, port: int, root: Path) -> None:
     shutil.copyfile(config, home / "dagster.yaml")
     env = {**PG_DEFAULTS, **os.environ, "DAGSTER_HOME": str(home)}
     ensure_database(env)
-    workspace = root / "workspace.yaml"
-    workspace.write_text(WORKSPACE_YAML.format(module=MODULE, location=LOCATION, cwd=os.getcwd()))
-    bin_dir = Path(sys.executable).parent
-    commands = {
-        "webserver": [str(bin_dir / "dagster-webserver"), "-h", host, "-p", str(port),
-                      "-w", str(workspace)],
-        "daemon": [str(bin_dir / "dagster-daemon"), "run", "-w", str(workspace)],
-    }  # fmt: skip
+    commands = dagster_commands(root, host, port)
     processes = {}
     for name, command in commands.items():
         with (root / f"{name}.log").open("ab") as log:

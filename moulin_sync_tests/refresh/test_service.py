@@ -68,12 +68,18 @@ def refresh_runs(service: Service) -> int:
 
 
 def a_contact(service: Service, n: int = 0) -> dict:
-    """The `n`-th B2C contact (a B2B order's deal is named after the company)."""
+    """The `n`-th B2C contact with deals in HubSpot (a B2B order's deal is named after the
+    company)."""
     b2b = {str(r[0]) for r in service.world.sql("SELECT customer_id FROM company_contacts")}
+    with_deals = {
+        c["id"]
+        for d in service.world.objects("deals")
+        for c in d["associations"].get("contacts", [])
+    }
     b2c = [
         c
         for c in service.world.objects("contacts")
-        if c["properties"].get("moulin_customer_id") not in b2b | {None}
+        if c["properties"].get("moulin_customer_id") not in b2b | {None} and c["id"] in with_deals
     ]
     return b2c[n]
 
