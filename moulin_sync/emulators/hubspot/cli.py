@@ -13,7 +13,7 @@ import time
 import click
 
 from .ratelimit import TIERS, limits_for
-from .store import StateLocked
+from .state_file import StateLocked
 
 DEFAULT_TOKEN = "emulator-token"
 

@@ -8,15 +8,13 @@ file is locked (`PATH.lock`, flock) so two emulator processes can never share on
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
 import sqlite3
 import time
 from collections import deque
-from pathlib import Path
 from typing import IO, Any
 
+from . import state_file
 from .object_types import LASTMOD, OBJECT_TYPES
 from .schema import Schema
 from .search_index import TypeIndex
@@ -78,10 +76,6 @@ class Record:
         return r
 
 
-class StateLocked(RuntimeError):
-    """Another emulator process holds the state file."""
-
-
 class Store:
     def __init__(self, state_path: str | None = None, search_lag: float = 0.0) -> None:
         self.search_lag = search_lag
@@ -106,24 +100,8 @@ class Store:
 
     # ------------------------------------------------------------------ persistence
     def _open(self, path: str) -> None:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        lock = open(path + ".lock", "w")  # noqa: SIM115 - held for the process lifetime
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as e:
-            lock.close()
-            raise StateLocked(f"state file {path} is in use by another emulator process") from e
-        lock.write(str(os.getpid()))
-        lock.flush()
-        self._lock_file = lock
-        db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
-        db.execute(
-            "CREATE TABLE IF NOT EXISTS records (otype TEXT, id TEXT, data TEXT, PRIMARY KEY (otype, id))"
-        )
-        db.execute("CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT)")
-        self.db = db
+        self.db, self._lock_file = state_file.open_locked(path)
+        db = self.db
         kv = dict(db.execute("SELECT key, value FROM kv").fetchall())
         if "schema" in kv:
             self.schema = Schema(json.loads(kv["schema"]))
@@ -140,37 +118,9 @@ class Store:
     def commit(self) -> None:
         """Write every touched record (and the schema if it changed) in one transaction."""
         if self.db is not None and (self.dirty or self.schema_dirty or self.blocklist_dirty):
-            self._write(self.db)
+            state_file.write(self.db, self)
         self.dirty.clear()
         self.schema_dirty = self.blocklist_dirty = False
-
-    def _write(self, db: sqlite3.Connection) -> None:
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            for t, rid in self.dirty:
-                rec = self.objects[t].get(rid)
-                if rec is None:
-                    db.execute("DELETE FROM records WHERE otype=? AND id=?", (t, rid))
-                else:
-                    db.execute(
-                        "INSERT OR REPLACE INTO records VALUES (?, ?, ?)",
-                        (t, rid, json.dumps(rec.to_row(), separators=(",", ":"))),
-                    )
-            db.execute("INSERT OR REPLACE INTO kv VALUES ('next_id', ?)", (str(self.next_id),))
-            if self.blocklist_dirty:
-                db.execute(
-                    "INSERT OR REPLACE INTO kv VALUES ('gdpr_blocklist', ?)",
-                    (json.dumps(sorted(self.gdpr_blocklist)),),
-                )
-            if self.schema_dirty:
-                db.execute(
-                    "INSERT OR REPLACE INTO kv VALUES ('schema', ?)",
-                    (json.dumps(self.schema.to_json()),),
-                )
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
 
     def close(self) -> None:
         """Close the SQLite file before releasing its lock, so no other process opens it meanwhile."""

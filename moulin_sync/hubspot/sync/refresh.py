@@ -97,6 +97,10 @@ class StreamOutcome:
             waiting=[{"record": k, "reason": r} for k, r, _ in report.waits],
         )
 
+    @property
+    def records(self) -> int:
+        return self.created + self.updated + self.unchanged + len(self.rejected) + len(self.waiting)
+
     def verb(self) -> str:
         """One word for a stream of one record (the contact): what happened to it."""
         if self.rejected:
@@ -120,8 +124,7 @@ class RefreshOutcome:
         """What the card and the run's metadata show."""
         contacts, deals = self.streams["contacts"], self.streams["deals"]
         companies = self.streams["companies"]
-        company = "none" if not (companies.created + companies.updated + companies.unchanged
-                                 + len(companies.rejected) + len(companies.waiting)) else companies.verb()  # fmt: skip
+        company = companies.verb() if companies.records else "none"
         return {
             "customerId": self.customer_id,
             "contactId": self.contact_id,

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
-from sqlalchemy import and_, select
+from sqlalchemy import Row, Select, and_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
 
 from moulin_sync.hubspot.sync.state_db import (
     RETRY_DELAYS_S,
@@ -133,8 +134,8 @@ class SyncState(SyncMarks):
     ) -> pl.DataFrame:
         """The stored records of `stream` (of those months, of those source keys only,
         when given), one row per source key."""
-        query = select(*(sync_records.c[name] for name in columns))
-        query = query.where(sync_records.c.stream == stream)
+        c = sync_records.c
+        query = select(*(c[name] for name in columns)).where(c.stream == stream)
         if partitions is not None:
             query = query.where(sync_records.c.partition_key.in_(list(partitions)))
         keys = None if source_keys is None else list(dict.fromkeys(source_keys))
@@ -143,12 +144,7 @@ class SyncState(SyncMarks):
             with self.engine.connect() as connection:
                 if keys is None:
                     return [tuple(row) for row in connection.execute(query)]
-                rows: list[tuple] = []
-                for start in range(0, len(keys), _KEYS_PER_QUERY):
-                    chunk = keys[start : start + _KEYS_PER_QUERY]
-                    some = query.where(sync_records.c.source_key.in_(chunk))
-                    rows += [tuple(row) for row in connection.execute(some)]
-                return rows
+                return [tuple(row) for row in _by_keys(connection, query, c.source_key, keys)]
 
         rows = self._retrying(f"read the {stream} records", read)
         return pl.DataFrame(rows, schema={c: STATE_SCHEMA[c] for c in columns}, orient="row")
@@ -164,19 +160,14 @@ class SyncState(SyncMarks):
         """HubSpot ids of the given records (those that have one)."""
         keys = list(source_keys)
 
+        c = sync_records.c
+        query = select(c.source_key, c.hubspot_id).where(
+            and_(c.stream == stream, c.hubspot_id.is_not(None))
+        )
+
         def read() -> dict[str, str]:
-            found: dict[str, str] = {}
             with self.engine.connect() as connection:
-                for start in range(0, len(keys), _KEYS_PER_QUERY):
-                    query = select(sync_records.c.source_key, sync_records.c.hubspot_id).where(
-                        and_(
-                            sync_records.c.stream == stream,
-                            sync_records.c.source_key.in_(keys[start : start + _KEYS_PER_QUERY]),
-                            sync_records.c.hubspot_id.is_not(None),
-                        )
-                    )
-                    found.update(dict(connection.execute(query).all()))
-            return found
+                return dict(_by_keys(connection, query, c.source_key, keys))
 
         return self._retrying(f"read the {stream} ids", read)
 
@@ -184,30 +175,26 @@ class SyncState(SyncMarks):
         """What moulin-sync last wrote into each of these records (stored text)."""
         keys = list(source_keys)
 
+        c = sync_records.c
+        query = select(c.source_key, c.fingerprints).where(c.stream == stream)
+
         def read() -> dict[str, str | None]:
-            found: dict[str, str | None] = {}
             with self.engine.connect() as connection:
-                for start in range(0, len(keys), _KEYS_PER_QUERY):
-                    query = select(sync_records.c.source_key, sync_records.c.fingerprints).where(
-                        and_(
-                            sync_records.c.stream == stream,
-                            sync_records.c.source_key.in_(keys[start : start + _KEYS_PER_QUERY]),
-                        )
-                    )
-                    found.update(dict(connection.execute(query).all()))
-            return found
+                return dict(_by_keys(connection, query, c.source_key, keys))
 
         return self._retrying(f"read what was last written of {stream}", read)
 
     def rows_of(self, stream: str, source_keys: Iterable[str]) -> dict[str, dict[str, Any]]:
         """Everything stored of these records, by source key (to explain one)."""
-        keys = list(source_keys)[:_KEYS_PER_QUERY]
+        keys = list(source_keys)
         c = sync_records.c
-        query = select(sync_records).where(and_(c.stream == stream, c.source_key.in_(keys)))
+        query = select(sync_records).where(c.stream == stream)
 
         def read() -> dict[str, dict[str, Any]]:
             with self.engine.connect() as connection:
-                rows = [dict(row._mapping) for row in connection.execute(query)]
+                rows = [
+                    dict(row._mapping) for row in _by_keys(connection, query, c.source_key, keys)
+                ]
             return {row["source_key"]: row for row in rows}
 
         return self._retrying(f"read {len(keys)} {stream} record(s)", read)
@@ -293,18 +280,12 @@ class SyncState(SyncMarks):
         """{HubSpot id: source key} of the records of `stream` stored with those ids."""
         ids = list(hubspot_ids)
 
+        c = sync_records.c
+        query = select(c.hubspot_id, c.source_key).where(c.stream == stream)
+
         def read() -> dict[str, str]:
-            found: dict[str, str] = {}
             with self.engine.connect() as connection:
-                for start in range(0, len(ids), _KEYS_PER_QUERY):
-                    query = select(sync_records.c.hubspot_id, sync_records.c.source_key).where(
-                        and_(
-                            sync_records.c.stream == stream,
-                            sync_records.c.hubspot_id.in_(ids[start : start + _KEYS_PER_QUERY]),
-                        )
-                    )
-                    found.update(dict(connection.execute(query).all()))
-            return found
+                return dict(_by_keys(connection, query, c.hubspot_id, ids))
 
         return self._retrying(f"read the {stream} keys", read)
 
@@ -342,3 +323,13 @@ class SyncState(SyncMarks):
         if self.engine.dialect.name == "postgresql":
             return postgresql_insert(table)
         return sqlite_insert(table)
+
+
+def _by_keys(connection: Connection, query: Select, column: Any, keys: Sequence[str]) -> list[Row]:
+    """`query`'s rows whose `column` is among `keys`, asked `_KEYS_PER_QUERY` keys at a time."""
+    rows: list[Row] = []
+    for start in range(0, len(keys), _KEYS_PER_QUERY):
+        rows += connection.execute(
+            query.where(column.in_(keys[start : start + _KEYS_PER_QUERY]))
+        ).all()
+    return rows
