@@ -126,7 +126,7 @@ def test_demo_syncs_everything_then_finds_nothing_to_do(tmp_path: Path) -> None:
     assert created > 0
     # Progress, piped: each step once it is done; each write, its records out of planned.
     steps = progress.split("running")[1]
-    assert "done  hubspot/deals (" in steps and "done  hubspot/deals_no_duplicate_deals" in steps
+    assert "done  hubspot/deals (" in steps and "done  deal_checks" in steps
     written = steps.split("done  hubspot/deals (")[1].splitlines()[1].split()
     assert written[:4] == [f"{created:,}", "of", f"{created:,}", "records"], steps
     assert "moulin-sync demo --ui" in report

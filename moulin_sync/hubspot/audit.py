@@ -206,6 +206,13 @@ def audit_duplicates(
     """HubSpot's deals closing in [start, end), and the duplicates among them (close
     days counted in `timezone`)."""
     deals, contacts_of = deals_with_contacts_closing_between(client, start, end)
+    return deals, duplicates_among(deals, contacts_of, timezone)
+
+
+def duplicates_among(
+    deals: pl.DataFrame, contacts_of: dict[str, list[str]], timezone: str
+) -> Duplicates:
+    """The duplicates among `deals` read from HubSpot, with each deal's contacts."""
     first_contact = {deal: (linked[0] if linked else None) for deal, linked in contacts_of.items()}
     owned = (
         deals.filter(pl.col("moulin_order_id").is_not_null())
@@ -222,4 +229,4 @@ def audit_duplicates(
             "closedate",
         )
     )
-    return deals, find_duplicates(deals, contacts_of, owned, timezone)
+    return find_duplicates(deals, contacts_of, owned, timezone)
