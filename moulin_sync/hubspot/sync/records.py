@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,7 +32,12 @@ class Record:
 
     def link_key(self, columns: Sequence[str]) -> str | None:
         """What the state store keeps of the record's associations."""
-        return json.dumps({c: self.links.get(c) for c in columns}) if columns else None
+        return link_key(self.links, columns)
+
+
+def link_key(links: Mapping[str, str | None], columns: Sequence[str]) -> str | None:
+    """The state store's text of associations: target id by resolved column."""
+    return json.dumps({c: links.get(c) for c in columns}) if columns else None
 
 
 def _parse_links(text: str | None) -> dict[str, str | None]:

@@ -60,7 +60,7 @@ class Accepted:
 
     source_key: str
     hubspot_id: str
-    payload_hash: str
+    payload_hash: str | None  # None: HubSpot holds other values, the next run updates it
     link_key: str | None = None
     partition_key: str | None = None
     fingerprints: str | None = None  # of the values now ours in HubSpot
