@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from dagster import Definitions
+from dagster import Definitions, in_process_executor
 from dagster.components import load_defs
 
 import moulin_sync.defs
@@ -20,4 +20,11 @@ def collected_defs() -> Definitions:
     return load_defs(moulin_sync.defs)
 
 
-defs = Definitions.merge(collected_defs(), Definitions(resources=build_resources(settings())))
+# Every job's steps run in its run's own process, one after another: a process per step
+# (the multiprocess executor) pays Dagster's and polars' start-up each time, far more than
+# running the source steps side by side saves; the HubSpot steps take turns anyway (the
+# `hubspot_api` pool).
+defs = Definitions.merge(
+    collected_defs(),
+    Definitions(resources=build_resources(settings()), executor=in_process_executor),
+)

@@ -78,3 +78,13 @@ def test_cli_runs_belong_to_the_workspace_code_location() -> None:
     assert entry["python_module"] == {"module_name": MODULE, "location_name": LOCATION}
     label = job_origin("nightly_sync").repository_origin.get_label()
     assert label == "__repository__@moulin_sync"
+
+
+def test_every_job_runs_its_steps_in_the_run_process() -> None:
+    """A process per step would pay Dagster's start-up at each step of a daemon-launched
+    run; every job, the implicit asset job included, runs in process."""
+    repository = defs.get_repository_def()
+    jobs = repository.get_all_jobs()
+    assert {job.name for job in jobs} >= {"nightly_sync", "__ASSET_JOB"}
+    for job in jobs:
+        assert job.executor_def.name == "in_process", job.name

@@ -34,10 +34,9 @@ from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
 JOB = "nightly_sync"
 # The code location of workspace.yaml.
 MODULE, LOCATION = "moulin_sync.definitions", "moulin_sync"
-# Steps run in this process, one after the other (as `execute_in_process` did); step logs
-# stay in the instance, the terminal gets the progress and the summary.
+# Steps run in the run's process (the executor of every job); step logs stay in the
+# instance, the terminal gets the progress and the summary.
 RUN_CONFIG = {
-    "execution": {"config": {"in_process": {}}},
     "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
 }
 

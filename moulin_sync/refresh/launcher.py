@@ -40,7 +40,6 @@ STATUS_WORDS = {
     DagsterRunStatus.CANCELED: "failed",
 }
 RUN_CONFIG = {
-    "execution": {"config": {"in_process": {}}},
     "loggers": {"console": {"config": {"log_level": "WARNING"}}},
 }
 
