@@ -64,6 +64,16 @@ class AdminClient:
             raise RuntimeError(f"bulk load refused ({r.status_code}): {r.text[:300]}")
         return r.json()
 
+    def build_indexes(self, object_type: str, properties: list[str]) -> dict[str, Any]:
+        """Build search indexes now (the emulator builds each on first use; HubSpot's exist)."""
+        r = self._http.post(
+            "/_emulator/indexes",
+            json={"objectType": object_type, "properties": properties},
+            timeout=300,
+        )
+        r.raise_for_status()
+        return r.json()
+
     def stats(self) -> list[dict[str, Any]]:
         return self._call("GET", "/_emulator/stats")["requests"]
 

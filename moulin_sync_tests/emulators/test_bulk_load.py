@@ -100,3 +100,53 @@ def test_a_bulk_load_with_one_repeated_unique_value_stores_nothing(hs) -> None:
     assert answer.status_code == 400 and "ann@mill.fr" in answer.json()["message"]
     emails = [c["properties"]["email"] for c in hs.admin.state()["objects"]["contacts"]]
     assert emails == ["ann@mill.fr"]
+
+
+def test_indexes_built_ahead_serve_the_same_answers_and_follow_later_writes(hs, client) -> None:
+    deals = [
+        {"dealname": f"C{n}", "closedate": str(BASE + n * DAY), "dealstage": "closedwon"}
+        for n in range(300)
+    ]
+    hs.admin.bulk_load("deals", deals)
+    built = hs.admin.build_indexes("deals", ["closedate"])
+    assert built["built"] == ["closedate"] and built["ordered"] == {"closedate": 300}
+    # The index holds every deal in close-date order (built, not left for the first search).
+    window = {
+        "filterGroups": [{"filters": [{"propertyName": "closedate", "operator": "BETWEEN",
+                                        "value": str(BASE + 10 * DAY),
+                                        "highValue": str(BASE + 19 * DAY)}]}],
+        "sorts": [{"propertyName": "closedate", "direction": "DESCENDING"}],
+        "properties": ["dealname"], "limit": 200,
+    }  # fmt: skip
+    answer = _search(client, window)
+    assert [r["properties"]["dealname"] for r in answer["results"]] == [
+        f"C{n}" for n in range(19, 9, -1)
+    ]
+    # A write after the build is found through the index.
+    client.crm.deals.basic_api.create(
+        {
+            "properties": {
+                "dealname": "late",
+                "dealstage": "closedwon",
+                "closedate": str(BASE + 15 * DAY + 1),
+            }
+        }
+    )
+    names = [r["properties"]["dealname"] for r in _search(client, window)["results"]]
+    assert names.count("late") == 1 and len(names) == 11
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ({"objectType": "deals", "properties": ["no_such_property"]}, "no_such_property"),
+        ({"objectType": "deals", "properties": "closedate"}, "properties must be a list"),
+        ({"properties": ["closedate"]}, "objectType"),
+    ],
+)
+def test_a_bad_index_request_is_refused(hs, body, words) -> None:
+    answer = httpx.post(
+        f"{hs.base_url}/_emulator/indexes", json=body,
+        headers={"Authorization": f"Bearer {hs.token}"}, timeout=60,
+    )  # fmt: skip
+    assert answer.status_code == 400 and words in answer.json()["message"]
