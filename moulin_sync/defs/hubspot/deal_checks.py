@@ -131,10 +131,8 @@ def deal_checks(
 ) -> Iterator[AssetCheckResult]:
     selected = {key.name for key in context.selected_asset_check_keys}
     months = run_months(context)
-    expected = Expected.of(payloads, state)
-    deal_ids = _ids(deals, payloads.records["source_key"])
     client = hubspot.client()
-    readings = _read_hubspot(client, selected, months, expected, deal_ids)
+    readings, expected, deal_ids = _read_hubspot(client, selected, months, payloads, state, deals)
     label = months_label(months)
     if NO_DUPLICATES in selected:
         searches = client.calls.get(SEARCH_ROUTE, 0)
@@ -149,27 +147,38 @@ def _read_hubspot(
     client: HubSpotClient,
     selected: set[str],
     months: list[str],
-    expected: Expected,
-    deal_ids: dict[str, str],
-) -> Readings:
-    """Searches page in this thread while reads by key and of associations run beside:
-    searches and reads have separate rate limits."""
-    with ThreadPoolExecutor(2) as reads:
+    payloads: Payloads,
+    state: SyncStateStore,
+    deals: pl.DataFrame,
+) -> tuple[Readings, Expected, dict[str, str]]:
+    """The searches, paced at 5/s, are the step's critical path: they start first, and
+    what is expected, the reads by key and of associations (another rate limit) are
+    worked out beside them."""
+    with ThreadPoolExecutor(3) as pool:
+        window = pool.submit(_search_window, client, selected, months)
+        expected = Expected.of(payloads, state)
+        deal_ids = _ids(deals, payloads.records["source_key"])
         ours = list(deal_ids.values())
-        found = _maybe(reads, EVERY_ORDER in selected, _deals_in_hubspot, client, expected)
+        found = _maybe(pool, EVERY_ORDER in selected, _deals_in_hubspot, client, expected)
         links = [
-            _maybe(reads, ASSOCIATED in selected, deal_associations, client, ours, target)
+            _maybe(pool, ASSOCIATED in selected, deal_associations, client, ours, target)
             for target in ("contacts", "companies")
         ]
-        in_window, contacts_of = None, None
-        if NO_DUPLICATES in selected:
-            in_window, contacts_of = deals_with_contacts_closing_between(
-                client, *run_window(months)
-            )
-        elif EVERY_ORDER in selected:
-            in_window = deals_closing_between(client, *run_window(months))
+        in_window, contacts_of = window.result()
         contacts, companies = (_result(f) for f in links)
-        return Readings(in_window, contacts_of, _result(found), contacts, companies)
+        readings = Readings(in_window, contacts_of, _result(found), contacts, companies)
+    return readings, expected, deal_ids
+
+
+def _search_window(
+    client: HubSpotClient, selected: set[str], months: list[str]
+) -> tuple[pl.DataFrame | None, dict[str, list[str]] | None]:
+    """Every live deal closing in the run's months (and their contacts, for duplicates)."""
+    if NO_DUPLICATES in selected:
+        return deals_with_contacts_closing_between(client, *run_window(months))
+    if EVERY_ORDER in selected:
+        return deals_closing_between(client, *run_window(months)), None
+    return None, None
 
 
 def _maybe(
