@@ -74,6 +74,11 @@ OBJECT_TYPES = ("companies", "contacts", "deals")
 HUBSPOT_DEALS = ("hubspot", "deals")
 HUBSPOT_WRITES = (["hubspot", "companies"], ["hubspot", "contacts"], list(HUBSPOT_DEALS))
 
+LAUNCHED_BY = {
+    True: "launched through dagster-daemon (moulin-sync up, PostgreSQL)",
+    False: "in process (dagster.materialize)",
+}
+
 # What each measure must reach.
 MAX_CALLS_OVER_MINIMUM = 1.05
 MAX_TIME_OVER_FLOOR = 1.10
@@ -223,6 +228,20 @@ class World:
         self.root = root
         self.hubspot = hubspot
         self.source_path = source_path
+        self.deployment: Any = None  # daemon_runs.Deployment: runs launched through the daemon
+
+    def settings(self) -> dict[str, str]:
+        """The world as settings (environment variables), for a deployment's code location."""
+        return {
+            "MOULIN_SOURCE_URL": f"sqlite:///{self.source_path}",
+            "MOULIN_STATE_URL": f"sqlite:///{self.root / 'state.db'}",
+            "MOULIN_DATA_DIR": str(self.data_dir),
+            "MOULIN_GDPR_ERASURE": "delete",
+            "MOULIN_DRIFT": "report",
+            "HUBSPOT_BASE_URL": self.hubspot.base_url,
+            "HUBSPOT_ACCESS_TOKEN": self.hubspot.token,
+            "HUBSPOT_TIER": TIER,
+        }
 
     @property
     def data_dir(self) -> Path:
@@ -244,17 +263,11 @@ class World:
 
     def run(self, months: tuple[str, str], *, checks: str = "none") -> Run:
         """The nightly job's assets for [first, last]; `checks`: "none", "all" (every check
-        of the job), or "deals_only" (only the deal checks, assets not rematerialized)."""
-        from dagster import (
-            AssetCheckKey,
-            AssetKey,
-            AssetSelection,
-            DagsterEventType,
-            DagsterInstance,
-            materialize,
-        )
+        of the job), or "deals_only" (only the deal checks, assets not rematerialized).
+        In process (`dagster.materialize`), or launched through the daemon when the world
+        has a `deployment`."""
+        from dagster import AssetCheckKey, AssetKey, AssetSelection, DagsterInstance, materialize
 
-        from moulin_sync.defs.hubspot.reports import run_figures
         from moulin_sync.testing.sync_world import DEAL_ASSETS, nightly_assets
 
         # The checks reading HubSpot are timed apart from the writes; the deal checks
@@ -273,6 +286,19 @@ class World:
             "dagster/asset_partition_range_start": months[0],
             "dagster/asset_partition_range_end": months[1],
         }
+        # Step logs stay in the instance (timed from there); the terminal gets the table.
+        run_config = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+        if self.deployment is not None:
+            from dagster._core.definitions.assets.graph.asset_graph import AssetGraph
+
+            graph = AssetGraph.from_assets(nightly_assets())
+            assets = sorted(list(k.path) for k in selection.resolve(graph))
+            check_keys = sorted(
+                (list(k.asset_key.path), k.name) for k in selection.resolve_checks(graph)
+            )
+            run_id, launched_at = self.deployment.launch(assets, check_keys, tags, run_config)
+            success, wall = self.deployment.wait(run_id, launched_at)
+            return self._read_run(self.deployment.instance, run_id, wall, success)
         with DagsterInstance.ephemeral() as instance:
             started = time.perf_counter()
             result = materialize(
@@ -282,50 +308,65 @@ class World:
                 tags=tags,
                 raise_on_error=False,
                 selection=selection,
-                # Step logs stay in the instance (timed from there); the terminal gets the table.
-                run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+                run_config=run_config,
             )
             wall = time.perf_counter() - started
-            records = instance.all_logs(
-                result.run_id,
-                of_type={
-                    DagsterEventType.STEP_START,
-                    DagsterEventType.STEP_SUCCESS,
-                    DagsterEventType.STEP_FAILURE,
-                },
-            )
+            return self._read_run(instance, result.run_id, wall, result.success)
+
+    def _read_run(self, instance: Any, run_id: str, wall: float, success: bool) -> Run:
+        """A finished run's figures, from its events in `instance`."""
+        from dagster import DagsterEventType
+
+        from moulin_sync.defs.hubspot.reports import run_figures
+
+        records = instance.all_logs(
+            run_id,
+            of_type={
+                DagsterEventType.STEP_START,
+                DagsterEventType.STEP_SUCCESS,
+                DagsterEventType.STEP_FAILURE,
+                DagsterEventType.ASSET_MATERIALIZATION,
+                DagsterEventType.ASSET_CHECK_EVALUATION,
+            },
+        )
         began: dict[str, float] = {}
         steps: dict[str, float] = {}
+        assets_meta: dict[str, dict[str, Any]] = {}
+        checks_meta: dict[str, dict[str, Any]] = {}
+        failures = []
         for record in records:
             event = record.dagster_event
-            if event is None or event.step_key is None:
+            if event is None:
                 continue
-            if event.event_type == DagsterEventType.STEP_START:
+            kind = event.event_type
+            if kind == DagsterEventType.ASSET_MATERIALIZATION:
+                # A monthly asset's run totals are its `run_` figures.
+                materialization = event.step_materialization_data.materialization
+                assets_meta["/".join(materialization.asset_key.path)] = run_figures(
+                    {k: getattr(v, "value", v) for k, v in materialization.metadata.items()}
+                )
+            elif kind == DagsterEventType.ASSET_CHECK_EVALUATION:
+                evaluation = event.event_specific_data
+                checks_meta[evaluation.check_name] = {
+                    "passed": evaluation.passed,
+                    **{k: getattr(v, "value", v) for k, v in evaluation.metadata.items()},
+                }
+            elif event.step_key is None:
+                continue
+            elif kind == DagsterEventType.STEP_START:
                 began[event.step_key] = record.timestamp
-            elif event.step_key in began:
-                steps[event.step_key] = record.timestamp - began[event.step_key]
-        # A monthly asset's run totals are its `run_` figures.
-        assets_meta = {
-            "/".join(e.materialization.asset_key.path): run_figures(
-                {k: getattr(v, "value", v) for k, v in e.materialization.metadata.items()}
-            )
-            for e in result.get_asset_materialization_events()
-        }
-        checks_meta = {
-            e.check_name: {
-                "passed": e.passed,
-                **{k: getattr(v, "value", v) for k, v in e.metadata.items()},
-            }
-            for e in result.get_asset_check_evaluations()
-        }
-        failures = [f"{e.step_key}: {e.message}" for e in result.all_events if e.is_step_failure]
+            else:
+                if kind == DagsterEventType.STEP_FAILURE:
+                    failures.append(f"{event.step_key}: {event.message}")
+                if event.step_key in began:
+                    steps[event.step_key] = record.timestamp - began[event.step_key]
         return Run(
             wall_s=wall,
             steps=steps,
             assets=assets_meta,
             checks=checks_meta,
             calls=Calls.from_stats(self.hubspot.admin.stats()),
-            success=result.success,
+            success=success,
             failures=failures,
         )
 
@@ -765,12 +806,15 @@ def build_rows(result: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     return rows
 
 
-def print_table(rows: list[tuple[str, str, str, str]], facts: dict[str, Any], sizes: str) -> str:
+def print_table(
+    rows: list[tuple[str, str, str, str]], facts: dict[str, Any], sizes: str, launched_by: str
+) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     head = ("measure", "result", "against", "target")
     widths = [max(w, len(h)) for w, h in zip(widths, head, strict=True)]
     lines = [
-        f"moulin-sync sync benchmark — {sizes}; HubSpot emulator, {TIER} tier (19 calls/s)",
+        f"moulin-sync sync benchmark — {sizes}; HubSpot emulator, {TIER} tier (19 calls/s); "
+        f"runs {launched_by}",
         f"{facts['cpu_model']}, {facts['cores']} cores, {facts['ram_gib']} GiB, "
         f"Python {facts['python']}, polars {facts['versions']['polars']}, "
         f"dagster {facts['versions']['dagster']}",
@@ -806,6 +850,12 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument(
         "--months", type=int, help="sync only the last N months of orders (default: all)"
     )
+    parser.add_argument(
+        "--daemon",
+        action="store_true",
+        help="launch every run through dagster-daemon (moulin-sync up, PostgreSQL), as "
+        "production does; default: in this process (dagster.materialize)",
+    )
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--results", type=Path, default=RESULTS, help="folder of the JSON results")
     parser.add_argument("--keep", type=Path, help="work here and keep it (default: a temp folder)")
@@ -832,6 +882,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "tier": TIER,
         "seed": args.seed,
         "dirty_rate": DIRTY_RATE,
+        "launched_by": LAUNCHED_BY[args.daemon],
     }
     scratch = None
     if args.keep:
@@ -866,8 +917,13 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         result["months"] = [keys[0], keys[-1], len(keys)]
         print(f"{sizes}: generated in {result['generate_s']} s; {len(keys)} months", flush=True)
 
-        with run_hubspot_emulator(tier=TIER) as hubspot:
+        with contextlib.ExitStack() as stack:
+            hubspot = stack.enter_context(run_hubspot_emulator(tier=TIER))
             world = World(root, hubspot, source)
+            if args.daemon:
+                from daemon_runs import Deployment  # beside this script
+
+                world.deployment = stack.enter_context(Deployment(root, world.settings()))
 
             # 1. Initial load -------------------------------------------------------
             load = world.run(months)
@@ -1024,7 +1080,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
 
     result["finished_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     rows = build_rows(result)
-    result["table"] = print_table(rows, facts, sizes)
+    result["table"] = print_table(rows, facts, sizes, result["launched_by"])
     args.results.mkdir(parents=True, exist_ok=True)
     name = dt.date.today().isoformat() + ("-large" if args.large else "")
     if (args.customers, args.companies, args.orders) != (None, None, None) and not args.large:

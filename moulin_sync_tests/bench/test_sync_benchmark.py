@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "sync_benchmark.py"
 
 
@@ -28,3 +30,28 @@ def test_the_sync_benchmark_runs_end_to_end_on_a_tiny_world(tmp_path: Path) -> N
     assert changed["write_calls"] >= changed["minimum_write_calls"] > 0
     assert saved["transform"]["orders"] == 3000 and saved["transform"]["orders_per_s"] > 0
     assert saved["naive"]["calls"] == 2 * saved["naive"]["orders"] == 10
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_the_benchmark_launches_its_runs_through_the_daemon(
+    postgres_server: str, tmp_path: Path
+) -> None:
+    """`--daemon`: every run goes through the webserver's GraphQL to dagster-daemon."""
+    command = [
+        sys.executable, str(BENCH), "--daemon",
+        "--customers", "60", "--companies", "3", "--orders", "200", "--months", "2",
+        "--naive-orders", "2", "--transform-orders", "1000", "--no-nightly-checks",
+        "--results", str(tmp_path),
+    ]  # fmt: skip
+    run = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "runs launched through dagster-daemon" in run.stdout
+    [written] = tmp_path.glob("*.json")
+    saved = json.loads(written.read_text())
+    assert saved["launched_by"].startswith("launched through dagster-daemon")
+    load = saved["initial_load"]
+    # The figures come from the daemon-launched run's own events in PostgreSQL.
+    assert load["records"]["deals"] > 0 and load["write_calls"] >= load["minimum_write_calls"] > 0
+    assert load["steps_s"]["hubspot__deals"] > 0
+    assert saved["nightly_unchanged"]["write_calls"] == 0
