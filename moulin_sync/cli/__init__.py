@@ -64,12 +64,14 @@ def emulator() -> None:
 
 def _register() -> None:
     from moulin_sync.cli.deployment import down, up
+    from moulin_sync.cli.migrate import migrate
     from moulin_sync.cli.rebuild_state import rebuild_state
     from moulin_sync.cli.serve_refresh import serve_refresh
     from moulin_sync.demo_data.cli import demo_data_command
     from moulin_sync.emulators.hubspot.cli import hubspot_emulator_command
 
-    commands = (demo, sync, plan, inspect, export_deal_ids, serve_refresh, rebuild_state, up, down)
+    commands = (demo, sync, plan, inspect, export_deal_ids, serve_refresh, rebuild_state)
+    commands += (migrate, up, down)
     for command in commands:
         main.add_command(command)
     main.add_command(demo_data_command, name="demo-data")

@@ -19,13 +19,13 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
+from moulin_sync.hubspot.sync.migrate import upgrade_to_head
 from moulin_sync.hubspot.sync.state_db import (
     RETRY_DELAYS_S,
     STATE_URL_VARIABLE,
     Retrying,
     StateStoreError,
     connect,
-    create_table,
     require_existing,
     sync_records,
 )
@@ -104,7 +104,8 @@ class SyncState(SyncMarks):
         self.engine = connect(url)
         self._retrying = Retrying(self.engine, url, retry_delays_s)
         try:
-            self._retrying("open", lambda: create_table(self.engine, create=create))
+            # Its schema brought to this release's (a store at head: one query).
+            self._retrying("open", lambda: upgrade_to_head(self.engine, create=create))
         except StateStoreError:
             raise
         except Exception as exc:

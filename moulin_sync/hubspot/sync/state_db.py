@@ -1,4 +1,4 @@
-"""The state store's table, its connection, and its patience with an unreachable database.
+"""The state store's tables, its connection, and its patience with an unreachable database.
 
 A store that is briefly unreachable (a SQLite file locked by another process, a
 PostgreSQL restart or failover, connections cut) is waited for: every read and write is
@@ -23,9 +23,7 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
-    inspect,
 )
-from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 
@@ -43,6 +41,8 @@ _TRANSIENT = (OperationalError, InterfaceError, DisconnectionError)
 # ...unless waiting cannot help: a wrong database name, user or password fails at once.
 _PERMANENT = ("does not exist", "authentication failed", "no password supplied")
 
+# The tables as the newest migration (`migrations/versions/`) leaves them: a change here
+# comes with a revision there (a test compares the two).
 metadata = MetaData()
 sync_records = Table(
     "sync_records",
@@ -83,8 +83,6 @@ drift_checks = Table(
     Column("stream", String(32), primary_key=True),
     Column("checked_to", DateTime(timezone=True), nullable=False),
 )
-# Columns a store made by an earlier release lacks: added on open, empty.
-ADDED_COLUMNS = ("fingerprints", "drift")
 
 
 class StateStoreError(RuntimeError):
@@ -127,26 +125,6 @@ def require_existing(url: str) -> None:
         raise _no_state_yet(url)
 
 
-def create_table(engine: Engine, *, create: bool = True) -> None:
-    """The table, created if absent (else, with `create=False`, a StateStoreError). A
-    store written when records were keyed by object type gets its column renamed: those
-    object types are the stream names."""
-    found = inspect(engine)
-    if not create and not found.has_table("sync_records"):
-        raise _no_state_yet(engine.url.render_as_string(hide_password=True))
-    if found.has_table("sync_records"):
-        columns = {column["name"] for column in found.get_columns("sync_records")}
-        with engine.begin() as connection:
-            if "object_type" in columns and "stream" not in columns:
-                connection.execute(
-                    sql_text("ALTER TABLE sync_records RENAME COLUMN object_type TO stream")
-                )
-            for name in ADDED_COLUMNS:
-                if name not in columns:
-                    connection.execute(sql_text(f"ALTER TABLE sync_records ADD COLUMN {name} TEXT"))
-    metadata.create_all(engine)
-
-
 class Retrying:
     """Runs an action on the store, waiting out a store that is unreachable for a moment."""
 
@@ -186,10 +164,15 @@ class Retrying:
                 attempt += 1
 
     def first_line(self, exc: BaseException) -> str:
-        cause = getattr(exc, "orig", None) or exc
-        text = str(cause).strip()
-        line = text.splitlines()[0] if text else type(exc).__name__
-        password = make_url(self.url).password
-        if password:
-            line = line.replace(str(password), "***")
-        return f"{type(cause).__name__}: {line[:300]}"
+        return first_line(exc, self.url)
+
+
+def first_line(exc: BaseException, url: str) -> str:
+    """The database's own words for a failure, in one line, without the URL's password."""
+    cause = getattr(exc, "orig", None) or exc
+    text = str(cause).strip()
+    line = text.splitlines()[0] if text else type(exc).__name__
+    password = make_url(url).password
+    if password:
+        line = line.replace(str(password), "***")
+    return f"{type(cause).__name__}: {line[:300]}"
