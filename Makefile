@@ -53,11 +53,13 @@ format: install
 	$(RUN)/ruff format .
 
 # Benchmarks and the full reliability suite are not part of `make test` (minutes each).
+# The sync benchmark launches its runs as production does: through dagster-daemon on the
+# local PostgreSQL (`moulin-sync up`).
 bench: install
-	$(RUN)/python bench/sync_benchmark.py
+	$(RUN)/python bench/sync_benchmark.py --daemon
 
 bench-large: install
-	$(RUN)/python bench/sync_benchmark.py --large
+	$(RUN)/python bench/sync_benchmark.py --large --daemon
 
 bench-parts: install
 	$(RUN)/python bench/generator_benchmark.py
