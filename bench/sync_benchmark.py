@@ -68,6 +68,7 @@ CALLS_PER_S = 19.0  # 190 per rolling 10 s
 BATCH = 100
 WRITE_METHODS = {"POST", "PATCH", "PUT", "DELETE"}
 READ_SUFFIXES = ("/batch/read", "/search")
+DEAL_CHECKS_STEP = "deal_checks"
 WRITE_STEPS = ("hubspot__companies", "hubspot__contacts", "hubspot__deals")
 SETUP_STEPS = ("hubspot__property_schema", "hubspot__deal_pipeline")
 OBJECT_TYPES = ("companies", "contacts", "deals")
@@ -83,6 +84,7 @@ LAUNCHED_BY = {
 MAX_CALLS_OVER_MINIMUM = 1.05
 MAX_TIME_OVER_FLOOR = 1.10
 MAX_NIGHTLY_SHARE = 0.05
+MAX_NIGHTLY_S = 60.0  # launched through the daemon, at the large size
 MIN_ORDERS_PER_S = 500_000
 MAX_PEAK_BYTES = 2 * 1024**3
 MIN_NAIVE_RATIO = 100
@@ -700,9 +702,10 @@ def build_rows(result: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         (
             "   whole run (source → HubSpot)",
             f"{load['wall_s']:.1f} s",
+            f"×{ratio(load['wall_s'], load['floor_s']):.3f} the floor; "
             f"{load['records']['deals']:,} deals, {load['records']['contacts']:,} contacts, "
             f"{load['records']['companies']:,} companies; 429s {load['rate_limited_429s']}",
-            "",
+            verdict(ratio(load["wall_s"], load["floor_s"]) <= MAX_TIME_OVER_FLOOR),
         )
     )
     if "checks" in result:
@@ -723,18 +726,23 @@ def build_rows(result: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             f"{window['write_calls']} writes",
             f"{window['read_calls']:,} reads, {window['wall_s']:.1f} s = "
             f"{window['share_of_load'] * 100:.1f}% of the load (months {window['months'][0]} "
-            f"to {window['months'][-1]}, checks apart)",
-            verdict(window["write_calls"] == 0 and window["share_of_load"] < MAX_NIGHTLY_SHARE),
+            f"to {window['months'][-1]}, checks apart; target under {MAX_NIGHTLY_S:.0f} s)",
+            verdict(
+                window["write_calls"] == 0
+                and window["share_of_load"] < MAX_NIGHTLY_SHARE
+                and window["wall_s"] < MAX_NIGHTLY_S
+            ),
         )
     )
     if "nightly_checks" in result:
         checks = result["nightly_checks"]
         rows.append(
             (
-                "   nightly deal checks",
-                f"{checks['wall_s']:.1f} s",
+                "   nightly deal checks (step)",
+                f"{checks.get('step_s', checks['wall_s']):.1f} s",
                 f"search floor {checks['search_floor_s']:.1f} s = {checks['searches']:,} "
                 f"searches ÷ {SEARCH_PER_S}/s (×{checks['time_over_search_floor']:.3f}); "
+                f"whole run {checks['wall_s']:.1f} s; "
                 f"{checks['read_calls']:,} reads, {checks['write_calls']} writes",
                 ("passed, " if checks["passed"] else "FAILED, ")
                 + verdict(checks["time_over_search_floor"] <= MAX_TIME_OVER_FLOOR),
@@ -1011,16 +1019,20 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             print(f"nightly, nothing changed: {window.wall_s:.1f} s", flush=True)
             if not args.no_window:
                 checks = world.run((nightly[0], nightly[-1]), checks="deals_only")
+                floor = checks.calls.searches / SEARCH_PER_S
+                # The check step against the search floor; the run's wall time beside it
+                # (with --daemon it holds the launch and Dagster's start-up).
+                step_s = checks.steps.get(DEAL_CHECKS_STEP, checks.wall_s)
                 result["nightly_checks"] = {
                     "months": nightly,
                     "write_calls": checks.calls.writes,
                     "read_calls": checks.calls.reads,
                     "searches": checks.calls.searches,
+                    "step_s": round(step_s, 2),
                     "wall_s": round(checks.wall_s, 2),
-                    "search_floor_s": round(checks.calls.searches / SEARCH_PER_S, 2),
-                    "time_over_search_floor": ratio(
-                        checks.wall_s, checks.calls.searches / SEARCH_PER_S
-                    ),
+                    "search_floor_s": round(floor, 2),
+                    "time_over_search_floor": ratio(step_s, floor),
+                    "wall_over_search_floor": ratio(checks.wall_s, floor),
                     "steps_s": {k: round(v, 2) for k, v in sorted(checks.steps.items())},
                     "passed": checks.success and all(c["passed"] for c in checks.checks.values()),
                     "calls_by_route": checks.calls.by_route,
