@@ -4,35 +4,22 @@
 `dagster.yaml` against a fresh PostgreSQL database, with the settings pointing at the
 benchmark's world. A run is launched with the GraphQL `launchRun` mutation (queued; the
 daemon starts its run worker, as it does for a schedule's tick) and timed from the launch
-request to the run's last event, so Dagster's start-up is in the figure.
+request to the run's end, so Dagster's start-up is in the figure.
 """
 
 from __future__ import annotations
 
-import json
+import contextlib
 import os
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-from moulin_sync.testing.hubspot_emulator import free_port
+from moulin_sync.testing.deployment import running_deployment
 
 ROOT = Path(__file__).resolve().parent.parent
-LOCATION, REPOSITORY, JOB = "moulin_sync", "__repository__", "nightly_sync"
-LAUNCH = """mutation Launch($params: ExecutionParams!) {
-  launchRun(executionParams: $params) {
-    __typename
-    ... on LaunchRunSuccess { run { runId } }
-    ... on PythonError { message }
-    ... on InvalidSubsetError { message }
-    ... on RunConfigValidationInvalid { errors { message } }
-  }
-}"""
+JOB = "nightly_sync"
 RUN_TIMEOUT_S = 3 * 3600
 PG = {
     "DAGSTER_PG_HOST": "127.0.0.1",
@@ -47,8 +34,6 @@ class Deployment:
 
     def __init__(self, root: Path, settings: dict[str, str]) -> None:
         self.root = root / "production"
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
         self.database = f"moulin_bench_{uuid.uuid4().hex[:8]}"
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("DAGSTER_", "MOULIN_"))},
@@ -58,23 +43,48 @@ class Deployment:
             "DAGSTER_HOME": str(self.root / "dagster_home"),
         }
         self.instance: Any = None
+        self._stack = contextlib.ExitStack()
 
     def __enter__(self) -> Deployment:
-        started = self._cli("up", "--port", str(self.port), "--dir", str(self.root))
-        if started.returncode != 0:
-            raise RuntimeError(f"moulin-sync up failed: {started.stdout}{started.stderr}")
         from dagster import DagsterInstance
 
+        self._stack.callback(self._drop_database)
+        self.deployment = self._stack.enter_context(
+            running_deployment(self.root, self.env, cwd=ROOT)
+        )
         # This process reads the runs from the same PostgreSQL database as the daemon.
         os.environ.update({k: v for k, v in self.env.items() if k.startswith("DAGSTER_PG_")})
         self.instance = DagsterInstance.from_config(self.env["DAGSTER_HOME"])
+        self._stack.callback(self.instance.dispose)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.instance is not None:
-            self.instance.dispose()
-        self._cli("down", "--dir", str(self.root))
-        self._drop_database()
+        self._stack.close()
+
+    def launch(
+        self,
+        assets: list[list[str]],
+        checks: list[tuple[list[str], str]],
+        tags: dict[str, str],
+        run_config: dict[str, Any],
+    ) -> tuple[str, float]:
+        """Queue a run of the nightly job for these assets and checks; (run id, launch time)."""
+        launched_at = time.time()
+        run_id = self.deployment.launch_run(
+            JOB, tags, assets=assets, checks=checks, run_config=run_config
+        )
+        return run_id, launched_at
+
+    def wait(self, run_id: str, launched_at: float) -> tuple[bool, float]:
+        """(succeeded, seconds from the launch request to the run's end)."""
+        deadline = time.monotonic() + RUN_TIMEOUT_S
+        while time.monotonic() < deadline:
+            record = self.instance.get_run_record_by_id(run_id)
+            if record is not None and record.dagster_run.is_finished:
+                end = record.end_time or time.time()
+                return record.dagster_run.is_success, end - launched_at
+            time.sleep(0.5)
+        raise TimeoutError(f"run {run_id} did not finish within {RUN_TIMEOUT_S} s")
 
     def _drop_database(self) -> None:
         import psycopg2
@@ -87,51 +97,3 @@ class Deployment:
         with connection.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
         connection.close()
-
-    def _cli(self, *arguments: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-m", "moulin_sync.cli", *arguments],
-            cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=300,
-        )  # fmt: skip
-
-    def launch(
-        self,
-        assets: list[list[str]],
-        checks: list[tuple[list[str], str]],
-        tags: dict[str, str],
-        run_config: dict[str, Any],
-    ) -> tuple[str, float]:
-        """Queue a run of the nightly job for these assets and checks; (run id, launch time)."""
-        selector = {
-            "repositoryLocationName": LOCATION,
-            "repositoryName": REPOSITORY,
-            "jobName": JOB,
-            "assetSelection": [{"path": key} for key in assets],
-            "assetCheckSelection": [{"assetKey": {"path": k}, "name": n} for k, n in checks],
-        }
-        params = {
-            "selector": selector,
-            "runConfigData": run_config,
-            "executionMetadata": {"tags": [{"key": k, "value": v} for k, v in tags.items()]},
-        }
-        launched_at = time.time()
-        answer = httpx.post(
-            f"{self.url}/graphql",
-            json={"query": LAUNCH, "variables": {"params": params}},
-            timeout=120,
-        ).json()
-        outcome = (answer.get("data") or {}).get("launchRun") or {}
-        if outcome.get("__typename") != "LaunchRunSuccess":
-            raise RuntimeError(f"launchRun refused: {json.dumps(answer)[:1000]}")
-        return outcome["run"]["runId"], launched_at
-
-    def wait(self, run_id: str, launched_at: float) -> tuple[bool, float]:
-        """(succeeded, seconds from the launch request to the run's end)."""
-        deadline = time.monotonic() + RUN_TIMEOUT_S
-        while time.monotonic() < deadline:
-            record = self.instance.get_run_record_by_id(run_id)
-            if record is not None and record.dagster_run.is_finished:
-                end = record.end_time or time.time()
-                return record.dagster_run.is_success, end - launched_at
-            time.sleep(0.5)
-        raise TimeoutError(f"run {run_id} did not finish within {RUN_TIMEOUT_S} s")

@@ -144,12 +144,29 @@ class MoulinSettings(BaseSettings):
         description="Finished Dagster runs, and their event logs, older than this many days "
         "are deleted by the nightly housekeeping.",
     )
+    nightly_cron: str = Field(
+        default="0 2 * * *",
+        validation_alias="MOULIN_NIGHTLY_CRON",
+        description="When the nightly sync runs, a cron string in MOULIN_TIMEZONE (default "
+        "02:00, when nobody is using HubSpot).",
+    )
     ui_url: str | None = Field(
         default=None,
         validation_alias="MOULIN_UI_URL",
         description="The Dagster UI's address, for the links in alerts "
         "(e.g. https://dagster.lemoulin.fr).",
     )
+
+    @field_validator("nightly_cron")
+    @classmethod
+    def _is_cron(cls, value: str) -> str:
+        # Dagster's own check, so a value accepted here is one the schedule accepts; imported
+        # here as only a value from the environment is checked (defaults are not).
+        from dagster._utils.schedules import is_valid_cron_string
+
+        if not is_valid_cron_string(value):
+            raise ValueError("not a cron string; expected five fields, e.g. 0 2 * * *")
+        return value
 
     @field_validator("refresh_public_url")
     @classmethod

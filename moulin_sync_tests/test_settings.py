@@ -39,6 +39,8 @@ def test_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
         ("HUBSPOT_TIER", "platinum", "HUBSPOT_TIER"),
         ("MOULIN_GDPR_ERASURE", "forget", "'delete', 'archive' or 'ignore'"),
         ("MOULIN_DRIFT", "overwrite", "'report' or 'restore'"),
+        ("MOULIN_NIGHTLY_CRON", "at two", "not a cron string"),
+        ("MOULIN_NIGHTLY_CRON", "0 25 * * *", "not a cron string"),
     ],
 )
 def test_a_bad_variable_is_named_with_its_fix(
@@ -59,3 +61,9 @@ def test_errors_never_echo_a_password(monkeypatch: pytest.MonkeyPatch) -> None:
         load_settings()
     assert "tiger-secret" not in str(caught.value)
     assert "MOULIN_STATE_URL" in str(caught.value)
+
+
+def test_the_nightly_time_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().nightly_cron == "0 2 * * *"
+    monkeypatch.setenv("MOULIN_NIGHTLY_CRON", "30 1 * * *")
+    assert load_settings().nightly_cron == "30 1 * * *"

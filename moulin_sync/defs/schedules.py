@@ -1,6 +1,6 @@
-"""The schedules: every night at 02:00 Europe/Paris, when nobody is using HubSpot, what
-changed; every Sunday at 03:00, the whole history, as a safety net for a row changed
-without its `updated_at`."""
+"""The schedules: every night at 02:00 Europe/Paris (MOULIN_NIGHTLY_CRON), when nobody is
+using HubSpot, what changed; every Sunday at 03:00, the whole history, as a safety net for
+a row changed without its `updated_at`."""
 
 import datetime as dt
 
@@ -12,12 +12,12 @@ from dagster import (
     schedule,
 )
 
-from moulin_sync.defs.freshness import NIGHTLY_CRON
 from moulin_sync.defs.jobs import nightly_sync_job
 from moulin_sync.defs.partitions import monthly_partitions
 from moulin_sync.defs.tonight import MonthSpan, tonights_spans
-from moulin_sync.settings import load_settings
+from moulin_sync.settings import load_settings, settings
 
+NIGHTLY_CRON = settings().nightly_cron  # MOULIN_NIGHTLY_CRON, 02:00 by default
 WEEKLY_CRON = "0 3 * * 0"
 # A run's tags are short: the reasons are in the schedule's log and `sync --nightly`.
 REASON_TAG_CHARS = 200
@@ -46,18 +46,18 @@ def span_request(span: MonthSpan, run_key: str, why: str) -> RunRequest:
     execution_timezone=monthly_partitions.timezone,
     # On from the first start of the daemon: the sync is what the deployment is for.
     default_status=DefaultScheduleStatus.RUNNING,
-    description="Every night at 02:00 Europe/Paris: the previous and current month, and every "
-    "older month whose orders (or their customers, companies, pickup points) changed since "
-    "it was last synced; one run per span of months.",
+    description="Every night at 02:00 Europe/Paris (MOULIN_NIGHTLY_CRON): the previous and "
+    "current month, and every older month whose orders (or their customers, companies, "
+    "pickup points) changed since it was last synced; one run per span of months.",
 )
 def nightly_sync_schedule(context: ScheduleEvaluationContext) -> list[RunRequest]:
-    settings = load_settings()
+    current = load_settings()
     now = context.scheduled_execution_time
     found = tonights_spans(
         now,
-        source_url=settings.source_url,
-        state_url=settings.state_url,
-        timezone=settings.timezone,
+        source_url=current.source_url,
+        state_url=current.state_url,
+        timezone=current.timezone,
     )
     requests = []
     for span in found:

@@ -99,6 +99,13 @@ def test_production_config_puts_every_storage_in_postgres(
         assert instance.run_retries_max_retries == 2
         # Runs retried whole only when they fail outside a step (defs/retries.py).
         assert instance.run_retries_retry_on_asset_or_op_failure is False
+        # Run monitoring runs in the daemon. The default launcher neither checks nor
+        # resumes run workers, so it frees the pool slot a dead one held.
+        assert instance.run_monitoring_enabled
+        assert "MONITORING" in instance.get_required_daemon_types()
+        assert not instance.run_launcher.supports_check_run_worker_health
+        assert instance.run_monitoring_max_resume_run_attempts == 0
+        assert instance.run_monitoring_settings["free_slots_after_run_end_seconds"] > 0
         assert not instance.telemetry_enabled
 
     # Dagster created its schema in our database, not elsewhere.
