@@ -64,6 +64,17 @@ def test_each_hubspot_asset_says_when_it_is_due() -> None:
     assert policy.lower_bound_delta == dt.timedelta(hours=4), "the night is 02:00 to 06:00"
 
 
+def test_the_night_follows_the_nightly_start() -> None:
+    """Moved by MOULIN_NIGHTLY_CRON, the night still ends at 06:00: a write since the
+    last start before then is last night's."""
+    from moulin_sync.defs.freshness import night_length
+
+    assert night_length("30 1 * * *", "Europe/Paris") == dt.timedelta(hours=4, minutes=30)
+    assert night_length("0 23 * * *", "Europe/Paris") == dt.timedelta(hours=7)
+    assert night_length("0 7 * * *", "Europe/Paris") == dt.timedelta(hours=23)
+    assert night_length("0 3 * * 0", "Europe/Paris") == dt.timedelta(days=1)
+
+
 def test_cli_runs_belong_to_the_workspace_code_location() -> None:
     """`moulin-sync sync` labels its runs with the location workspace.yaml serves, so the
     UI lists them under `nightly_sync` (its repository label)."""
