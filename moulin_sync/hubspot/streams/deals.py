@@ -11,6 +11,7 @@ from moulin_sync.hubspot.streams.spec import (
     Custom,
     Link,
     PipelineSpec,
+    PipelineStages,
     Stage,
     StreamSpec,
     TransformContext,
@@ -90,62 +91,12 @@ def deal_payloads(
     pipeline = context.pipeline
     if pipeline is None:
         raise ValueError("deal payloads need the deal pipeline's stage ids")
-    stage_ids = pipeline.stage_ids
-    # The small tables are cleaned before the join: once per customer, company or
-    # pickup point, not once per order.
-    # An erased customer's orders stay deals (the revenue history is the company's), but
-    # without the person: no name in the deal's, no link to their contact.
-    people = customers.lazy().select(
-        pl.col("id").alias("customer_id"),
-        is_erased().alias("customer_erased"),
-        pl.when(is_erased())
-        .then(pl.lit(ERASED_CUSTOMER))
-        .otherwise(
-            pl.concat_str(
-                [clean_text("first_name"), clean_text("last_name")],
-                separator=" ",
-                ignore_nulls=True,
-            )
-        )
-        .alias("customer_name"),
-    )
-    firms = companies.lazy().select(
-        pl.col("id").alias("company_id"), clean_text("name").alias("company_name")
-    )
-    points = pickup_points.lazy().select(
-        pl.col("id").alias("pickup_point_id"), clean_text("name").alias("pickup_point_name")
-    )
-    stages = pl.LazyFrame(
-        {"status": list(stage_ids), "dealstage": list(stage_ids.values())},
-        schema={"status": pl.String, "dealstage": pl.String},
-    )
-    amount = pl.col("amount_eur")
+    people, firms, points, stages = _lookups(customers, companies, pickup_points, pipeline)
     month = pl.col("ordered_at").dt.convert_time_zone(context.timezone).dt.strftime("%Y-%m-01")
     if "partition_key" in orders.columns:
         # The snapshot's month: the only one an order whose date does not read has.
         month = pl.coalesce(month, pl.col("partition_key"))
-    is_b2b = pl.col("company_id").is_not_null()
-    # Why an order cannot become a deal, in words for the web team: the first that holds.
-    problems = [
-        (
-            pl.col("customer_erased").is_null(),
-            pl.format("customer {} does not exist in the App du Moulin", "customer_id"),
-        ),
-        (amount.is_null(), pl.lit("amount is missing or not a number")),
-        (amount < 0, pl.lit("amount is negative")),
-        (
-            amount > MAX_ORDER_AMOUNT_EUR,
-            pl.lit(f"amount is above {MAX_ORDER_AMOUNT_EUR:,} EUR, surely a typo"),
-        ),
-        (
-            pl.col("dealstage").is_null(),
-            pl.format("unknown order status {}: map it in MOULIN_DEAL_STAGES", "status"),
-        ),
-        (
-            pl.col("ordered_at").is_null(),
-            pl.lit("order date is missing or not a date: fix ordered_at in the App du Moulin"),
-        ),
-    ]
+    problems = _problems()
     # Only whether an order is blocked is computed for every order; the reason's text,
     # for the blocked ones alone (a `when` builds its `then` text for every row).
     blocked = pl.any_horizontal([condition for condition, _ in problems]).fill_null(False)
@@ -159,35 +110,7 @@ def deal_payloads(
         .join(points, on="pickup_point_id", how="left", maintain_order="left")
         .join(stages, on="status", how="left", maintain_order="left")
         .select(
-            pl.col("id").cast(pl.String).alias("source_key"),
-            pl.concat_str(
-                [
-                    pl.col("order_number"),
-                    pl.when(is_b2b)
-                    .then(pl.col("company_name"))
-                    .otherwise(pl.col("customer_name"))
-                    .fill_null("client inconnu"),
-                ],
-                separator=" — ",
-            ).alias("dealname"),
-            decimal_string(amount).alias("amount"),
-            pl.lit("EUR").alias("deal_currency_code"),
-            hubspot_datetime("ordered_at").alias("closedate"),
-            pl.lit(pipeline.pipeline_id).alias("pipeline"),
-            pl.col("dealstage"),
-            clean_text("order_number").alias("moulin_order_number"),
-            pl.when(is_b2b)
-            .then(pl.lit("B2B"))
-            .otherwise(pl.lit("B2C"))
-            .alias("moulin_customer_type"),
-            pl.col("channel").alias("moulin_channel"),
-            pl.col("status").alias("moulin_order_status"),
-            pl.col("pickup_point_name").alias("moulin_pickup_point"),
-            hubspot_datetime("paid_at").alias("moulin_paid_at"),
-            pl.when(pl.col("customer_erased"))
-            .then(pl.lit(None, pl.String))
-            .otherwise(pl.col("customer_id").cast(pl.String))
-            .alias("contact_key"),
+            *_deal_columns(pipeline.pipeline_id),
             pl.col("company_id").cast(pl.String).alias("company_key"),
             month.alias("partition_key"),
             blocked.alias("blocked"),
@@ -210,6 +133,102 @@ def deal_payloads(
     records = frame.filter(~pl.col("blocked"))
     erased = pl.DataFrame(schema={"source_key": pl.String, "partition_key": pl.String})
     return Payloads(records=records, quarantine=quarantine, erased=erased)
+
+
+def _lookups(
+    customers: pl.DataFrame,
+    companies: pl.DataFrame,
+    pickup_points: pl.DataFrame,
+    pipeline: PipelineStages,
+) -> tuple[pl.LazyFrame, pl.LazyFrame, pl.LazyFrame, pl.LazyFrame]:
+    """The small tables, cleaned before the join: once per customer, company or pickup
+    point, not once per order; and the stage of each order status."""
+    # An erased customer's orders stay deals (the revenue history is the company's), but
+    # without the person: no name in the deal's, no link to their contact.
+    people = customers.lazy().select(
+        pl.col("id").alias("customer_id"),
+        is_erased().alias("customer_erased"),
+        pl.when(is_erased())
+        .then(pl.lit(ERASED_CUSTOMER))
+        .otherwise(
+            pl.concat_str(
+                [clean_text("first_name"), clean_text("last_name")],
+                separator=" ",
+                ignore_nulls=True,
+            )
+        )
+        .alias("customer_name"),
+    )
+    firms = companies.lazy().select(
+        pl.col("id").alias("company_id"), clean_text("name").alias("company_name")
+    )
+    points = pickup_points.lazy().select(
+        pl.col("id").alias("pickup_point_id"), clean_text("name").alias("pickup_point_name")
+    )
+    stage_ids = pipeline.stage_ids
+    stages = pl.LazyFrame(
+        {"status": list(stage_ids), "dealstage": list(stage_ids.values())},
+        schema={"status": pl.String, "dealstage": pl.String},
+    )
+    return people, firms, points, stages
+
+
+def _problems() -> list[tuple[pl.Expr, pl.Expr]]:
+    """Why an order cannot become a deal, in words for the web team: the first that holds."""
+    amount = pl.col("amount_eur")
+    return [
+        (
+            pl.col("customer_erased").is_null(),
+            pl.format("customer {} does not exist in the App du Moulin", "customer_id"),
+        ),
+        (amount.is_null(), pl.lit("amount is missing or not a number")),
+        (amount < 0, pl.lit("amount is negative")),
+        (
+            amount > MAX_ORDER_AMOUNT_EUR,
+            pl.lit(f"amount is above {MAX_ORDER_AMOUNT_EUR:,} EUR, surely a typo"),
+        ),
+        (
+            pl.col("dealstage").is_null(),
+            pl.format("unknown order status {}: map it in MOULIN_DEAL_STAGES", "status"),
+        ),
+        (
+            pl.col("ordered_at").is_null(),
+            pl.lit("order date is missing or not a date: fix ordered_at in the App du Moulin"),
+        ),
+    ]
+
+
+def _deal_columns(pipeline_id: str) -> list[pl.Expr]:
+    """The deal's properties and its contact's key, from an order joined to its lookups."""
+    is_b2b = pl.col("company_id").is_not_null()
+    return [
+        pl.col("id").cast(pl.String).alias("source_key"),
+        pl.concat_str(
+            [
+                pl.col("order_number"),
+                pl.when(is_b2b)
+                .then(pl.col("company_name"))
+                .otherwise(pl.col("customer_name"))
+                .fill_null("client inconnu"),
+            ],
+            separator=" — ",
+        ).alias("dealname"),
+        decimal_string(pl.col("amount_eur")).alias("amount"),
+        pl.lit("EUR").alias("deal_currency_code"),
+        hubspot_datetime("ordered_at").alias("closedate"),
+        pl.lit(pipeline_id).alias("pipeline"),
+        pl.col("dealstage"),
+        clean_text("order_number").alias("moulin_order_number"),
+        pl.when(is_b2b).then(pl.lit("B2B")).otherwise(pl.lit("B2C")).alias("moulin_customer_type"),
+        pl.col("channel").alias("moulin_channel"),
+        pl.col("status").alias("moulin_order_status"),
+        pl.col("pickup_point_name").alias("moulin_pickup_point"),
+        hubspot_datetime("paid_at").alias("moulin_paid_at"),
+        pl.when(pl.col("customer_erased"))
+        .then(pl.lit(None, pl.String))
+        .otherwise(pl.col("customer_id").cast(pl.String))
+        .alias("contact_key"),
+    ]
 
 
 # One pipeline of our own: an order's lifecycle is not a sales pipeline's. Cancelled and
