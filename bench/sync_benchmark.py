@@ -32,7 +32,8 @@ CPU seconds next to its wall time. `--daemon` launches every run through dagster
 (`daemon_runs.py`), as `make bench` does.
 
 Beside this script: `sync_limits.py` (sizes, limits, targets), `bench_world.py` (the world
-and its runs), `transform_measure.py`, `naive_way.py`, `sync_report.py` (the table).
+and its runs), `sync_measures.py` (one function per measure), `transform_measure.py`,
+`naive_way.py`, `sync_report.py` (the table).
 """
 
 from __future__ import annotations
@@ -50,26 +51,26 @@ from pathlib import Path
 from typing import Any
 
 from bench_machine import machine
-from bench_world import World, change_one_percent, changed_records, minimum_calls
-from naive_way import naive_way
+from bench_world import World
 from sync_limits import (
-    CALLS_PER_S,
-    CHANGED_SHARE,
-    DEAL_CHECKS_STEP,
     DIRTY_RATE,
     LAUNCHED_BY,
     NAIVE_ORDERS,
-    OBJECT_TYPES,
     RESULTS,
-    SEARCH_PER_S,
     SEED,
-    SETUP_STEPS,
     SIZES,
     TIER,
     TRANSFORM_ORDERS,
-    WRITE_STEPS,
 )
-from sync_report import build_rows, print_table, ratio
+from sync_measures import (
+    against_the_naive_way,
+    all_deal_checks,
+    initial_load,
+    nightly_deal_checks,
+    one_percent_changed,
+    unchanged,
+)
+from sync_report import build_rows, print_table
 from transform_measure import measure_transform
 
 
@@ -169,150 +170,41 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
                 world.deployment = stack.enter_context(Deployment(root, world.settings()))
 
             # 1. Initial load -------------------------------------------------------
-            load = world.run(months)
-            if not load.success:
-                raise RuntimeError("initial load failed: " + "; ".join(load.failures))
-            records = {t: int(load.assets[f"hubspot/{t}"]["created"]) for t in OBJECT_TYPES}
-            minimum = minimum_calls(records)
-            write_api_calls = sum(
-                load.asset_calls()[f"hubspot/{t}"]["api_calls"] for t in OBJECT_TYPES
-            )
-            write_s = load.seconds(WRITE_STEPS)
-            floor = write_api_calls / CALLS_PER_S
-            result["initial_load"] = {
-                "records": records,
-                "write_calls": load.calls.writes,
-                "setup_write_calls": load.calls.setup_writes,
-                "read_calls": load.calls.reads,
-                "minimum_write_calls": minimum,
-                "write_calls_over_minimum": ratio(load.calls.writes, minimum),
-                "hubspot_write_api_calls": write_api_calls,
-                "hubspot_write_s": round(write_s, 2),
-                "floor_s": round(floor, 2),
-                "time_over_floor": ratio(write_s, floor),
-                "minimum_floor_s": round(minimum / CALLS_PER_S, 2),
-                "setup_s": round(load.seconds(SETUP_STEPS), 2),
-                "wall_s": round(load.wall_s, 2),
-                "rate_limited_429s": load.calls.rate_limited,
-                "steps_s": {k: round(v, 2) for k, v in sorted(load.steps.items())},
-                "calls_by_route": load.calls.by_route,
-                "asset_calls": load.asset_calls(),
-                "quarantined": {
-                    t: load.assets[f"hubspot_payloads/{t}"].get("quarantined") for t in OBJECT_TYPES
-                },
-                "waiting": {t: load.assets[f"hubspot/{t}"].get("waiting") for t in OBJECT_TYPES},
-                "rejected": {t: load.assets[f"hubspot/{t}"].get("rejected") for t in OBJECT_TYPES},
-            }
+            load, result["initial_load"] = initial_load(world, months)
             print(f"initial load: {load.wall_s:.1f} s, {load.calls.writes} writes", flush=True)
             # HubSpot's search index always exists; the emulator builds one on the first
             # search of a property: built here, untimed, so the checks pay what HubSpot's would.
             result["emulator_index_build"] = world.hubspot.admin.build_indexes(
                 "deals", ["closedate"]
             )
-
             if args.checks:
-                checks = world.run(months, checks="deals_only")
-                result["checks"] = {
-                    "wall_s": round(checks.wall_s, 2),
-                    "read_calls": checks.calls.reads,
-                    "searches": checks.calls.searches,
-                    "write_calls": checks.calls.writes,
-                    "steps_s": {k: round(v, 2) for k, v in sorted(checks.steps.items())},
-                    "passed": checks.success and all(c["passed"] for c in checks.checks.values()),
-                    "results": {k: v.get("passed") for k, v in checks.checks.items()},
-                    "calls_by_route": checks.calls.by_route,
-                }
-                print(f"deal checks: {checks.wall_s:.1f} s", flush=True)
+                result["checks"] = all_deal_checks(world, months)
+                print(f"deal checks: {result['checks']['wall_s']:.1f} s", flush=True)
 
-            # 2. Nothing changed ----------------------------------------------------
-            same = world.run(months)
-            result["rerun_unchanged"] = {
-                "write_calls": same.calls.writes + same.calls.setup_writes,
-                "read_calls": same.calls.reads,
-                "wall_s": round(same.wall_s, 2),
-                "hubspot_write_s": round(same.seconds(WRITE_STEPS), 2),
-                "share_of_load": round(same.wall_s / load.wall_s, 4),
-                "steps_s": {k: round(v, 2) for k, v in sorted(same.steps.items())},
-                "calls_by_route": same.calls.by_route,
-            }
-            print(f"rerun of every month, nothing changed: {same.wall_s:.1f} s", flush=True)
-            # The schedule's run: the previous and the current month.
+            # 2. Nothing changed: every month, then the schedule's (previous and current)
+            result["rerun_unchanged"] = unchanged(world, months, load)
+            rerun_s = result["rerun_unchanged"]["wall_s"]
+            print(f"rerun of every month, nothing changed: {rerun_s:.1f} s", flush=True)
             nightly = nightly_partition_keys(dt.datetime.now(dt.UTC))
             if args.months:
                 nightly = [k for k in nightly if k in keys] or keys[-1:]
-            window = world.run((nightly[0], nightly[-1]))
-            result["nightly_unchanged"] = {
-                "months": nightly,
-                "write_calls": window.calls.writes + window.calls.setup_writes,
-                "read_calls": window.calls.reads,
-                "wall_s": round(window.wall_s, 2),
-                "hubspot_write_s": round(window.seconds(WRITE_STEPS), 2),
-                "share_of_load": round(window.wall_s / load.wall_s, 4),
-                "steps_s": {k: round(v, 2) for k, v in sorted(window.steps.items())},
-                "calls_by_route": window.calls.by_route,
-            }
-            print(f"nightly, nothing changed: {window.wall_s:.1f} s", flush=True)
+            window = unchanged(world, (nightly[0], nightly[-1]), load)
+            result["nightly_unchanged"] = {"months": nightly, **window}
+            print(f"nightly, nothing changed: {window['wall_s']:.1f} s", flush=True)
             if not args.no_window:
-                checks = world.run((nightly[0], nightly[-1]), checks="deals_only")
-                floor = checks.calls.searches / SEARCH_PER_S
-                # The check step against the search floor; the run's wall time beside it
-                # (with --daemon it holds the launch and Dagster's start-up).
-                step_s = checks.steps.get(DEAL_CHECKS_STEP, checks.wall_s)
-                result["nightly_checks"] = {
-                    "months": nightly,
-                    "write_calls": checks.calls.writes,
-                    "read_calls": checks.calls.reads,
-                    "searches": checks.calls.searches,
-                    "step_s": round(step_s, 2),
-                    "wall_s": round(checks.wall_s, 2),
-                    "search_floor_s": round(floor, 2),
-                    "time_over_search_floor": ratio(step_s, floor),
-                    "wall_over_search_floor": ratio(checks.wall_s, floor),
-                    "steps_s": {k: round(v, 2) for k, v in sorted(checks.steps.items())},
-                    "passed": checks.success and all(c["passed"] for c in checks.checks.values()),
-                    "calls_by_route": checks.calls.by_route,
-                }
-                print(f"nightly deal checks: {checks.wall_s:.1f} s", flush=True)
+                result["nightly_checks"] = nightly_deal_checks(world, nightly)
+                print(
+                    f"nightly deal checks: {result['nightly_checks']['wall_s']:.1f} s", flush=True
+                )
 
             # 3. 1% changed ---------------------------------------------------------
-            before = world.payload_records(keys)
-            changes = change_one_percent(world, CHANGED_SHARE, args.seed)
-            changed_run = world.run(months)
-            changed = changed_records(before, world.payload_records(keys), world.in_hubspot())
-            needed = minimum_calls(changed)
-            result["nightly_one_percent"] = {
-                **changes,
-                "changed_records": changed,
-                "write_calls": changed_run.calls.writes,
-                "minimum_write_calls": needed,
-                "write_calls_over_minimum": ratio(changed_run.calls.writes, needed),
-                "read_calls": changed_run.calls.reads,
-                "wall_s": round(changed_run.wall_s, 2),
-                "hubspot_write_s": round(changed_run.seconds(WRITE_STEPS), 2),
-                "updated": {
-                    t: changed_run.assets[f"hubspot/{t}"].get("updated") for t in OBJECT_TYPES
-                },
-                "steps_s": {k: round(v, 2) for k, v in sorted(changed_run.steps.items())},
-                "calls_by_route": changed_run.calls.by_route,
-            }
-            print(f"rerun, 1% changed: {changed_run.wall_s:.1f} s", flush=True)
+            result["nightly_one_percent"] = one_percent_changed(world, keys, months, args.seed)
+            print(f"rerun, 1% changed: {result['nightly_one_percent']['wall_s']:.1f} s", flush=True)
 
             # 5. The naive way ------------------------------------------------------
             if args.naive_orders:
-                naive = naive_way(world, keys, args.naive_orders)
-                deal_calls = load.asset_calls()["hubspot/deals"]["write_calls"]
-                deal_s = load.steps.get("hubspot__deals", 0.0)
-                ours_per_order = deal_calls / max(1, records["deals"])
-                naive["ours_calls_per_order"] = ours_per_order
-                naive["ours_seconds_per_order"] = deal_s / max(1, records["deals"])
-                naive["call_ratio"] = naive["calls_per_order"] / ours_per_order
-                naive["time_ratio"] = naive["seconds_per_order"] / naive["ours_seconds_per_order"]
-                naive["naive_calls_for_all_deals"] = round(
-                    naive["calls_per_order"] * records["deals"]
-                )
-                naive["naive_hours_for_all_deals"] = round(
-                    naive["seconds_per_order"] * records["deals"] / 3600, 2
-                )
+                deals = result["initial_load"]["records"]["deals"]
+                naive = against_the_naive_way(world, keys, args.naive_orders, load, deals)
                 result["naive"] = naive
                 print(
                     f"naive way: {naive['seconds']:.1f} s for {naive['orders']} orders", flush=True

@@ -1,0 +1,154 @@
+"""The sync benchmark's measures, one function each: what a run did, against its minimum."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from bench_world import Run, World, change_one_percent, changed_records, minimum_calls
+from naive_way import naive_way
+from sync_limits import (
+    CALLS_PER_S,
+    CHANGED_SHARE,
+    DEAL_CHECKS_STEP,
+    OBJECT_TYPES,
+    SEARCH_PER_S,
+    SETUP_STEPS,
+    WRITE_STEPS,
+)
+from sync_report import ratio
+
+
+def _steps(run: Run) -> dict[str, float]:
+    return {k: round(v, 2) for k, v in sorted(run.steps.items())}
+
+
+def initial_load(world: World, months: tuple[str, str]) -> tuple[Run, dict[str, Any]]:
+    """Every month into an empty HubSpot: write calls against the minimum, the write
+    steps against the rate-limit floor of the calls they made."""
+    load = world.run(months)
+    if not load.success:
+        raise RuntimeError("initial load failed: " + "; ".join(load.failures))
+    records = {t: int(load.assets[f"hubspot/{t}"]["created"]) for t in OBJECT_TYPES}
+    minimum = minimum_calls(records)
+    write_api_calls = sum(load.asset_calls()[f"hubspot/{t}"]["api_calls"] for t in OBJECT_TYPES)
+    write_s = load.seconds(WRITE_STEPS)
+    floor = write_api_calls / CALLS_PER_S
+    return load, {
+        "records": records,
+        "write_calls": load.calls.writes,
+        "setup_write_calls": load.calls.setup_writes,
+        "read_calls": load.calls.reads,
+        "minimum_write_calls": minimum,
+        "write_calls_over_minimum": ratio(load.calls.writes, minimum),
+        "hubspot_write_api_calls": write_api_calls,
+        "hubspot_write_s": round(write_s, 2),
+        "floor_s": round(floor, 2),
+        "time_over_floor": ratio(write_s, floor),
+        "minimum_floor_s": round(minimum / CALLS_PER_S, 2),
+        "setup_s": round(load.seconds(SETUP_STEPS), 2),
+        "wall_s": round(load.wall_s, 2),
+        "rate_limited_429s": load.calls.rate_limited,
+        "steps_s": _steps(load),
+        "calls_by_route": load.calls.by_route,
+        "asset_calls": load.asset_calls(),
+        "quarantined": {
+            t: load.assets[f"hubspot_payloads/{t}"].get("quarantined") for t in OBJECT_TYPES
+        },
+        "waiting": {t: load.assets[f"hubspot/{t}"].get("waiting") for t in OBJECT_TYPES},
+        "rejected": {t: load.assets[f"hubspot/{t}"].get("rejected") for t in OBJECT_TYPES},
+    }
+
+
+def all_deal_checks(world: World, months: tuple[str, str]) -> dict[str, Any]:
+    """The deal checks over every month (`--checks`)."""
+    checks = world.run(months, checks="deals_only")
+    return {
+        "wall_s": round(checks.wall_s, 2),
+        "read_calls": checks.calls.reads,
+        "searches": checks.calls.searches,
+        "write_calls": checks.calls.writes,
+        "steps_s": _steps(checks),
+        "passed": checks.success and all(c["passed"] for c in checks.checks.values()),
+        "results": {k: v.get("passed") for k, v in checks.checks.items()},
+        "calls_by_route": checks.calls.by_route,
+    }
+
+
+def unchanged(world: World, months: tuple[str, str], load: Run) -> dict[str, Any]:
+    """A rerun with nothing changed: it must write nothing, in a small share of the load."""
+    same = world.run(months)
+    return {
+        "write_calls": same.calls.writes + same.calls.setup_writes,
+        "read_calls": same.calls.reads,
+        "wall_s": round(same.wall_s, 2),
+        "hubspot_write_s": round(same.seconds(WRITE_STEPS), 2),
+        "share_of_load": round(same.wall_s / load.wall_s, 4),
+        "steps_s": _steps(same),
+        "calls_by_route": same.calls.by_route,
+    }
+
+
+def nightly_deal_checks(world: World, nightly: Sequence[str]) -> dict[str, Any]:
+    """The deal checks of the schedule's months: the check step against the search floor
+    (searches ÷ 5/s); the run's wall time beside it (with --daemon it holds the launch
+    and Dagster's start-up)."""
+    checks = world.run((nightly[0], nightly[-1]), checks="deals_only")
+    floor = checks.calls.searches / SEARCH_PER_S
+    step_s = checks.steps.get(DEAL_CHECKS_STEP, checks.wall_s)
+    return {
+        "months": list(nightly),
+        "write_calls": checks.calls.writes,
+        "read_calls": checks.calls.reads,
+        "searches": checks.calls.searches,
+        "step_s": round(step_s, 2),
+        "wall_s": round(checks.wall_s, 2),
+        "search_floor_s": round(floor, 2),
+        "time_over_search_floor": ratio(step_s, floor),
+        "wall_over_search_floor": ratio(checks.wall_s, floor),
+        "steps_s": _steps(checks),
+        "passed": checks.success and all(c["passed"] for c in checks.checks.values()),
+        "calls_by_route": checks.calls.by_route,
+    }
+
+
+def one_percent_changed(
+    world: World, keys: Sequence[str], months: tuple[str, str], seed: int
+) -> dict[str, Any]:
+    """1% of customers and orders changed: write calls against ⌈changes/100⌉ per type,
+    the changes being the records HubSpot holds whose payload differs."""
+    before = world.payload_records(keys)
+    changes = change_one_percent(world, CHANGED_SHARE, seed)
+    run = world.run(months)
+    changed = changed_records(before, world.payload_records(keys), world.in_hubspot())
+    needed = minimum_calls(changed)
+    return {
+        **changes,
+        "changed_records": changed,
+        "write_calls": run.calls.writes,
+        "minimum_write_calls": needed,
+        "write_calls_over_minimum": ratio(run.calls.writes, needed),
+        "read_calls": run.calls.reads,
+        "wall_s": round(run.wall_s, 2),
+        "hubspot_write_s": round(run.seconds(WRITE_STEPS), 2),
+        "updated": {t: run.assets[f"hubspot/{t}"].get("updated") for t in OBJECT_TYPES},
+        "steps_s": _steps(run),
+        "calls_by_route": run.calls.by_route,
+    }
+
+
+def against_the_naive_way(
+    world: World, keys: Sequence[str], count: int, load: Run, deals: int
+) -> dict[str, Any]:
+    """`count` orders the naive way, per order against the initial load's deals."""
+    naive = naive_way(world, keys, count)
+    deal_calls = load.asset_calls()["hubspot/deals"]["write_calls"]
+    deal_s = load.steps.get("hubspot__deals", 0.0)
+    ours_per_order = deal_calls / max(1, deals)
+    naive["ours_calls_per_order"] = ours_per_order
+    naive["ours_seconds_per_order"] = deal_s / max(1, deals)
+    naive["call_ratio"] = naive["calls_per_order"] / ours_per_order
+    naive["time_ratio"] = naive["seconds_per_order"] / naive["ours_seconds_per_order"]
+    naive["naive_calls_for_all_deals"] = round(naive["calls_per_order"] * deals)
+    naive["naive_hours_for_all_deals"] = round(naive["seconds_per_order"] * deals / 3600, 2)
+    return naive
