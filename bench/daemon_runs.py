@@ -16,17 +16,14 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from moulin_sync.cli.deployment import PG_DEFAULTS
 from moulin_sync.testing.deployment import running_deployment
 
 ROOT = Path(__file__).resolve().parent.parent
 JOB = "nightly_sync"
 RUN_TIMEOUT_S = 3 * 3600
-PG = {
-    "DAGSTER_PG_HOST": "127.0.0.1",
-    "DAGSTER_PG_PORT": "5432",
-    "DAGSTER_PG_USER": "postgres",
-    "DAGSTER_PG_PASSWORD": "",
-}
+# The local PostgreSQL `moulin-sync up` uses by default; each benchmark a database of its own.
+PG = {k: v for k, v in PG_DEFAULTS.items() if k != "DAGSTER_PG_DB"}
 
 
 class Deployment:

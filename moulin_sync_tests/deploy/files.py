@@ -13,6 +13,18 @@ HELM_VALUES = ROOT / "deploy" / "helm" / "values.yaml"
 DOCKERFILE = ROOT / "Dockerfile"
 BUILD_SCRIPT = ROOT / "deploy" / "image" / "build.sh"
 REPO_INSTANCE = ROOT / "dagster.yaml"
+# What the image runs by default, and what the Helm chart runs for our user deployment.
+CODE_SERVER_CMD = [
+    "dagster",
+    "code-server",
+    "start",
+    "-h",
+    "0.0.0.0",
+    "-p",
+    "3030",
+    "-m",
+    "moulin_sync.definitions",
+]
 
 # The instance blocks every deployment shares with the repo's own dagster.yaml.
 SHARED_INSTANCE_BLOCKS = (

@@ -6,19 +6,7 @@ from __future__ import annotations
 import json
 import re
 
-from moulin_sync_tests.deploy.files import BUILD_SCRIPT, DOCKERFILE, ROOT
-
-CODE_SERVER_CMD = [
-    "dagster",
-    "code-server",
-    "start",
-    "-h",
-    "0.0.0.0",
-    "-p",
-    "3030",
-    "-m",
-    "moulin_sync.definitions",
-]
+from moulin_sync_tests.deploy.files import BUILD_SCRIPT, CODE_SERVER_CMD, DOCKERFILE, ROOT
 
 
 def _instructions() -> list[tuple[str, str]]:

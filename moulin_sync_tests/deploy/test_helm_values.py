@@ -6,8 +6,7 @@ have no network. These tests check the parts we rely on, by the chart's key name
 
 from __future__ import annotations
 
-from moulin_sync_tests.deploy.files import HELM_VALUES, REPO_INSTANCE, load_yaml
-from moulin_sync_tests.deploy.test_dockerfile import CODE_SERVER_CMD
+from moulin_sync_tests.deploy.files import CODE_SERVER_CMD, HELM_VALUES, REPO_INSTANCE, load_yaml
 
 VALUES = load_yaml(HELM_VALUES)
 REPO = load_yaml(REPO_INSTANCE)

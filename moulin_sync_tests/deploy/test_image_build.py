@@ -16,8 +16,7 @@ from pathlib import Path
 import pytest
 from dagster._grpc.client import DagsterGrpcClient
 
-from moulin_sync_tests.deploy.files import BUILD_SCRIPT
-from moulin_sync_tests.deploy.test_dockerfile import CODE_SERVER_CMD
+from moulin_sync_tests.deploy.files import BUILD_SCRIPT, CODE_SERVER_CMD
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 IMAGE = "registry.example.com/moulin-sync:test"

@@ -19,7 +19,6 @@ TODAY = date(2025, 11, 20)
 MEDIUM = {"customers": 1_500, "companies": 40, "orders": 12_000}
 SMALL = {"customers": 300, "companies": 10, "orders": 2_000}
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
-DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 def sha256_of(path: Path) -> str:

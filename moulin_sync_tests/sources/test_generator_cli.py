@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -24,7 +21,6 @@ from moulin_sync.demo_data import (
 from moulin_sync.demo_data.cli import demo_data_command
 from moulin_sync.sources.app_du_moulin.schema import TABLE_NAMES
 from moulin_sync_tests.sources.generated import (
-    DEFAULT_POSTGRES_URL,
     SMALL,
     TODAY,
     sha256_of,
@@ -113,28 +109,6 @@ def _connect(url: str) -> Any:
     )
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh PostgreSQL database, dropped afterwards."""
-    base = os.environ.get("MOULIN_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
-    try:
-        admin = _connect(base)
-    except psycopg2.OperationalError as error:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL unreachable at MOULIN_TEST_POSTGRES_URL ({error})")
-        pytest.skip(f"PostgreSQL unreachable: {error}")
-    admin.autocommit = True
-    name = f"moulin_gen_{uuid.uuid4().hex[:12]}"
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield make_url(base).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
-
-
 def _normalise(value: Any) -> Any:
     """PostgreSQL values in SQLite's representation, to compare the two row for row."""
     if isinstance(value, datetime):
@@ -147,15 +121,15 @@ def _normalise(value: Any) -> Any:
 
 
 @pytest.mark.postgres
-def test_postgres_gets_the_same_rows_as_sqlite(postgres_url: str, tmp_path: Path) -> None:
+def test_postgres_gets_the_same_rows_as_sqlite(postgres_database: str, tmp_path: Path) -> None:
     arguments: dict[str, Any] = {**SMALL, "seed": 11, "dirty_rate": 0.03, "today": TODAY}
-    pg_summary = generate(postgres_url, **arguments)
+    pg_summary = generate(postgres_database, **arguments)
     sqlite_path = tmp_path / "same.db"
     sqlite_summary = generate(f"sqlite:///{sqlite_path}", **arguments)
     assert pg_summary.rows == sqlite_summary.rows
     assert pg_summary.dirt == sqlite_summary.dirt
     assert all(count > 0 for count in pg_summary.dirt.values())
-    connection = _connect(postgres_url)
+    connection = _connect(postgres_database)
     try:
         with connection.cursor() as cursor:
             for table in TABLE_NAMES:
@@ -175,15 +149,15 @@ def test_postgres_gets_the_same_rows_as_sqlite(postgres_url: str, tmp_path: Path
 
 
 @pytest.mark.postgres
-def test_postgres_refuses_to_overwrite_unless_replace(postgres_url: str) -> None:
-    generate(postgres_url, customers=30, companies=2, orders=50, today=TODAY)
+def test_postgres_refuses_to_overwrite_unless_replace(postgres_database: str) -> None:
+    generate(postgres_database, customers=30, companies=2, orders=50, today=TODAY)
     with pytest.raises(GeneratorError, match="--replace"):
-        generate(postgres_url, customers=30, companies=2, orders=50, today=TODAY)
+        generate(postgres_database, customers=30, companies=2, orders=50, today=TODAY)
     summary = generate(
-        postgres_url, customers=40, companies=2, orders=60, today=TODAY, replace=True
+        postgres_database, customers=40, companies=2, orders=60, today=TODAY, replace=True
     )
     assert summary.rows["customers"] == 40
-    connection = _connect(postgres_url)
+    connection = _connect(postgres_database)
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM customers")

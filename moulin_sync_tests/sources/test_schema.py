@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg2
@@ -24,7 +21,6 @@ from moulin_sync.sources.app_du_moulin.schema import (
 from moulin_sync.sources.app_du_moulin.vocabulary import ORDER_CHANNELS, ORDER_STATUSES, values
 
 DDL_DIR = Path(__file__).resolve().parents[2] / "docs" / "ddl"
-DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 INDEX_NAMES = {
     "ix_orders_ordered_at",
     "ix_orders_updated_at",
@@ -121,38 +117,9 @@ def test_urls_are_normalised_to_installed_drivers() -> None:
     assert "secret" not in str(error.value)
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh PostgreSQL database, dropped afterwards."""
-    base = make_url(os.environ.get("MOULIN_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL))
-    try:
-        admin = psycopg2.connect(
-            host=base.host,
-            port=base.port,
-            user=base.username,
-            password=base.password,
-            dbname=base.database,
-            connect_timeout=5,
-        )
-    except psycopg2.OperationalError as error:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL unreachable at MOULIN_TEST_POSTGRES_URL ({error})")
-        pytest.skip(f"PostgreSQL unreachable: {error}")
-    admin.autocommit = True
-    name = f"moulin_schema_{uuid.uuid4().hex[:12]}"
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
-
-
 @pytest.mark.postgres
-def test_postgresql_ddl_applies_and_accepts_dirty_orders(postgres_url: str) -> None:
-    url = make_url(postgres_url)
+def test_postgresql_ddl_applies_and_accepts_dirty_orders(postgres_database: str) -> None:
+    url = make_url(postgres_database)
     connection = psycopg2.connect(
         host=url.host, port=url.port, user=url.username, password=url.password, dbname=url.database
     )
@@ -170,13 +137,13 @@ def test_postgresql_ddl_applies_and_accepts_dirty_orders(postgres_url: str) -> N
             assert {row[0] for row in cursor.fetchall()} == INDEX_NAMES
     finally:
         connection.close()
-    create_schema(postgres_url)  # idempotent over the DDL file's tables
+    create_schema(postgres_database)  # idempotent over the DDL file's tables
 
 
 @pytest.mark.postgres
-def test_create_schema_on_postgresql(postgres_url: str) -> None:
-    create_schema(postgres_url)
-    engine = make_engine(postgres_url)
+def test_create_schema_on_postgresql(postgres_database: str) -> None:
+    create_schema(postgres_database)
+    engine = make_engine(postgres_database)
     try:
         inspector = inspect(engine)
         assert set(inspector.get_table_names()) >= set(TABLE_NAMES)

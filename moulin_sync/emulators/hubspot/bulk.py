@@ -75,9 +75,6 @@ def _check_unique(em: Emulator, t: str, rows: list[dict[str, str]]) -> None:
             seen.add(value)
 
 
-ROUTES = table.routes
-
-
 @table.add("POST", "/_emulator/indexes")
 def build_indexes(em: Emulator, req: Req) -> Result:
     """`{"objectType": "deals", "properties": ["closedate"]}`: build those search indexes now.
@@ -99,9 +96,11 @@ def build_indexes(em: Emulator, req: Req) -> Result:
     started = time.perf_counter()
     ordered = {}
     for name in names:
-        live = (r for r in em.store.objects[t].values() if not r.archived)
-        index = em.store.indexes[t].property(name, ptypes[name], live)
+        index = em.store.search_index(t, name, ptypes[name])
         index.by_key  # noqa: B018 (built on first access)
         ordered[name] = len(index.ordered)
     seconds = round(time.perf_counter() - started, 3)
     return 200, {"objectType": t, "built": names, "ordered": ordered, "seconds": seconds}
+
+
+ROUTES = table.routes

@@ -86,8 +86,7 @@ class SearchPlan:
         self.unsettled = {int(rid) for rid in store.unsettled(t, now)}
 
     def _index(self, name: str) -> PropertyIndex:
-        live = (r for r in self.store.objects[self.t].values() if not r.archived)
-        return self.index.property(name, self.ptypes.get(name, "string"), live)
+        return self.store.search_index(self.t, name, self.ptypes.get(name, "string"))
 
     def _seed(self, c: Condition) -> _Seed | None:
         if c.equal is not None:

@@ -17,7 +17,7 @@ from typing import IO, Any
 from . import state_file
 from .object_types import LASTMOD, OBJECT_TYPES
 from .schema import Schema
-from .search_index import TypeIndex
+from .search_index import PropertyIndex, TypeIndex
 from .timestamps import iso_ms
 
 
@@ -142,6 +142,12 @@ class Store:
                     if v:
                         values[v] = rec.id
             self.unique_index[t] = idx
+
+    def search_index(self, t: str, name: str, ptype: str) -> PropertyIndex:
+        """Search's index of property `name` of `t` (of type `ptype`), over the live
+        records: built on first use, then kept current by every write."""
+        live = (r for r in self.objects[t].values() if not r.archived)
+        return self.indexes[t].property(name, ptype, live)
 
     def ensure_index(self, t: str) -> dict[str, dict[str, str]]:
         """The unique index of `t`, rebuilt if the schema gained a unique property."""

@@ -22,7 +22,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from moulin_sync.hubspot.sync.state_db import STATE_URL_VARIABLE, StateStoreError, _no_state_yet
+from moulin_sync.hubspot.sync.state_db import STATE_URL_VARIABLE, StateStoreError, no_state_yet
 from moulin_sync.lib.urls import redacted
 
 if TYPE_CHECKING:
@@ -140,7 +140,7 @@ def _upgrade(connection: Connection, *, create: bool) -> Migration:
         return Migration(found, HEAD)
     stamp = _matching_revision(connection, rename=True)
     if stamp is None and not create:
-        raise _no_state_yet(connection.engine.url.render_as_string(hide_password=False))
+        raise no_state_yet(connection.engine.url.render_as_string(hide_password=False))
     if stamp is not None:
         command.stamp(config, stamp)
     command.upgrade(config, "head")

@@ -109,7 +109,7 @@ def connect(url: str) -> Engine:
     return engine
 
 
-def _no_state_yet(url: str) -> StateStoreError:
+def no_state_yet(url: str) -> StateStoreError:
     return StateStoreError(
         f"{STATE_URL_VARIABLE}: there is no sync state at {redacted(url)} yet: run "
         "`moulin-sync sync` (or the nightly job) first, or point the setting at the store "
@@ -122,7 +122,7 @@ def require_existing(url: str) -> None:
     parsed = make_url(url)
     path = parsed.database if parsed.get_backend_name() == "sqlite" else None
     if path and path != ":memory:" and not Path(path).is_file():
-        raise _no_state_yet(url)
+        raise no_state_yet(url)
 
 
 class Retrying:
