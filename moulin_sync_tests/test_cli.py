@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from moulin_sync.cli import main
 from moulin_sync.cli.plan import plans_for
+from moulin_sync.hubspot.streams import stream as stream_spec
 from moulin_sync.testing.hubspot_emulator import EmulatorHandle
 from moulin_sync.testing.sync_world import DEAL_ASSETS, SyncWorld, new_world
 
@@ -38,6 +39,9 @@ def test_plan_predicts_what_the_next_run_does(world: SyncWorld) -> None:
         assert done["updated"] == planned["update"], stream
         assert done["rejected"] == planned["rejected"], stream
         assert done["waiting"] == planned["waiting"], stream
+        warned = plans[stream].warned.height
+        assert done[stream_spec(stream).warned_key] == warned, stream
+    assert plans["contacts"].warned.height > 0, "the generated dirt: contacts without email"
     # After a change, the plan names exactly what the next run updates.
     world.sql("UPDATE customers SET city = 'Moulins' WHERE id IN (1, 2, 3)")
     world.sql(
@@ -59,6 +63,8 @@ def test_plan_command_prints_counts_and_reasons(world: SyncWorld) -> None:
     for object_type in ("companies", "contacts", "deals"):
         assert object_type in result.output
     assert "rejected ×" in result.output  # the generated dirt is explained
+    assert "contacts created without email (" in result.output  # not rejected: they land
+    assert "contacts rejected" not in result.output
 
 
 def test_export_deal_ids_lists_each_order_once(world: SyncWorld, tmp_path: Path) -> None:
@@ -119,7 +125,11 @@ def test_demo_syncs_everything_then_finds_nothing_to_do(tmp_path: Path) -> None:
     deals = next(line.split() for line in lines if line.strip().startswith("deals "))
     assert deals[1] == first.stdout.split("Deals created this run: ")[1].split(".")[0]
     assert "…" not in report, "a number was cut"
-    assert "Waiting deals: " in report and "until the record they link to" in report
+    # Customers whose email is unusable are contacts without it: none of their orders
+    # waits, and the summary says so instead of rejecting them.
+    assert "Waiting deals" not in report and deals[5] == "0", report
+    assert "Contacts created without email (" in report and "missing email ×" in report
+    assert "Rejected contacts" not in report
     assert "Where to look next:" in first.stdout and "moulin-sync plan" in first.stdout
     assert "Duplicate deals found: 0" in first.stdout
     created = int(first.stdout.split("Deals created this run: ")[1].split(".")[0].replace(",", ""))
@@ -251,7 +261,9 @@ def test_inspect_says_why_a_customer_is_as_they_are(
     assert "| Renamed by Anne   ← differs" in live.output
 
 
-def test_inspect_names_what_a_waiting_deal_waits_for(world: SyncWorld) -> None:
+def test_inspect_says_a_contact_goes_without_its_email_and_its_deals_follow(
+    world: SyncWorld,
+) -> None:
     world.run(DEAL_ASSETS, MONTHS)
     [(customer, order)] = world.sql(
         "SELECT c.id, min(o.id) FROM customers c JOIN orders o ON o.customer_id = c.id "
@@ -260,9 +272,10 @@ def test_inspect_names_what_a_waiting_deal_waits_for(world: SyncWorld) -> None:
     )
     shown = CliRunner().invoke(main, ["inspect", "customer", str(customer)])
     assert shown.exit_code == 0, shown.output
-    assert f"contacts {customer}: rejected: missing email" in shown.output
-    assert f"deals {order}: waiting: waiting for contact {customer} to reach HubSpot" in (
-        shown.output
-    )
+    assert f"contacts {customer}: up to date: the next run leaves it" in shown.output
+    assert "created without email: missing email (fix it in the App du Moulin)" in shown.output
+    assert "moulin_email_issue=missing" in shown.output
+    assert f"deals {order}: up to date: the next run leaves it" in shown.output
+    assert "waiting" not in shown.output
     unknown = CliRunner().invoke(main, ["inspect", "email", "nobody@example.org"])
     assert unknown.exit_code == 1 and "no email 'nobody@example.org'" in unknown.output

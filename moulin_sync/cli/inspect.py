@@ -69,6 +69,8 @@ def _print_view(view: RecordView, held: dict[str, Any] | None, *, live: bool) ->
     stored = view.stored or {}
     status = NEXT_RUN[view.next_run] + (f": {view.reason}" if view.reason else "")
     click.echo(f"{view.stream} {view.source_key}: {status}")
+    if view.warning:
+        click.echo(f"  {view.warning} (fix it in the App du Moulin)")
     if stored.get("hubspot_id"):
         written = stored.get("synced_at")
         when = f", last written {written:%Y-%m-%d %H:%M} UTC" if written else ""

@@ -14,6 +14,8 @@ from moulin_sync.cli.preflight import (
 )
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from moulin_sync.settings import MoulinSettings
 
 COLUMNS = ("create", "update", "unchanged", "erase", "rejected", "waiting")
@@ -84,6 +86,7 @@ def plan(samples: int, first: str | None, last: str | None) -> None:
     for line in aligned(["", *COLUMNS], rows):
         click.echo(f"  {line}")
     for stream, planned in plans.items():
+        _print_warned(stream, planned.warned, samples)
         for action in ("create", "update"):
             frame = getattr(planned, action)
             if frame.height:
@@ -96,3 +99,16 @@ def plan(samples: int, first: str | None, last: str | None) -> None:
             )
             for reason, count in reasons.head(samples).iter_rows():
                 click.echo(f"{stream} {kind} ×{count:,}: {reason}")
+
+
+def _print_warned(stream_name: str, warned: pl.DataFrame, samples: int) -> None:
+    """ "contacts created without email (100): missing email ×40; ..." (not rejected:
+    they land, the App du Moulin should fix them)."""
+    from moulin_sync.hubspot.streams import stream
+    from moulin_sync.lib.metadata import by_cause
+
+    if warned.is_empty():
+        return
+    causes = by_cause(warned).head(samples).iter_rows(named=True)
+    top = "; ".join(f"{c['cause']} ×{c['records']:,}" for c in causes)
+    click.echo(f"{stream_name} {stream(stream_name).warned_as} ({warned.height:,}): {top}")

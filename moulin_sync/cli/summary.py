@@ -68,6 +68,8 @@ def summary_lines(summary: RunSummary, in_hubspot: dict[str, int] | None = None)
     if writes and not any(v.get(k) for v in writes.values() for k in CHANGES):
         lines.append("Nothing changed: HubSpot already held every record as the App du Moulin.")
     for name, values in writes.items():
+        lines += _warned_lines(name, values)
+        lines += _not_in_hubspot_lines(name, values)
         causes = _rows_of(values.get("rejections_by_cause"))
         if causes:
             top = "; ".join(f"{c['cause']} ×{c['records']:,}" for c in causes[:TOP])
@@ -89,6 +91,35 @@ def summary_lines(summary: RunSummary, in_hubspot: dict[str, int] | None = None)
         )
         lines.append(f"In HubSpot now: {held}.")
     return [wrapped for line in lines for wrapped in _wrap(line)]
+
+
+def _warned_lines(name: str, values: dict[str, Any]) -> list[str]:
+    """ "contacts created without email (100): missing email ×40; ..." — records in
+    HubSpot all the same, with what the App du Moulin should fix."""
+    from moulin_sync.hubspot.streams import stream
+
+    spec = stream(name)
+    warned = values.get(spec.warned_key) or 0
+    if not warned:
+        return []
+    causes = _rows_of(values.get("warnings_by_cause"))
+    top = "; ".join(f"{c['cause']} ×{c['records']:,}" for c in causes[:TOP])
+    return [f"{name.capitalize()} {spec.warned_as} ({warned:,}): {top}"]
+
+
+def _not_in_hubspot_lines(name: str, values: dict[str, Any]) -> list[str]:
+    """How many of the stream's source rows could not reach HubSpot (rejected or
+    waiting); the reasons follow, on the "Rejected" and "Waiting" lines."""
+    from moulin_sync.hubspot.streams import stream
+
+    rejected, waiting = values.get("rejected") or 0, values.get("waiting") or 0
+    if not rejected + waiting:
+        return []
+    what = stream(name).description
+    return [
+        f"{what.capitalize()} that could not reach HubSpot: {rejected + waiting:,} "
+        f"({rejected:,} rejected, {waiting:,} waiting)"
+    ]
 
 
 def _target(reason: str) -> str:

@@ -6,6 +6,7 @@ from pathlib import Path
 import polars as pl
 
 from moulin_sync.hubspot.streams.contacts import CONTACTS
+from moulin_sync.hubspot.streams.deals import DEALS
 from moulin_sync.hubspot.streams.payloads import Payloads
 from moulin_sync.hubspot.streams.spec import Link
 from moulin_sync.hubspot.sync.plan import plan_sync
@@ -97,6 +98,56 @@ def test_a_link_target_appearing_or_moving_makes_an_update() -> None:
         links={"company_key": {"77": "9002"}},
     )
     assert keys(moved.update) == ["1"], "same properties, new company: re-sent"
+
+
+def test_a_b2b_deal_goes_with_its_company_when_its_contact_cannot_be_made() -> None:
+    """A B2C deal waits for its contact; a B2B one goes with its company, and its
+    contact is associated (an update) once it lands."""
+    deals = Payloads(
+        records=pl.DataFrame(
+            {
+                "source_key": ["b2c", "b2b", "b2b-no-company"],
+                "payload_hash": ["h1", "h2", "h3"],
+                "contact_key": ["8", "8", "8"],
+                "company_key": [None, "77", "78"],
+            }
+        ),
+        quarantine=pl.DataFrame(schema=QUARANTINE),
+        erased=pl.DataFrame(schema=KEYS),
+    )
+    first = plan_sync(
+        DEALS, deals, state([]), links={"contact_key": {}, "company_key": {"77": "9"}}
+    )
+    assert keys(first.create) == ["b2b"]
+    assert keys(first.waiting) == ["b2b-no-company", "b2c"]
+    assert first.create["contact_key_id"].to_list() == [None]
+    accepted = first.create["payload_hash"].item()
+    later = plan_sync(
+        DEALS,
+        deals,
+        state([("b2b", "501", accepted, None, "synced")]),
+        links={"contact_key": {"8": "1008"}, "company_key": {"77": "9", "78": "10"}},
+    )
+    assert keys(later.update) == ["b2b"], "its contact landed: associated"
+    assert keys(later.create) == ["b2b-no-company", "b2c"]
+
+
+def test_warnings_follow_the_records_planned_not_the_waiting() -> None:
+    deals = Payloads(
+        records=pl.DataFrame(
+            {
+                "source_key": ["1", "2"],
+                "payload_hash": ["h1", "h2"],
+                "contact_key": ["8", "9"],
+                "company_key": [None, None],
+            }
+        ),
+        quarantine=pl.DataFrame(schema=QUARANTINE),
+        erased=pl.DataFrame(schema=KEYS),
+        warnings=pl.DataFrame({"source_key": ["1", "2"], "reason": ["odd", "odd"]}),
+    )
+    plan = plan_sync(DEALS, deals, state([]), links={"contact_key": {"8": "1"}, "company_key": {}})
+    assert keys(plan.warned) == ["1"], "deal 2 waits for contact 9: not written, not warned"
 
 
 def test_records_merged_by_a_person_are_left_alone() -> None:

@@ -10,6 +10,7 @@ from moulin_sync.hubspot.streams.build import build_payloads
 from moulin_sync.hubspot.streams.companies import COMPANIES
 from moulin_sync.hubspot.streams.contacts import CONTACTS
 from moulin_sync.hubspot.streams.deals import DEALS
+from moulin_sync.hubspot.streams.fingerprints import fingerprint_text
 from moulin_sync.hubspot.streams.hashing import payload_hashes, stable_hash
 from moulin_sync.hubspot.streams.payloads import Payloads
 from moulin_sync.hubspot.streams.phones import e164
@@ -123,6 +124,7 @@ def test_contacts_are_normalised_and_dirt_is_quarantined_with_reasons() -> None:
     payloads = contact_payloads(customers)
     records = {r["source_key"]: r for r in payloads.records.iter_rows(named=True)}
     reasons = dict(payloads.quarantine.iter_rows())
+    warnings = dict(payloads.warnings.iter_rows())
     assert records["1"]["email"] == "jeanne.moulin@example.fr"
     assert records["1"]["phone"] == "+33612345678"
     # Created 22:30 UTC on May 4th is May 5th in Paris: the day a person there saw.
@@ -130,18 +132,74 @@ def test_contacts_are_normalised_and_dirt_is_quarantined_with_reasons() -> None:
     assert records["1"]["moulin_marketing_consent"] == "true"
     assert records["1"]["moulin_customer_type"] == "B2C"
     assert records["1"]["moulin_order_count"] == "0"
-    assert reasons["2"] == "missing email"
-    assert reasons["3"] == "invalid email syntax"
-    assert (
-        reasons["4"] == "email jeanne.moulin@example.fr also belongs to customer 1, the one synced"
-    )
+    assert records["1"]["moulin_email_issue"] == records["1"]["moulin_app_email"] == ""
     assert reasons["5"] == "firstname is longer than 65,536 characters"
     assert "6" not in records and "6" not in reasons
     assert payloads.erased["source_key"].to_list() == ["6"]
-    assert reasons["7"] == "invalid email syntax"  # emoji in an address: not an email
     assert {"8", "9"} <= set(records), "plus-addressing and IDN domains are valid emails"
     # Only the transform's reasons: every record it lets through is valid by the model.
-    assert set(reasons) == {"2", "3", "4", "5", "7"}
+    assert set(reasons) == {"5"}
+    # An unusable email costs the contact its email, never the contact (nor its deals).
+    without = {
+        key: (records[key]["email"], records[key]["moulin_email_issue"], warnings[key])
+        for key in ("2", "3", "4", "7")
+    }
+    assert without == {
+        "2": ("", "missing", "missing email"),
+        "3": ("", "invalid", "invalid email syntax"),
+        "4": (
+            "",
+            "shared",
+            "email jeanne.moulin@example.fr also belongs to customer 1, who keeps it",
+        ),
+        "7": ("", "invalid", "invalid email syntax"),  # emoji in an address: not an email
+    }
+    assert set(warnings) == {"2", "3", "4", "7"}
+    # The App du Moulin's value, beside the contact, for whoever fixes it.
+    assert records["3"]["moulin_app_email"] == "jean.dupont@"
+    assert records["4"]["moulin_app_email"] == "jeanne.moulin@example.fr"
+    assert records["2"]["moulin_app_email"] == ""
+
+
+def test_a_shared_email_stays_with_the_contact_that_holds_it() -> None:
+    """The customer whose contact moulin-sync wrote the email into keeps it, even when
+    an older customer takes the same email later; on a first sync, the oldest keeps it."""
+    customers = frame(
+        "customers",
+        [
+            customer(10, "anne@example.fr") | {"created_at": dt.datetime(2024, 1, 1, tzinfo=UTC)},
+            customer(11, "Anne@example.fr") | {"created_at": dt.datetime(2021, 1, 1, tzinfo=UTC)},
+        ],
+    )
+    frames = {
+        "customers": customers,
+        "company_contacts": EMPTY["company_contacts"],
+        "companies": EMPTY["companies"],
+        "customer_order_totals": NO_TOTALS,
+    }
+    first = build_payloads(CONTACTS, frames, PARIS)
+    emails = dict(first.records.select("source_key", "email").iter_rows())
+    assert emails == {"10": "", "11": "anne@example.fr"}, "the oldest keeps it"
+
+    # Customer 10's contact holds it in HubSpot (moulin-sync wrote it there).
+    held = first.records.filter(pl.col("source_key") == "11").with_columns(
+        email=pl.lit("anne@example.fr")
+    )
+    written_text = held.select(fingerprint_text(CONTACTS))["fingerprints"].item()
+    asked: list[list[str]] = []
+
+    def last_written(keys):
+        asked.append(sorted(keys))
+        return {"10": written_text, "11": None}
+
+    context = TransformContext("Europe/Paris", last_written=last_written)
+    again = build_payloads(CONTACTS, frames, context)
+    emails = dict(again.records.select("source_key", "email").iter_rows())
+    assert emails == {"10": "anne@example.fr", "11": ""}
+    assert dict(again.warnings.iter_rows()) == {
+        "11": "email anne@example.fr also belongs to customer 10, who keeps it"
+    }
+    assert asked == [["10", "11"]], "only the customers sharing an email are looked up"
 
 
 def test_control_characters_are_removed_not_sent() -> None:
@@ -320,7 +378,7 @@ def test_the_stable_hash_is_xxh3_128_as_specified() -> None:
 # What a payload of each stream hashes to, as the state stores of earlier releases hold
 # it: a change of property names or order would re-send every record once.
 STORED_HASHES = {
-    "contacts": "xxh3:b28119f81bed12afe41582324eb8b747",
+    "contacts": "xxh3:7bf40928d3010609c0273750d19bc127",
     "companies": "xxh3:3f682e2b2a140d73727075b4931107c0",
     "deals": "xxh3:b0506d22d2c9f2fc86f38e0bdf272069",
 }

@@ -1,7 +1,8 @@
 """Source data-quality checks: warnings for the web team, never blocking the sync.
 
-The rows they find are not lost: the payload layer quarantines them with the same
-reasons, so they show up again, per record, where HubSpot writes are reported.
+The rows they find are not lost: the payload layer quarantines them, or writes them with
+a warning (a contact without its unusable email), with the same reasons, so they show up
+again, per record, where HubSpot writes are reported.
 """
 
 import polars as pl
@@ -14,7 +15,9 @@ from moulin_sync.sources.app_du_moulin import quality
 
 @asset_check(asset=customers, blocking=False)
 def customers_have_unique_emails(customers: pl.DataFrame) -> AssetCheckResult:
-    """Live customers sharing one email would collapse into one HubSpot contact."""
+    """Live customers sharing one email: HubSpot keeps one contact per email, so one of
+    them keeps it and the others are contacts without email until the App du Moulin tells
+    them apart."""
     duplicates = quality.duplicate_emails(customers)
     return AssetCheckResult(
         passed=duplicates.is_empty(),
@@ -33,7 +36,8 @@ def customers_have_unique_emails(customers: pl.DataFrame) -> AssetCheckResult:
 
 @asset_check(asset=customers, blocking=False)
 def customers_have_valid_emails(customers: pl.DataFrame) -> AssetCheckResult:
-    """A contact needs a valid email; live customers without one cannot be synced."""
+    """Live customers whose email is missing or invalid: their contacts go without an
+    email (their orders still become deals) until the App du Moulin fixes it."""
     invalid = quality.invalid_emails(customers)
     by_reason = invalid.group_by("reason").len().sort("reason")
     return AssetCheckResult(

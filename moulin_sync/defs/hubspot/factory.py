@@ -7,6 +7,7 @@ from. Every input is an asset's output, loaded by the I/O manager.
 """
 
 import datetime as dt
+from functools import partial
 from typing import Any
 
 import polars as pl
@@ -89,10 +90,14 @@ def payload_asset(spec: StreamSpec) -> AssetsDefinition:
         **_monthly(spec),
     )
     def payloads(
-        context: AssetExecutionContext, settings: SyncSettings, **frames: Any
+        context: AssetExecutionContext,
+        settings: SyncSettings,
+        state: SyncStateStore,
+        **frames: Any,
     ) -> Output[Payloads]:
         pipeline = frames.pop("pipeline", None)
-        made = build_payloads(spec, frames, TransformContext(settings.timezone, pipeline))
+        written = partial(state.store.fingerprints_of, spec.name)
+        made = build_payloads(spec, frames, TransformContext(settings.timezone, pipeline, written))
         if not spec.partitioned:
             return Output(made, metadata=payload_metadata(made))
         # Each month's figures first, then the run's (the order the UI lists them in).
@@ -168,9 +173,9 @@ def _write(
         state.store.record_months_synced(spec.name, months, source_as_of(context))
     held = state.store.held(spec.name, partitions=months)
     if not months:
-        return Output(held, metadata=write_metadata(client, report))
-    of_the_run = of_run(write_metadata(client, report))
-    for month, figures in write_month_metadata(report, months).items():
+        return Output(held, metadata=write_metadata(client, spec, report))
+    of_the_run = of_run(write_metadata(client, spec, report))
+    for month, figures in write_month_metadata(spec, report, months).items():
         context.add_asset_metadata({**figures, **of_the_run}, partition_key=month)
     return Output(held)
 

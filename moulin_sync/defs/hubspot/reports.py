@@ -11,6 +11,7 @@ from dagster import MetadataValue
 
 from moulin_sync.hubspot.client import HubSpotClient
 from moulin_sync.hubspot.streams.payloads import Payloads
+from moulin_sync.hubspot.streams.spec import StreamSpec
 from moulin_sync.hubspot.sync.ledger import SyncReport
 from moulin_sync.lib.metadata import by_cause, by_reason, table_sample
 
@@ -41,8 +42,11 @@ def payload_month_metadata(payloads: Payloads, months: Sequence[str]) -> dict[st
     found = {}
     for month in months:
         quarantine = _month(payloads.quarantine, month)
+        warnings = _month(payloads.warnings, month)
         found[month] = {
             "dagster/row_count": _month(payloads.records, month).height,
+            "warned": warnings.height,
+            "warnings_by_cause": table_sample(by_cause(warnings), rows=30),
             "quarantined": quarantine.height,
             "quarantine": table_sample(quarantine, rows=20),
             "quarantine_by_cause": table_sample(by_cause(quarantine), rows=30),
@@ -50,13 +54,16 @@ def payload_month_metadata(payloads: Payloads, months: Sequence[str]) -> dict[st
     return found
 
 
-def write_month_metadata(report: SyncReport, months: Sequence[str]) -> dict[str, dict]:
+def write_month_metadata(
+    spec: StreamSpec, report: SyncReport, months: Sequence[str]
+) -> dict[str, dict]:
     """Each month's write figures: counted without overlap, and its own rejections."""
     found = {}
     for month in months:
         rejections = report.rejections(month)
         found[month] = {
             **report.month_counts(month),
+            spec.warned_key: report.warnings(month).height,
             "rejections": table_sample(rejections, rows=20),
             "rejections_by_cause": table_sample(by_cause(rejections), rows=30),
             "waiting_for": table_sample(by_reason(report.waiting_records(month)), rows=30),
@@ -67,25 +74,31 @@ def write_month_metadata(report: SyncReport, months: Sequence[str]) -> dict[str,
 def payload_metadata(payloads: Payloads) -> dict[str, Any]:
     return {
         "dagster/row_count": payloads.records.height,
+        "warned": payloads.warnings.height,
         "quarantined": payloads.quarantine.height,
         "erased": payloads.erased.height,
         "sample": table_sample(payloads.records),
+        "warnings": table_sample(payloads.warnings, rows=20),
+        "warnings_by_cause": table_sample(by_cause(payloads.warnings), rows=30),
         "quarantine": table_sample(payloads.quarantine, rows=20),
         "quarantine_by_cause": table_sample(by_cause(payloads.quarantine), rows=30),
     }
 
 
-def write_metadata(client: HubSpotClient, report: SyncReport) -> dict[str, Any]:
-    """Counts, calls, 429s and rejections of a HubSpot write."""
+def write_metadata(client: HubSpotClient, spec: StreamSpec, report: SyncReport) -> dict[str, Any]:
+    """Counts, calls, 429s, rejections and warnings of a HubSpot write."""
     rejections = report.rejections()
+    warnings = report.warnings()
     snapshot = client.snapshot()
     return {
+        spec.warned_key: warnings.height,
         "created": report.created,
         "updated": report.updated,
         "unchanged": report.unchanged,
         "adopted": report.adopted,
         "reresolved": report.reresolved,
         "merged": report.merged,
+        "merged_in": report.merged_in,
         "archived": report.archived,
         "gdpr_deleted": report.deleted,
         "rejected": rejections.height,
@@ -101,4 +114,6 @@ def write_metadata(client: HubSpotClient, report: SyncReport) -> dict[str, Any]:
         "rejections": table_sample(rejections, rows=20),
         "rejections_by_cause": table_sample(by_cause(rejections), rows=30),
         "waiting_for": table_sample(by_reason(report.waiting_records()), rows=30),
+        "warnings": table_sample(warnings, rows=20),
+        "warnings_by_cause": table_sample(by_cause(warnings), rows=30),
     }

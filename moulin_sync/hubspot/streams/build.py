@@ -23,5 +23,10 @@ def build_payloads(
         "source_key", *as_strings(spec.property_names), *spec.link_columns, *month
     )
     records = records.with_columns(payload_hashes(records, spec.property_names))
-    payloads = Payloads(records, made.quarantine, made.erased)
+    warnings = made.warnings
+    if spec.partitioned and "partition_key" not in warnings.columns:
+        warnings = warnings.join(
+            records.select("source_key", "partition_key"), on="source_key", how="inner"
+        )
+    payloads = Payloads(records, made.quarantine, made.erased, warnings)
     return payloads.reject(invalid_records(spec.model, records))

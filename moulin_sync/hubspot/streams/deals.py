@@ -253,10 +253,12 @@ DEALS = StreamSpec(
     properties=DEAL_PROPERTIES,
     transform=deal_payloads,
     sources=app_du_moulin("orders", "customers", "companies", "pickup_points"),
-    # deal → contact (3); deal → company, unlabeled (341) and primary (5). A deal is never
-    # created without its contact, nor a B2B deal without its company: it waits.
+    # deal → contact (3); deal → company, unlabeled (341) and primary (5). A B2C deal is
+    # never created without its contact, nor a B2B deal without its company: it waits. A
+    # B2B deal goes with its company when its contact cannot be made; the contact is
+    # associated when it lands.
     links=(
-        Link("contact_key", "contacts", (3,), required=True),
+        Link("contact_key", "contacts", (3,), required=True, unless="company_key"),
         Link("company_key", "companies", (341, 5), required=True),
     ),
     pipeline=DEAL_PIPELINE,

@@ -57,6 +57,17 @@ def instant_ms(value: pl.Expr) -> pl.Expr:
     return pl.coalesce(parsed.dt.epoch("ms"), value.cast(pl.Int64, strict=False))
 
 
+def digest(prop: Property, value: pl.Expr) -> pl.Expr:
+    """The fingerprint of a value of `prop`, as text (as the state store keeps it)."""
+    return (canonical(prop, value).nchash.xxh3_64() % 4_294_967_296).cast(pl.String)
+
+
+def written_fingerprint(prop: str, text: pl.Expr) -> pl.Expr:
+    """From the state store's fingerprint text, the fingerprint of what moulin-sync
+    last wrote into `prop` (null: nothing)."""
+    return text.str.extract(rf"(?:^|,){prop}:([^,]*)")
+
+
 def fingerprint_text(spec: StreamSpec, frame_columns: Sequence[str] | None = None) -> pl.Expr:
     """ "name:fp,name:fp" of a payload's non-empty properties, as the state store keeps
     them (one String column)."""
@@ -65,10 +76,9 @@ def fingerprint_text(spec: StreamSpec, frame_columns: Sequence[str] | None = Non
         if frame_columns is not None and prop.name not in frame_columns:
             continue
         value = pl.col(prop.name)
-        digest = canonical(prop, value).nchash.xxh3_64() % 4_294_967_296
         parts.append(
             pl.when(value.is_not_null() & (value != "")).then(
-                pl.format(f"{prop.name}:{{}}", digest.cast(pl.String))
+                pl.format(f"{prop.name}:{{}}", digest(prop, value))
             )
         )
     return pl.concat_str(parts, separator=",", ignore_nulls=True).alias("fingerprints")

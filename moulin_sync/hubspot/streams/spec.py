@@ -9,8 +9,8 @@ spec; nothing else lists a stream's properties or association types.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -89,6 +89,10 @@ class Link:
     type_ids: tuple[int, ...]  # HubSpot association types, e.g. (279, 1): unlabeled, primary
     # A record naming a target is not created before the target is in HubSpot: it waits.
     required: bool = False
+    # Another link column that, when its target is in HubSpot, lets the record go without
+    # this one (a B2B deal goes with its company when its contact cannot be made); the
+    # missing association is added when the target lands.
+    unless: str | None = None
 
     @property
     def resolved(self) -> str:
@@ -156,10 +160,20 @@ class PipelineStages(BaseModel):
     created: bool = False
 
 
+def nothing_written(source_keys: Sequence[str]) -> Mapping[str, str | None]:
+    return {}
+
+
 @dataclass(frozen=True)
 class TransformContext:
     timezone: str  # where days and months are counted (Europe/Paris)
     pipeline: PipelineStages | None = None
+    # What moulin-sync last wrote into some of the stream's records (the state store's
+    # fingerprint text, by source key): a transform asks for the few it must decide on,
+    # such as which of two customers sharing an email already holds it in HubSpot.
+    last_written: Callable[[Sequence[str]], Mapping[str, str | None]] = field(
+        default=nothing_written
+    )
 
 
 Transform = Callable[..., "Payloads"]
@@ -186,10 +200,22 @@ class StreamSpec:
     write_description: str = ""
     # The HubSpot object type it writes, when it is not the stream's name.
     hubspot_object: str | None = None
+    # How a record written despite a warning of its payload's is described ("created
+    # without email"): the run's summary and the assets' metadata count them so.
+    warned_as: str = "written with a warning"
+    # The values a record is written with when HubSpot will not take its adoption value
+    # (the email): another of our records holds it ("shared": both stay, neither merged
+    # on a guess), or HubSpot finds it "invalid".
+    withhold: Callable[[Mapping[str, str], str], dict[str, str]] | None = None
 
     @property
     def object_type(self) -> str:
         return self.hubspot_object or self.name
+
+    @property
+    def warned_key(self) -> str:
+        """The metadata name of the count of warned records: `created_without_email`."""
+        return self.warned_as.replace(" ", "_")
 
     @property
     def gdpr_deletable(self) -> bool:

@@ -20,7 +20,8 @@ INSTANT_PATTERN = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z"
 Text = Annotated[str, StringConstraints(max_length=MAX_STRING_CHARS)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=MAX_STRING_CHARS)]
 Filled = Annotated[str, StringConstraints(min_length=1)]
-Email = Annotated[str, StringConstraints(pattern=EMAIL_PATTERN, max_length=254)]
+# Empty: a contact without email (the App du Moulin's cannot be theirs).
+Email = Annotated[str, StringConstraints(pattern=rf"^$|{EMAIL_PATTERN}", max_length=254)]
 Day = Annotated[str, StringConstraints(pattern=r"^(\d{4}-\d{2}-\d{2})?$")]
 Instant = Annotated[str, StringConstraints(pattern=rf"^({INSTANT_PATTERN})?$")]
 RequiredInstant = Annotated[str, StringConstraints(pattern=rf"^{INSTANT_PATTERN}$", min_length=1)]
@@ -33,9 +34,11 @@ Key = Annotated[str, StringConstraints(pattern=r"^\d+$")]
 Bool = Literal["true", "false"]
 
 
-def one_of(choices: tuple[Choice, ...]) -> Any:
-    """The value type of an enumeration: one of the choices' values."""
-    return Literal[tuple(choice.value for choice in choices)]  # type: ignore[valid-type]
+def one_of(choices: tuple[Choice, ...], *, optional: bool = False) -> Any:
+    """The value type of an enumeration: one of the choices' values (or empty, when
+    `optional`)."""
+    allowed = ("",) if optional else ()
+    return Literal[(*allowed, *(choice.value for choice in choices))]  # type: ignore[valid-type]
 
 
 def constant(value: str) -> Any:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from functools import partial
 
 import polars as pl
 
@@ -57,7 +58,9 @@ def dry_run(
     with SyncState(state_url) as state:
         for spec in STREAMS:
             frames = {key[-1]: tables.frame(key) for key in spec.sources}
-            context = TransformContext(timezone, pipelines.get(spec.name))
+            context = TransformContext(
+                timezone, pipelines.get(spec.name), partial(state.fingerprints_of, spec.name)
+            )
             payloads = build_payloads(spec, frames, context)
             links = {
                 link.column: _ids_after(state, plans[link.stream], link.stream)

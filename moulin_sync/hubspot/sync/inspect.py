@@ -8,13 +8,19 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import polars as pl
 
 from moulin_sync.hubspot.streams import STREAMS
 from moulin_sync.hubspot.streams.build import build_payloads
-from moulin_sync.hubspot.streams.spec import PipelineStages, StreamSpec, TransformContext
+from moulin_sync.hubspot.streams.spec import (
+    PipelineStages,
+    StreamSpec,
+    TransformContext,
+    nothing_written,
+)
 from moulin_sync.hubspot.sync.plan import SyncPlan, plan_sync
 from moulin_sync.hubspot.sync.state import STATE_SCHEMA, StateStoreError, SyncState
 from moulin_sync.settings import GdprErasure
@@ -32,6 +38,7 @@ class RecordView:
     reason: str | None  # why it is rejected or waiting
     payload: dict[str, str]  # what a sync sends (empty when quarantined)
     stored: dict[str, Any] | None  # the state store's row, if any
+    warning: str | None = None  # written all the same, with what the source should fix
 
 
 def inspect_customer(
@@ -73,13 +80,11 @@ def _stream_views(
     erasure: GdprErasure,
 ) -> list[RecordView]:
     frames = {key[-1]: tables.frame(key) for key in spec.sources}
-    payloads = build_payloads(spec, frames, TransformContext(timezone, pipelines.get(spec.name)))
+    written = partial(state.fingerprints_of, spec.name) if state is not None else nothing_written
+    context = TransformContext(timezone, pipelines.get(spec.name), written)
+    payloads = build_payloads(spec, frames, context)
     if spec.name == "contacts":  # the customer only, not their colleagues at the company
-        mine = pl.col("source_key") == str(tables.customer_id)
-        payloads = type(payloads)(
-            payloads.records.filter(mine), payloads.quarantine.filter(mine),
-            payloads.erased.filter(mine),
-        )  # fmt: skip
+        payloads = payloads.only(pl.col("source_key") == str(tables.customer_id))
     keys = [
         *payloads.records["source_key"],
         *payloads.quarantine["source_key"],
@@ -99,6 +104,7 @@ def _stream_views(
     }
     plan = plan_sync(spec, payloads, known, links=links, erasure=erasure)
     sent = {row["source_key"]: row for row in payloads.records.iter_rows(named=True)}
+    warned = dict(plan.warned.select("source_key", "reason").iter_rows())
     return [
         RecordView(
             stream=spec.name,
@@ -107,6 +113,7 @@ def _stream_views(
             reason=reason,
             payload={n: sent[key][n] for n in spec.property_names if key in sent},
             stored=stored.get(key),
+            warning=f"{spec.warned_as}: {warned[key]}" if key in warned else None,
         )
         for key, action, reason in _actions(plan)
     ]

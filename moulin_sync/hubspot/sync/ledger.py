@@ -32,6 +32,7 @@ Counted = Literal[
     "adopted",
     "reresolved",
     "merged",
+    "merged_in",
     "archived",
     "deleted",
     "associations_changed",
@@ -48,6 +49,9 @@ class SyncReport:
     adopted: int = 0
     reresolved: int = 0
     merged: int = 0
+    # Records of someone else's (a form's contact) holding the email the source gave one
+    # of ours: merged into ours.
+    merged_in: int = 0
     archived: int = 0
     deleted: int = 0  # GDPR-deleted
     associations_changed: int = 0
@@ -56,6 +60,8 @@ class SyncReport:
     rejected: list[tuple[str, str, str | None]] = field(default_factory=list)
     waiting: int = 0
     waits: list[tuple[str, str, str | None]] = field(default_factory=list)
+    # (source key, reason, month): written all the same, with what the source should fix.
+    warned: list[tuple[str, str, str | None]] = field(default_factory=list)
     stopped: str | None = None
     seconds: float = 0.0
     # Records counted by (month, counter): each month's own figures.
@@ -68,6 +74,10 @@ class SyncReport:
 
     def waiting_records(self, month: str | None = None) -> pl.DataFrame:
         return _of_month(self.waits, month)
+
+    def warnings(self, month: str | None = None) -> pl.DataFrame:
+        """Records written with a warning (each once), those HubSpot gave first."""
+        return _of_month(self.warned, month).unique("source_key", keep="first", maintain_order=True)
 
     def month_counts(self, month: str) -> dict[str, int]:
         """Created, updated, unchanged, rejected and waiting records of one month."""
@@ -146,6 +156,14 @@ class Ledger:
             report.by_month.update({(month, "unchanged"): n for month, n in months})
         self.quarantined(plan.rejected)
         self.quarantined(plan.waiting, waiting=True)
+        with self._lock:
+            self.report.warned.extend(plan.warned.iter_rows())
+
+    def warned(self, records: Sequence[tuple[Record, str]]) -> None:
+        """Written all the same, with a problem the source should fix."""
+        with self._lock:
+            # Ahead of the payloads' warnings: rarer, and news to whoever reads the sample.
+            self.report.warned[:0] = [(r.source_key, why, r.partition_key) for r, why in records]
 
     def quarantined(self, frame: pl.DataFrame, *, waiting: bool = False) -> None:
         """Report every quarantined (or `waiting`) row; write only those the store lacks

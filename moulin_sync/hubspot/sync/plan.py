@@ -34,6 +34,9 @@ class SyncPlan:
     rejected: pl.DataFrame
     waiting: pl.DataFrame
     merged: pl.DataFrame  # merged by a person into another of our records: left alone
+    # Records written (or left unchanged) all the same, with what the source should fix:
+    # source_key, reason, partition_key.
+    warned: pl.DataFrame
 
     def counts(self) -> dict[str, int]:
         return {
@@ -92,6 +95,16 @@ def plan_sync(
             state,
         ),
         merged=merged.select("source_key"),
+        warned=_warned(payloads.warnings, joined),
+    )
+
+
+def _warned(warnings: pl.DataFrame, planned: pl.DataFrame) -> pl.DataFrame:
+    """The payloads' warnings of the records planned (not waiting, not merged)."""
+    if "partition_key" not in warnings.columns:
+        warnings = warnings.with_columns(partition_key=pl.lit(None, pl.String))
+    return warnings.select("source_key", "reason", "partition_key").join(
+        planned.select("source_key"), on="source_key", how="semi"
     )
 
 
@@ -129,12 +142,16 @@ def _resolve_links(
             .replace_strict(dict(links[link.column]), default=None, return_dtype=pl.String)
             .alias(link.resolved)
         )
-    # A record waits when it names a target (a contact, a company) not in HubSpot yet.
+    # A record waits when it names a target (a contact, a company) not in HubSpot yet,
+    # unless another of its targets lets it go without that one.
+    by_column = {link.column: link for link in spec.links}
     unresolved = pl.lit(False)
     waits_for = []
     for link in spec.links:
         if link.required and link.resolved in resolved:
             missing = pl.col(link.column).is_not_null() & pl.col(link.resolved).is_null()
+            if link.unless is not None and by_column[link.unless].resolved in resolved:
+                missing = missing & pl.col(by_column[link.unless].resolved).is_null()
             unresolved = unresolved | missing
             noun = RECORD_NOUNS.get(link.stream, link.stream)
             waits_for.append(pl.when(missing).then(pl.format(f"{noun} {{}}", link.column)))

@@ -29,6 +29,9 @@ class Record:
     # into the record (None: unknown, or not ours — an adopted or re-found record).
     fingerprints: Fingerprints = field(default_factory=dict)
     written: Fingerprints | None = None
+    # Every value to be sent again (another record was just merged into it, and a merge
+    # keeps the latest of both records' values); what it wrote is still cleared.
+    resend: bool = False
 
     def link_key(self, columns: Sequence[str]) -> str | None:
         """What the state store keeps of the record's associations."""

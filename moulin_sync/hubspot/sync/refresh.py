@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import polars as pl
@@ -157,7 +158,13 @@ def customer_payloads(
             return frame.filter(pl.col("source_key").is_in(_order_keys(tables)))
         return frame.filter(own)
 
-    return Payloads(keep(made.records), keep(made.quarantine), keep(made.erased))
+    records = keep(made.records)
+    return Payloads(
+        records,
+        keep(made.quarantine),
+        keep(made.erased),
+        made.warnings.join(records.select("source_key"), on="source_key", how="semi"),
+    )
 
 
 def _order_keys(tables: OneCustomerTables) -> list[str]:
@@ -183,7 +190,9 @@ def refresh_customer(
         raise CustomerNotFound(f"customer {customer_id} is not in the App du Moulin")
     outcomes = {}
     for spec in STREAMS:  # dependency order: link targets are written first
-        context = TransformContext(timezone, pipelines.get(spec.name))
+        context = TransformContext(
+            timezone, pipelines.get(spec.name), partial(state.fingerprints_of, spec.name)
+        )
         payloads = customer_payloads(spec, tables, context)
         keys = [*payloads.records["source_key"], *payloads.quarantine["source_key"],
                 *payloads.erased["source_key"]]  # fmt: skip

@@ -90,6 +90,14 @@ class Resolver:
                 adoption.refused.append((record, why))
         return adoption
 
+    def owner_of(self, hubspot_id: str) -> str | None:
+        """Our key on the record `hubspot_id` ("" when it is not ours), None when HubSpot
+        no longer has it."""
+        outcome = self.objects.batch_read(self.spec.object_type, [hubspot_id], None, [self.key])
+        for result in outcome.results:
+            return str(result.properties.get(self.key) or "")
+        return None
+
     def reresolve(self, records: list[Record]) -> Reresolution:
         """Stored ids that answer 404: found again by key, then through a merge
         survivor, then by adoption; lost only when HubSpot has them nowhere."""

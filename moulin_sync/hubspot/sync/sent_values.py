@@ -41,6 +41,8 @@ class SentValues:
         written = record.written
         if written is None:
             values = new_values(record)
+        elif record.resend:
+            values = {**new_values(record), **dict.fromkeys(clears, "")}
         else:
             values = {
                 name: value

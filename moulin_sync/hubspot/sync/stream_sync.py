@@ -28,7 +28,7 @@ import polars as pl
 
 from moulin_sync.hubspot.client import HubSpotClient
 from moulin_sync.hubspot.client.errors import DailyBudgetExhausted, HubSpotApiError
-from moulin_sync.hubspot.client.problems import reason_of
+from moulin_sync.hubspot.client.problems import InputError, reason_of
 from moulin_sync.hubspot.streams import fingerprints
 from moulin_sync.hubspot.streams.spec import StreamSpec
 from moulin_sync.hubspot.sync.associations import Associations
@@ -48,6 +48,9 @@ STALE_TARGET = (
     "HubSpot refused an association of the record to a record it lacks, still after "
     "finding its targets again: retried next run"
 )
+# The hash a record written without its adoption value is recorded with: never a
+# payload's, so the next run tries it again with the value.
+WITHHELD = "withheld"
 GONE_AGAIN = (
     "HubSpot answered 404 for the record it had just found again by key or merge: retried next run"
 )
@@ -69,6 +72,9 @@ class Update:
     # Their ids were just found anew: one more 404 and they are given up for this run.
     found_anew: bool = False
     relinked: bool = False
+    # Its adoption value's holder was just merged into it: one more conflict and it goes
+    # without that value.
+    took_over: bool = False
 
 
 @dataclass
@@ -87,6 +93,16 @@ class SingleConflict:
 
 
 @dataclass
+class Taken:
+    """A known record refused an update because another record, `holder_id`, holds its
+    adoption value (the email the source now gives it): then `then` once more."""
+
+    record: Record
+    holder_id: str
+    then: Update
+
+
+@dataclass
 class Relink:
     """Records refused for an association to a record HubSpot lacks: find their targets
     again, then `then` once more."""
@@ -95,7 +111,7 @@ class Relink:
     then: Create | Update
 
 
-Task = Create | Update | Reconcile | Reresolve | SingleConflict | Relink
+Task = Create | Update | Reconcile | Reresolve | SingleConflict | Taken | Relink
 
 
 class StreamSync:
@@ -164,9 +180,23 @@ class StreamSync:
 
     def _adopt(self, creates: list[Record]) -> tuple[list[Record], list[Record]]:
         adoption = self.resolver.adopt(creates)
-        self.ledger.rejected(adoption.refused)
         self.ledger.counted("adopted", adoption.adopted)
-        return adoption.to_create, adoption.adopted
+        return adoption.to_create + self._withheld(adoption.refused), adoption.adopted
+
+    def _withheld(self, refused: list[tuple[Record, str]], issue: str = "shared") -> list[Record]:
+        """Records HubSpot will not take with their adoption value (the email): another
+        record of ours holds it (`shared`: both stay, neither merged on a guess), or
+        HubSpot finds it `invalid`. Written without it, reported, and tried again with it
+        next run. A stream that cannot go without it rejects them."""
+        if self.spec.withhold is None:
+            self.ledger.rejected(refused)
+            return []
+        for record, _ in refused:
+            record.properties = self.spec.withhold(record.properties, issue)
+            record.fingerprints = fingerprints.of_values(self.spec, [record.properties])[0]
+            record.payload_hash = WITHHELD
+        self.ledger.warned([(record, f"{why}: written without it") for record, why in refused])
+        return [record for record, _ in refused]
 
     def _erase(self, erase: pl.DataFrame) -> None:
         """GDPR erasures, 100 per batch: deleted for good (contacts, policy `delete`), or
@@ -187,7 +217,7 @@ class StreamSync:
         tasks: deque[Task] = deque([first])
         while tasks:
             task = tasks.popleft()
-            if isinstance(task, SingleConflict) or task.records:
+            if isinstance(task, SingleConflict | Taken) or task.records:
                 tasks.extendleft(reversed(self._do(task)))
         self.meter.advance(1 if isinstance(first, SingleConflict) else len(first.records))
 
@@ -203,6 +233,8 @@ class StreamSync:
                 return self._reresolve(records)
             case SingleConflict(record):
                 return self._single_conflict(record)
+            case Taken(record, holder_id, then):
+                return self._taken(record, holder_id, then)
             case Relink(records, then):
                 return self._relink(records, then)
         raise TypeError(f"unknown task {task!r}")
@@ -223,6 +255,8 @@ class StreamSync:
             return self._isolate(task, written.failed, creating=True)
         self.ledger.rejected(written.refused)
         follow: list[Task] = [Reconcile(written.conflicts)] if written.conflicts else []
+        withheld = self._withheld(written.bad_values, "invalid")
+        follow += [_with_records(task, withheld)] if withheld else []
         follow += self._relink_once(task, written.bad_links)
         return follow + self._retry_smaller(
             _with_records(task, written.unmatched), records, written
@@ -247,8 +281,7 @@ class StreamSync:
             followed.bad_links,
         )
         if written.unmatched and len(written.unmatched) == len(task.records) == 1:
-            self.ledger.rejected([(written.unmatched[0], reason_of(written.first_error))])
-            return follow
+            return follow + self._refused_alone(task, written.unmatched[0], written.first_error)
         return follow + [_with_records(task, [r]) for r in written.unmatched]
 
     def _gone(self, task: Update, records: list[Record]) -> list[Task]:
@@ -285,24 +318,47 @@ class StreamSync:
             if adoption.adopted:
                 return [Update(adoption.adopted, counts_as=None, force_links=True)]
             if adoption.refused:
-                return []
+                withheld = self._withheld(adoption.refused)
+                return [Create(withheld)] if withheld else []
         self.ledger.rejected([(record, UNIQUE_VALUE_TAKEN)])
         return []
+
+    def _taken(self, record: Record, holder_id: str, then: Update) -> list[Task]:
+        """The source gave a record of ours an email another HubSpot record holds. Someone
+        else's (a form's, a person's): merged into ours, ours kept as the primary, and
+        ours written again. Another of ours (a real duplicate customer): both stay, ours
+        goes without it and the clash is reported."""
+        prop = self.spec.adopt_by or ""
+        owner = self.resolver.owner_of(holder_id)
+        retry = dataclasses.replace(then, records=[record], took_over=True)
+        if owner is None:  # gone since: the value is free now
+            return [retry]
+        if owner == "":
+            self.writer.merge_into(record, holder_id)
+            self.ledger.counted("merged_in", [record])
+            record.resend = True  # the merge may have brought the other's values
+            return [retry]
+        value = record.properties.get(prop, "")
+        why = f"{prop} {value} already belongs to HubSpot {self.spec.record_noun} {holder_id}" + (
+            f" of {self.spec.key_property} {owner}" if owner else ""
+        )
+        self._withheld([(record, why)])
+        return [retry]
 
     def _reresolve(self, records: list[Record]) -> list[Task]:
         found = self.resolver.reresolve(records)
         self.ledger.merged(found.merged)
-        self.ledger.rejected(found.refused)
         self.ledger.counted("reresolved", found.resolved)
         follow: list[Task] = []
         for record in found.resolved:
             record.written = None  # found anew: what it holds is not known to be ours
         if found.resolved:
             follow.append(Update(found.resolved, counts_as=None, force_links=True, found_anew=True))
-        for record in found.lost:
+        lost = found.lost + self._withheld(found.refused)
+        for record in lost:
             record.hubspot_id = None
-        if found.lost:
-            follow.append(Create(found.lost))
+        if lost:
+            follow.append(Create(lost))
         return follow
 
     def _relink_once(self, task: Create | Update, bad_links: list[Record]) -> list[Task]:
@@ -334,7 +390,22 @@ class StreamSync:
             return [_with_records(task, half) for half in halves(records)]
         if error.status == 409 and creating and self.spec.adopt_by:
             return [SingleConflict(records[0])]
-        self.ledger.rejected([(records[0], error.reason)])
+        holder = error.existing_id
+        taken = error.status == 409 and holder and self.spec.adopt_by
+        if taken and isinstance(task, Update) and not task.took_over:
+            return [Taken(records[0], holder, task)]
+        return self._refused_alone(task, records[0], error)
+
+    def _refused_alone(
+        self, task: Create | Update, record: Record, error: HubSpotApiError | InputError | None
+    ) -> list[Task]:
+        """A record HubSpot refused on its own: for its adoption value (an email HubSpot
+        finds invalid), written without it; for anything else, rejected with HubSpot's
+        reason, and tried again next run."""
+        reason = error.reason if error is not None else reason_of(None)
+        if error is not None and self.writer.refuses_adoption_value(record, error.problems):
+            return [_with_records(task, self._withheld([(record, reason)], "invalid"))]
+        self.ledger.rejected([(record, reason)])
         return []
 
     def _retry_smaller(self, task: Create, batch: list[Record], written: Written) -> list[Task]:
@@ -344,8 +415,7 @@ class StreamSync:
         if not unmatched:
             return []
         if len(unmatched) == len(batch) == 1:
-            self.ledger.rejected([(unmatched[0], reason_of(written.first_error))])
-            return []
+            return self._refused_alone(task, unmatched[0], written.first_error)
         return [_with_records(task, half) for half in halves(unmatched)]
 
 

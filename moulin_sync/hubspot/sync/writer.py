@@ -20,7 +20,7 @@ from typing import Any
 
 from moulin_sync.hubspot.client import HubSpotClient, ObjectResult
 from moulin_sync.hubspot.client.errors import HubSpotAmbiguousWrite, HubSpotApiError
-from moulin_sync.hubspot.client.problems import InputError, reason_of
+from moulin_sync.hubspot.client.problems import InputError, PropertyProblem, reason_of
 from moulin_sync.hubspot.streams.spec import StreamSpec
 from moulin_sync.hubspot.sync.records import Record
 from moulin_sync.hubspot.sync.sent_values import SentValues, new_values
@@ -32,6 +32,9 @@ class Written:
 
     accepted: list[Record] = field(default_factory=list)  # HubSpot holds them (ids set)
     refused: list[tuple[Record, str]] = field(default_factory=list)  # for their own values
+    # Refused for the value of their adoption property alone (an email HubSpot finds
+    # invalid): written without it.
+    bad_values: list[tuple[Record, str]] = field(default_factory=list)
     conflicts: list[Record] = field(default_factory=list)  # a unique value exists already
     not_found: list[Record] = field(default_factory=list)  # their id is gone (merged)
     # Refused for an association to a record HubSpot lacks (a stale target id).
@@ -57,6 +60,14 @@ class Writer:
         self.objects = client.objects
         self.spec = spec
         self.sent = SentValues(client, spec)
+
+    def refuses_adoption_value(self, record: Record, problems: Sequence[PropertyProblem]) -> bool:
+        """Whether HubSpot refused the record for the value of its adoption property (an
+        email it finds invalid), which the stream can write it without."""
+        prop = self.spec.adopt_by
+        if prop is None or self.spec.withhold is None or not record.properties.get(prop):
+            return False
+        return any(prop in p.property_names and p.code != "CONFLICT" for p in problems)
 
     def has_associations(self, records: Sequence[Record]) -> bool:
         return any(r.links.get(link.resolved) for r in records for link in self.spec.links)
@@ -103,6 +114,8 @@ class Writer:
                 written.conflicts.append(record)
             elif error is not None and error.names_a_missing_target:
                 written.bad_links.append(record)
+            elif error is not None and self.refuses_adoption_value(record, error.problems):
+                written.bad_values.append((record, reason_of(error)))
             else:
                 written.refused.append((record, reason_of(error)))
         return written
@@ -128,6 +141,10 @@ class Writer:
             gone = any(e.concerns(record.hubspot_id) and e.is_not_found for e in outcome.errors)
             (written.not_found if gone else written.unmatched).append(record)
         return written
+
+    def merge_into(self, record: Record, other_id: str) -> None:
+        """Merge HubSpot record `other_id` into `record`'s, which stays the primary."""
+        self.objects.merge(self.spec.object_type, str(record.hubspot_id), other_id)
 
     def archive(self, hubspot_ids: list[str]) -> None:
         self.objects.batch_archive(self.spec.object_type, hubspot_ids)

@@ -13,6 +13,7 @@ import polars as pl
 # (IDN domains are valid addresses). Spaces, quotes and emoji are not.
 _ATOM = r"[\w!#$%&'*+/=?^`{|}~-]+"
 EMAIL_PATTERN = rf"^{_ATOM}(?:\.{_ATOM})*@(?:\w(?:[\w-]*\w)?\.)+\w[\w-]*\w$"
+MISSING_EMAIL = "missing email"
 # Above this, an order amount is surely a typo (one 9e15 EUR order would swamp a total).
 MAX_ORDER_AMOUNT_EUR = 1_000_000
 
@@ -32,7 +33,7 @@ def email_problem() -> pl.Expr:
     email = normalised_email()
     return (
         pl.when(email.is_null() | (email == ""))
-        .then(pl.lit("missing email"))
+        .then(pl.lit(MISSING_EMAIL))
         .when(email.str.len_chars() > 254)
         .then(pl.lit("email longer than 254 characters"))
         .when(~email.str.contains(EMAIL_PATTERN))
@@ -64,6 +65,12 @@ def duplicate_emails(customers: pl.DataFrame) -> pl.DataFrame:
         .filter(pl.col("customers") > 1)
         .sort("customers", "email", descending=[True, False])
     )
+
+
+def oldest_first(customers: pl.DataFrame, ids: list[int]) -> list[int]:
+    """These customers' ids, the oldest account first (then the lowest id): the one who
+    keeps a shared email on a first sync."""
+    return customers.filter(pl.col("id").is_in(ids)).sort("created_at", "id")["id"].to_list()
 
 
 def orders_without_live_customer(orders: pl.DataFrame, customers: pl.DataFrame) -> pl.DataFrame:

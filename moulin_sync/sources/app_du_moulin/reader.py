@@ -190,9 +190,9 @@ class SourceReader:
         )
 
     def read_customer(self, customer_id: int) -> dict[str, pl.DataFrame]:
-        """Customer `customer_id` as the streams need them, by table: the customer, the
-        companies they work for (and the links), every order placed by them or for those
-        companies, and the pickup points. The id comes from a person (a HubSpot button):
+        """Customer `customer_id` as the streams need them, by table: the customer (and
+        the customers sharing their email), the companies they work for (and the links),
+        every order placed by them or for those companies, and the pickup points. The id comes from a person (a HubSpot button):
         it travels as a bound parameter, never as SQL text."""
         who = {"customer_id": int(customer_id)}
         engine = self._read_only_engine()
@@ -203,9 +203,10 @@ class SourceReader:
                 )
                 ids = [int(i) for i in links["company_id"].drop_nulls()] or [-1]
                 firms = {"company_ids": ids}
+                customer = self._read_bound(connection, "customers", "id = :customer_id", who)
                 found = {
-                    "customers": self._read_bound(
-                        connection, "customers", "id = :customer_id", who
+                    "customers": pl.concat(
+                        [customer, self._email_peers(connection, customer)], how="vertical"
                     ),
                     "company_contacts": links,
                     "companies": self._read_bound(
@@ -228,6 +229,16 @@ class SourceReader:
         finally:
             engine.dispose()
         return found | {"pickup_points": self.read_table("pickup_points")}
+
+    def _email_peers(self, connection: Connection, customer: pl.DataFrame) -> pl.DataFrame:
+        """The other customers carrying the customer's email (case and spaces aside):
+        which of them keeps it in HubSpot is decided among all of them."""
+        email = (customer["email"].first() or "").strip().lower() if customer.height else ""
+        if not email:
+            return customer.head(0)
+        given = {"email": email, "customer_id": int(customer["id"][0])}
+        where = "lower(trim(email)) = :email AND id <> :customer_id"
+        return self._read_bound(connection, "customers", where, given)
 
     def customer_of(self, *, order: str | None = None, email: str | None = None) -> int | None:
         """The customer who placed `order` (its id or its number), or whose email is

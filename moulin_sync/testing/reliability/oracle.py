@@ -242,21 +242,43 @@ def _month_window(months: tuple[str, str]) -> tuple[str, str]:
     return months[0], end.isoformat()
 
 
+def _audit_emails(image: HubSpotImage, live: pl.DataFrame) -> list[str]:
+    """Each live customer's contact carries their email when it is theirs to carry."""
+    owners = (
+        live.filter(quality.email_problem().is_null())
+        .sort("created_at", "id")
+        .group_by(quality.normalised_email().alias("email"), maintain_order=True)
+        .agg(pl.col("id").first())
+    )
+    wanted = {str(i): email for email, i in owners.iter_rows()}
+    problems = []
+    for key in sorted(map(str, live["id"]), key=int):
+        found = image.records["contacts"].get(key)
+        if not found:
+            continue  # reported as missing by the caller
+        email = json.loads(found[0])["properties"].get("email")
+        if email != wanted.get(key):
+            problems.append(
+                f"reference: contact {key} has email {email!r}, not {wanted.get(key)!r}"
+            )
+    return problems[:10]
+
+
 def audit_reference(image: HubSpotImage, source_url: str, months: tuple[str, str]) -> list[str]:
     """What a clean run must hold, derived from the source with the quality rules alone.
 
-    Contacts: every live customer whose email is valid and who is the first (lowest id) to
-    carry it. Companies: every company with a name. Deals: every order of the months whose
-    customer is a synced contact (or erased), with a plausible amount and a known status —
-    each with the source amount, its contact (none for an erased customer) and, for B2B
-    orders, its company.
+    Contacts: every live customer; the email on the one that has a valid email first
+    (the oldest account) among those carrying it, none on the others. Companies: every
+    company with a name. Deals: every order of the months whose customer exists (live or
+    erased), with a plausible amount and a known status — each with the source amount,
+    its contact (none for an erased customer) and, for B2B orders, its company.
     """
     problems: list[str] = []
     reader = SourceReader(source_url)
     customers = reader.read_table("customers")
-    live_valid = customers.filter(~quality.is_erased() & quality.email_problem().is_null())
-    owners = live_valid.group_by(quality.normalised_email().alias("email")).agg(pl.col("id").min())
-    contact_keys = {str(i) for i in owners["id"]}
+    live = customers.filter(~quality.is_erased())
+    contact_keys = {str(i) for i in live["id"]}
+    problems += _audit_emails(image, live)
     # An erased customer's orders are deals too, without the person (no contact link).
     erased_keys = {str(i) for i in customers.filter(quality.is_erased())["id"]}
     companies = reader.read_table("companies")
