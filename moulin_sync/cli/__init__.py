@@ -59,7 +59,7 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 @main.group()
 def emulator() -> None:
-    """A local stand-in for HubSpot, for the demo and the tests (never the real service)."""
+    """Local stand-ins for the services, for the demo and the tests (never the real ones)."""
 
 
 def _register() -> None:
@@ -68,14 +68,15 @@ def _register() -> None:
     from moulin_sync.cli.rebuild_state import rebuild_state
     from moulin_sync.cli.serve_refresh import serve_refresh
     from moulin_sync.demo_data.cli import demo_data_command
-    from moulin_sync.emulators.hubspot.cli import hubspot_emulator_command
+    from moulin_sync.emulators import commands as emulator_commands
 
     commands = (demo, sync, plan, inspect, export_deal_ids, serve_refresh, rebuild_state)
     commands += (migrate, up, down)
     for command in commands:
         main.add_command(command)
     main.add_command(demo_data_command, name="demo-data")
-    emulator.add_command(hubspot_emulator_command, name="hubspot")
+    for name, command in emulator_commands().items():  # one per emulators/<service>/
+        emulator.add_command(command, name=name)
 
 
 _register()

@@ -1,7 +1,5 @@
-"""The `/_emulator/*` admin API: reset, state, stats, faults, limits (same bearer token).
-
-Admin requests never consume rate-limit budget and are not counted in the stats.
-"""
+"""HubSpot's own admin routes (`/_emulator/limits`), beside the toolkit's reset, state,
+stats and faults. Admin requests never consume rate-limit budget and are not counted."""
 
 from __future__ import annotations
 
@@ -9,82 +7,8 @@ from typing import Any
 
 from .core import Emulator, Req, Result, RouteTable
 from .errors import bad_request
-from .faults import parse_fault
-from .object_types import OBJECT_TYPES
 
 table = RouteTable()
-
-
-@table.add("POST", "/_emulator/reset", mutates=True)
-def reset(em: Emulator, req: Req) -> Result:
-    """Empty every object (and the rate-limit counters); `{"schema": true}` also resets the schema."""
-    body = req.body if isinstance(req.body, dict) else {}
-    em.store.reset(schema=bool(body.get("schema")))
-    em.limiter.reset()
-    return 200, {"status": "ok"}
-
-
-@table.add("GET", "/_emulator/state")
-def state(em: Emulator, req: Req) -> Result:
-    objects: dict[str, list[dict[str, Any]]] = {}
-    for t in OBJECT_TYPES:
-        rows = []
-        for rec in em.store.objects[t].values():
-            rows.append(
-                {
-                    "id": rec.id,
-                    "properties": dict(rec.props),
-                    "archived": rec.archived,
-                    "createdAt": rec.created_iso,
-                    "updatedAt": rec.updated_iso,
-                    "associations": {
-                        to_t: [
-                            {"id": i, "types": sorted(ts)} for i, ts in sorted(links.items()) if ts
-                        ]
-                        for to_t, links in rec.assoc.items()
-                        if any(links.values())
-                    },
-                }
-            )
-        objects[t] = rows
-    return 200, {"objects": objects, "gdprBlocklist": sorted(em.store.gdpr_blocklist)}
-
-
-@table.add("GET", "/_emulator/stats")
-def stats(em: Emulator, req: Req) -> Result:
-    rows = [
-        {"method": m, "route": r, "status": s, "count": c}
-        for (m, r, s), c in sorted(em.stats.items())
-    ]
-    return 200, {"requests": rows}
-
-
-@table.add("POST", "/_emulator/stats/reset")
-def reset_stats(em: Emulator, req: Req) -> Result:
-    em.stats.clear()
-    return 200, {"status": "ok"}
-
-
-@table.add("GET", "/_emulator/faults")
-def list_faults(em: Emulator, req: Req) -> Result:
-    """Armed faults, and the spent ones (their counters prove they fired)."""
-    return 200, {
-        "faults": [f.to_json() for f in em.faults.armed],
-        "spent": [f.to_json() for f in em.faults.spent],
-    }
-
-
-@table.add("POST", "/_emulator/faults")
-def add_fault(em: Emulator, req: Req) -> Result:
-    fault = parse_fault(req.body)
-    em.faults.add(fault)
-    return 201, fault.to_json()
-
-
-@table.add("DELETE", "/_emulator/faults")
-def clear_faults(em: Emulator, req: Req) -> Result:
-    em.faults.clear()
-    return 200, {"status": "ok"}
 
 
 def _limit(value: Any, name: str) -> int | None:

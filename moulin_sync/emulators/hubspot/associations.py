@@ -63,6 +63,8 @@ def check_type(from_t: str, to_t: str, type_id: Any, category: Any = "HUBSPOT_DE
 
 
 def _link(store: Store, a: Record, b: Record, type_id: int) -> None:
+    store.remember(a)
+    store.remember(b)
     a.assoc.setdefault(b.type, {}).setdefault(b.id, set()).add(type_id)
     b.assoc.setdefault(a.type, {}).setdefault(a.id, set()).add(REVERSE[type_id])
     store.dirty.add((a.type, a.id))
@@ -70,11 +72,13 @@ def _link(store: Store, a: Record, b: Record, type_id: int) -> None:
 
 
 def _unlink_type(store: Store, a: Record, b_type: str, b_id: str, type_id: int) -> None:
+    store.remember(a)
     types = a.assoc.get(b_type, {}).get(b_id)
     if types:
         types.discard(type_id)
     b = store.objects[b_type].get(b_id)
     if b is not None:
+        store.remember(b)
         back = b.assoc.get(a.type, {}).get(a.id)
         if back:
             back.discard(REVERSE[type_id])
@@ -99,9 +103,11 @@ def associate(store: Store, a: Record, b: Record, type_id: int) -> None:
 
 def unlink(store: Store, a: Record, b_type: str, b_id: str) -> bool:
     """Remove every link between `a` and (b_type, b_id); True when something was linked."""
+    store.remember(a)
     found = a.assoc.get(b_type, {}).pop(b_id, None)
     b = store.objects[b_type].get(b_id)
     if b is not None:
+        store.remember(b)
         b.assoc.get(a.type, {}).pop(a.id, None)
         store.dirty.add((b.type, b.id))
     store.dirty.add((a.type, a.id))

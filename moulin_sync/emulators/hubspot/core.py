@@ -1,56 +1,32 @@
-"""What the app, the HubSpot endpoints and the admin API share: the emulator's state, the
-request and result of a handler, and the route tables handlers are declared in.
+"""What the app, the HubSpot endpoints and the admin API share: the emulator (the toolkit's
+`Emulator` holding HubSpot's store, limits and answers; `app.HubSpotEmulator` adds the
+routes), the request a handler sees, and the route tables handlers are declared in.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from starlette.datastructures import QueryParams
-
-from .errors import bad_request
-from .faults import Faults
+from ..toolkit import BearerAuth, Result, RouteSpec, RouteTable, ServiceError
+from ..toolkit import Emulator as ToolkitEmulator
+from ..toolkit import Req as ToolkitReq
+from .errors import ApiError, bad_request
 from .object_types import resolve_type
 from .objects import Objects
+from .portal import PortalState
 from .ratelimit import Limits, RateLimiter
 from .store import Store
 from .timestamps import iso_ms, now_ms
 
-
-class Emulator:
-    """Everything one running emulator holds: the store, limits, faults and stats."""
-
-    def __init__(
-        self,
-        *,
-        token: str,
-        limits: Limits,
-        state_path: str | None = None,
-        search_lag: float = 0.0,
-    ) -> None:
-        self.token = token
-        self.store = Store(state_path, search_lag)
-        self.objects = Objects(self.store)
-        self.limiter = RateLimiter(limits)
-        self.faults = Faults()
-        self.stats: Counter[tuple[str, str, int]] = Counter()
-        # (low, high): each API call waits a uniform time in between, as HubSpot takes.
-        self.latency_ms: tuple[float, float] | None = None
+UNAUTHORIZED = (
+    "Authentication credentials not found. This API supports OAuth 2.0 authentication and "
+    "you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview"
+)
 
 
-@dataclass
-class Req:
-    """One API call as a handler sees it: path parameters, query string, parsed JSON body."""
-
-    params: dict[str, str]
-    query: QueryParams
-    body: Any
-
-    def flag(self, name: str) -> bool:
-        return self.query.get(name, "false").lower() == "true"
+class Req(ToolkitReq):
+    """One API call as a HubSpot handler sees it."""
 
     def dict_body(self) -> dict[str, Any]:
         if not isinstance(self.body, dict):
@@ -62,11 +38,47 @@ class Req:
         return resolve_type(self.params[param])
 
 
-Result = tuple[int, Any]  # (HTTP status, JSON body or None)
+class Emulator(ToolkitEmulator):
+    """Everything one running HubSpot emulator holds: the store, limits, faults and stats."""
+
+    name = "HubSpot"
+    request_type = Req
+    limiter: RateLimiter
+
+    def __init__(
+        self,
+        *,
+        token: str,
+        limits: Limits,
+        state_path: str | None = None,
+        search_lag: float = 0.0,
+    ) -> None:
+        self.store = Store(state_path, search_lag)
+        self.objects = Objects(self.store)
+        super().__init__(
+            auth=BearerAuth(token), limiter=RateLimiter(limits), state=PortalState(self.store)
+        )
+
+    def error(self, status: int, message: str) -> ServiceError:
+        category = {404: "OBJECT_NOT_FOUND", 401: "INVALID_AUTHENTICATION"}.get(
+            status, "INTERNAL_ERROR" if status >= 500 else "VALIDATION_ERROR"
+        )
+        return ApiError(status, category, message)
+
+    def unauthorized(self) -> ServiceError:
+        return self.error(401, UNAUTHORIZED)
+
+    def fault_answer(self, status: int, message: str | None) -> ServiceError:
+        # An injected fault's category says only server or client side, whatever the status.
+        category = "INTERNAL_ERROR" if status >= 500 else "VALIDATION_ERROR"
+        text = message if message is not None else f"Injected fault: HTTP {status}"
+        return ApiError(status, category, text)
+
+    def invalid_json(self) -> ServiceError:
+        return ApiError(400, "VALIDATION_ERROR", "Invalid input JSON on line 1")
+
+
 Handler = Callable[[Emulator, Req], Result]
-# (method, path template, handler, mutates). A mutating route's request ends with a store
-# commit, and faults armed with `writes: true` target it.
-RouteSpec = tuple[str, str, Handler, bool]
 
 
 def schema_changed(em: Emulator, status: int, body: Any) -> Result:
@@ -80,19 +92,7 @@ def schema_created(em: Emulator, req: Req, create: Any) -> Result:
     return schema_changed(em, 201, create(req.object_type(), req.dict_body(), iso_ms(now_ms())))
 
 
-class RouteTable:
-    """Routes declared with `@table.add(...)` on their handlers, kept in declaration order.
-
-    Starlette tries routes in order and takes the first match, so a literal path such as
-    `.../groups` must be declared before a parameter one like `.../{propertyName}`.
-    """
-
-    def __init__(self) -> None:
-        self.routes: list[RouteSpec] = []
-
-    def add(self, method: str, path: str, *, mutates: bool = False) -> Callable[[Handler], Handler]:
-        def register(handler: Handler) -> Handler:
-            self.routes.append((method, path, handler, mutates))
-            return handler
-
-        return register
+__all__ = [
+    "Emulator", "Handler", "Req", "Result", "RouteSpec", "RouteTable", "schema_changed",
+    "schema_created",
+]  # fmt: skip

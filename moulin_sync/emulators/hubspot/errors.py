@@ -7,6 +7,8 @@ import uuid
 from dataclasses import KW_ONLY, dataclass
 from typing import Any
 
+from ..toolkit import ServiceError
+
 # Invalid property values: (property name, error code, message).
 Problems = list[tuple[str, str, str]]
 
@@ -16,7 +18,7 @@ def correlation_id() -> str:
 
 
 @dataclass(eq=False)
-class ApiError(Exception):
+class ApiError(ServiceError):
     """An error answered with HubSpot's `Error` body: status, message, correlationId, category."""
 
     status: int

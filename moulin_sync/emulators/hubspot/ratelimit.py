@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections import deque
 from dataclasses import dataclass
 from typing import Any
+
+from ..toolkit.answers import Answer, Headers
+from ..toolkit.limits import Call, DailyBudget, RollingWindow
 
 TIERS: dict[str, tuple[int | None, int | None]] = {
     "free": (100, 250_000),
@@ -22,6 +24,7 @@ TIERS: dict[str, tuple[int | None, int | None]] = {
 }
 WINDOW_S = 10.0
 DEFAULT_SEARCH_PER_S = 5
+POLICIES = ("TEN_SECONDLY_ROLLING", "SECONDLY", "DAILY")
 
 
 @dataclass
@@ -57,63 +60,64 @@ def rate_limit_body(policy: str) -> dict[str, Any]:
     }
 
 
+def is_search(call: Call) -> bool:
+    return call.method == "POST" and call.path.endswith("/search")
+
+
 class RateLimiter:
+    """HubSpot's limits as the toolkit's gate asks for them (`toolkit.limits.Limiter`)."""
+
+    policies = POLICIES
+
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
-        self.window: deque[float] = deque()
-        self.search_window: deque[float] = deque()
-        self.day = self._today()
-        self.daily_used = 0
+        self.window = RollingWindow(WINDOW_S)
+        self.search_window = RollingWindow(1.0)
+        self.daily = DailyBudget()
 
-    @staticmethod
-    def _today() -> int:
-        return int(time.time() // 86_400)
+    @property
+    def daily_used(self) -> int:
+        return self.daily.spent()
 
     def reset(self) -> None:
         self.window.clear()
         self.search_window.clear()
-        self.daily_used = 0
+        self.daily.clear()
 
-    def _prune(self, now: float) -> None:
-        w = self.window
-        while w and w[0] <= now - WINDOW_S:
-            w.popleft()
-        s = self.search_window
-        while s and s[0] <= now - 1.0:
-            s.popleft()
-        today = self._today()
-        if today != self.day:
-            self.day, self.daily_used = today, 0
+    def refusal(self, call: Call, policy: str) -> Answer:
+        return Answer(429, rate_limit_body(policy))
 
-    def acquire(self, search: bool) -> str | None:
-        """Consume one request; return the exceeded policy name instead when over a limit."""
-        now = time.monotonic()
+    def acquire(self, call: Call) -> Answer | None:
+        """Consume one request, or answer the exceeded limit's 429 instead."""
+        policy = self._exceeded(time.monotonic(), is_search(call))
+        return None if policy is None else self.refusal(call, policy)
+
+    def _exceeded(self, now: float, search: bool) -> str | None:
         lim = self.limits
-        self._prune(now)
-        if lim.daily is not None and self.daily_used >= lim.daily:
+        if lim.daily is not None and self.daily.spent() >= lim.daily:
             return "DAILY"
-        if search:
-            if lim.search_per_s is not None:
-                if len(self.search_window) >= lim.search_per_s:
-                    return "SECONDLY"
-                self.search_window.append(now)
-        else:
-            if lim.per_10s is not None:
-                if len(self.window) >= lim.per_10s:
-                    return "TEN_SECONDLY_ROLLING"
-                self.window.append(now)
-        self.daily_used += 1
+        window, limit, policy = (
+            (self.search_window, lim.search_per_s, "SECONDLY")
+            if search
+            else (self.window, lim.per_10s, "TEN_SECONDLY_ROLLING")
+        )
+        if limit is not None:
+            if window.count(now) >= limit:
+                return policy
+            window.add(now)
+        self.daily.add()
         return None
 
-    def headers(self, search: bool) -> list[tuple[bytes, bytes]]:
+    def headers(self, call: Call) -> Headers:
         lim = self.limits
-        out: list[tuple[bytes, bytes]] = []
+        now = time.monotonic()
+        out: Headers = []
         if lim.per_10s is not None:
             out += [
                 (b"x-hubspot-ratelimit-max", str(lim.per_10s).encode()),
                 (
                     b"x-hubspot-ratelimit-remaining",
-                    str(max(0, lim.per_10s - len(self.window))).encode(),
+                    str(max(0, lim.per_10s - self.window.count(now))).encode(),
                 ),
                 (b"x-hubspot-ratelimit-interval-milliseconds", b"10000"),
             ]
@@ -122,15 +126,15 @@ class RateLimiter:
                 (b"x-hubspot-ratelimit-daily", str(lim.daily).encode()),
                 (
                     b"x-hubspot-ratelimit-daily-remaining",
-                    str(max(0, lim.daily - self.daily_used)).encode(),
+                    str(max(0, lim.daily - self.daily.spent())).encode(),
                 ),
             ]
-        if search and lim.search_per_s is not None:
+        if is_search(call) and lim.search_per_s is not None:
             out += [
                 (b"x-hubspot-ratelimit-secondly", str(lim.search_per_s).encode()),
                 (
                     b"x-hubspot-ratelimit-secondly-remaining",
-                    str(max(0, lim.search_per_s - len(self.search_window))).encode(),
+                    str(max(0, lim.search_per_s - self.search_window.count(now))).encode(),
                 ),
             ]
         return out

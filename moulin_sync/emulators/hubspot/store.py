@@ -1,9 +1,10 @@
 """The object store: records, unique-value indexes, search versions, and optional SQLite state.
 
 All mutation happens on the event loop thread inside synchronous code, so one request's write
-is atomic with respect to every other request. With `--state PATH` every mutating request ends
-with `commit()`, which writes the records it touched to SQLite (WAL) in one transaction; the
-file is locked (`PATH.lock`, flock) so two emulator processes can never share one state file.
+is atomic with respect to every other request. A request starts with `begin()`; it ends with
+`commit()`, which (with `--state PATH`) writes the records it touched to SQLite (WAL) in one
+transaction, or with `rollback()`, which undoes all it changed (see `journal`). The file is
+locked (`PATH.lock`, flock) so two emulator processes can never share one state file.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections import deque
 from typing import IO, Any
 
 from . import state_file
+from .journal import Journal
 from .object_types import LASTMOD, OBJECT_TYPES
 from .schema import Schema
 from .search_index import PropertyIndex, TypeIndex
@@ -56,8 +58,9 @@ class Record:
         return out
 
     def to_row(self) -> dict[str, Any]:
+        """The record as stored (a copy: later writes to the record do not change it)."""
         return {
-            "props": self.props,
+            "props": dict(self.props),
             "created": self.created,
             "updated": self.updated,
             "archived": self.archived,
@@ -92,6 +95,7 @@ class Store:
         self.blocklist_dirty = False
         self.dirty: set[tuple[str, str]] = set()
         self.schema_dirty = False
+        self.journal = Journal()
         self.db: sqlite3.Connection | None = None
         self._lock_file: IO[str] | None = None
         if state_path:
@@ -115,12 +119,75 @@ class Store:
             self.schema_dirty = True
             self.commit()
 
+    def begin(self, *, schema: bool = False) -> None:
+        """A request starts: its changes are journaled (`schema`: it may change the schema)."""
+        self.journal.begin(self.next_id, self.schema.clone() if schema else None)
+
     def commit(self) -> None:
         """Write every touched record (and the schema if it changed) in one transaction."""
         if self.db is not None and (self.dirty or self.schema_dirty or self.blocklist_dirty):
-            state_file.write(self.db, self)
+            state_file.write(self.db, self._changed_rows(), self._changed_kv())
         self.dirty.clear()
         self.schema_dirty = self.blocklist_dirty = False
+        self.journal.close()
+
+    def _changed_rows(self) -> list[state_file.RowChange]:
+        rows: list[state_file.RowChange] = []
+        for t, rid in self.dirty:
+            rec = self.objects[t].get(rid)
+            rows.append((t, rid, None if rec is None else rec.to_row()))
+        return rows
+
+    def _changed_kv(self) -> dict[str, Any]:
+        kv: dict[str, Any] = {"next_id": self.next_id}
+        if self.blocklist_dirty:
+            kv["gdpr_blocklist"] = sorted(self.gdpr_blocklist)
+        if self.schema_dirty:
+            kv["schema"] = self.schema.to_json()
+        return kv
+
+    def remember(self, rec: Record) -> None:
+        """Before `rec` first changes in the request in flight: keep what it was."""
+        j = self.journal
+        if j.open and (rec.type, rec.id) not in j.records:
+            j.records[(rec.type, rec.id)] = rec.to_row()
+
+    def rollback(self) -> None:
+        """Undo every change of the request in flight: records, indexes, ids, schema."""
+        j = self.journal
+        if j.open:
+            for key in j.records:
+                rec = self.objects[key[0]].get(key[1])
+                if rec is not None and not rec.archived:
+                    self._unindex(rec)
+            restored = [self._restore(t, rid, row) for (t, rid), row in j.records.items()]
+            self.next_id = j.next_id
+            if j.blocklist is not None:
+                self.gdpr_blocklist = j.blocklist
+            if j.schema is not None:
+                self.schema = j.schema
+                self.rebuild_indexes()
+            for rec in restored:
+                if rec is not None and not rec.archived:
+                    self._index(rec)
+        self.dirty.clear()
+        self.schema_dirty = self.blocklist_dirty = False
+        j.close()
+
+    def _restore(self, t: str, rid: str, row: dict[str, Any] | None) -> Record | None:
+        """Put back record `rid` as `row` (None: the request created it: it goes)."""
+        records = self.objects[t]
+        if row is None:
+            records.pop(rid, None)
+            self.indexes[t].changed(rid, None)
+            return None
+        rec = Record.from_row(t, rid, row)
+        was_deleted = rid not in records
+        records[rid] = rec
+        if was_deleted:  # listing pages in id order: put it back in its place
+            self.objects[t] = dict(sorted(records.items(), key=lambda kv: int(kv[0])))
+        self.indexes[t].changed(rid, None if rec.archived else rec.props)
+        return rec
 
     def close(self) -> None:
         """Close the SQLite file before releasing its lock, so no other process opens it meanwhile."""
@@ -202,6 +269,8 @@ class Store:
         props[LASTMOD.get(t, "hs_lastmodifieddate")] = iso
         rec = Record(t, rid, props, now)
         self.objects[t][rid] = rec
+        if self.journal.open:
+            self.journal.records.setdefault((t, rid), None)
         self._index(rec)
         self.touch(rec)
         return rec
@@ -213,6 +282,7 @@ class Store:
             rec.versions = [(float("-inf"), None if rec.archived else dict(rec.props))]
 
     def update(self, rec: Record, props: dict[str, str], now: int) -> None:
+        self.remember(rec)
         self._keep_seen(rec)
         p = rec.props
         index = self.ensure_index(rec.type)
@@ -235,6 +305,7 @@ class Store:
 
     def archive(self, rec: Record, now: int) -> None:
         """Archive (HubSpot's recycle bin): the record's unique values are freed."""
+        self.remember(rec)
         self._keep_seen(rec)
         self._unindex(rec)
         rec.archived = True
@@ -244,11 +315,14 @@ class Store:
         self.touch(rec)
 
     def block_email(self, email: str) -> None:
+        if self.journal.open and self.journal.blocklist is None:
+            self.journal.blocklist = set(self.gdpr_blocklist)
         self.gdpr_blocklist.add(email.lower())
         self.blocklist_dirty = True
 
     def delete(self, rec: Record) -> None:
         """Remove a record for good (the loser of a merge, a GDPR delete)."""
+        self.remember(rec)
         self._unindex(rec)
         del self.objects[rec.type][rec.id]
         self.indexes[rec.type].changed(rec.id, None)
@@ -306,4 +380,5 @@ class Store:
             self.schema = Schema()
             self.schema_dirty = True
         self.rebuild_indexes()
+        self.journal.close()  # a reset is not undone
         self.commit()

@@ -1,36 +1,38 @@
 """Injected faults: canned error statuses, hangs, and the lost or held answer after a write.
 
 A fault matches requests by `method`, `route` (a prefix of the path) and, with
-`writes: true`, only requests to routes that write (creates, updates, upserts, archives,
-merges, property and pipeline changes — never reads, batch reads or searches). With
+`writes: true`, only requests to routes that write (declared `mutates=True`). With
 `skip: N` the first N matching requests pass untouched and the fault applies from the
 N+1-th on: "after the 12th write call" is `{"writes": true, "skip": 11}`. Each fault keeps
 counters the tests read from `GET /_emulator/faults`: `seen` (matching requests), `fired`
 (requests it applied to), `committed` (for the after-commit kinds: requests executed and
 committed before the answer was dropped or held), and `fired_on` (what it hit).
+
+Kinds: `status` answers `status` (a 429 as the service's limiter answers limit `policy`)
+without executing the request; `hang` waits `seconds`, then lets the request through;
+`drop_after_commit` executes and commits the request, then closes the connection without
+a byte; `hang_after_commit` executes and commits it, then holds the answer until the
+client goes away (or `seconds` pass, 0: forever).
 """
 
 from __future__ import annotations
 
 import itertools
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import bad_request
-
 KINDS = ("status", "hang", "drop_after_commit", "hang_after_commit")
-BEFORE = ("status", "hang")  # act before HubSpot executes the request
+BEFORE = ("status", "hang")  # act before the service executes the request
 AFTER_COMMIT = ("drop_after_commit", "hang_after_commit")  # act on its answer
 # Spent faults kept for `GET /_emulator/faults` (their counters prove they fired).
 SPENT_KEPT = 1000
 FIRED_ON_KEPT = 20
-POLICIES = ("TEN_SECONDLY_ROLLING", "SECONDLY", "DAILY")
 
 
 @dataclass
 class Fault:
     kind: str
+    policy: str  # a 429's limit, among the service limiter's `policies`
     count: int = 1
     status: int = 503
     seconds: float = 0.0
@@ -39,9 +41,6 @@ class Fault:
     skip: int = 0
     writes: bool = False
     message: str | None = None  # a `status` fault's error message (default: "Injected fault")
-    # A 429's limit, answered as the rate limiter answers it: TEN_SECONDLY_ROLLING,
-    # SECONDLY (searches) or DAILY.
-    policy: str = "TEN_SECONDLY_ROLLING"
     id: int = 0
     seen: int = 0
     fired: int = 0
@@ -66,12 +65,13 @@ class Fault:
         }  # fmt: skip
 
 
-def parse_fault(body: Any) -> Fault:
+def parse_fault(body: Any, policies: tuple[str, ...]) -> Fault:
+    """A fault from its JSON; ValueError naming what is wrong."""
     if not isinstance(body, dict) or body.get("kind") not in KINDS:
-        raise bad_request(f"A fault needs a kind among {', '.join(KINDS)}")
+        raise ValueError(f"A fault needs a kind among {', '.join(KINDS)}")
     writes = body.get("writes", False)
     if not isinstance(writes, bool):
-        raise bad_request("writes must be true or false")
+        raise ValueError("writes must be true or false")
     try:
         fault = Fault(
             kind=body["kind"],
@@ -83,14 +83,14 @@ def parse_fault(body: Any) -> Fault:
             skip=int(body.get("skip", 0)),
             writes=writes,
             message=None if body.get("message") is None else str(body["message"]),
-            policy=body.get("policy", "TEN_SECONDLY_ROLLING"),
+            policy=body.get("policy", policies[0]),
         )
     except (TypeError, ValueError) as e:
-        raise bad_request(f"Invalid fault: {e}") from e
-    if fault.policy not in POLICIES:
-        raise bad_request(f"policy must be one of {', '.join(POLICIES)}")
+        raise ValueError(f"Invalid fault: {e}") from e
+    if fault.policy not in policies:
+        raise ValueError(f"policy must be one of {', '.join(policies)}")
     if fault.count < 1 or not 100 <= fault.status <= 599 or fault.seconds < 0 or fault.skip < 0:
-        raise bad_request("count must be >= 1, status an HTTP status, seconds >= 0, skip >= 0")
+        raise ValueError("count must be >= 1, status an HTTP status, seconds >= 0, skip >= 0")
     return fault
 
 
@@ -141,13 +141,3 @@ class Faults:
                 self.armed.remove(f)
                 self.spent = [*self.spent, f][-SPENT_KEPT:]
         return taken
-
-
-def fault_body(status: int, message: str | None = None) -> dict[str, Any]:
-    """HubSpot's JSON error body (a 429's comes from the rate limiter instead)."""
-    return {
-        "status": "error",
-        "message": message if message is not None else f"Injected fault: HTTP {status}",
-        "correlationId": str(uuid.uuid4()),
-        "category": "INTERNAL_ERROR" if status >= 500 else "VALIDATION_ERROR",
-    }
