@@ -71,7 +71,7 @@ PARAMS = {
     "objectType": "contacts", "objectId": "1", "fromObjectType": "deals",
     "toObjectType": "contacts", "fromObjectId": "1", "toObjectId": "2",
     "propertyName": "email", "groupName": "contactinformation",
-    "pipelineId": "default", "stageId": "appointmentscheduled",
+    "pipelineId": "default", "stageId": "appointmentscheduled", "ownerId": "75000001",
 }  # fmt: skip
 WRONG_BODIES = [
     b"x", b"", b"null", b"1", b'"x"', b"[]", b'["x"]', b"{}", b'{"inputs": "x"}',

@@ -1,4 +1,4 @@
-"""Association types and links between records.
+"""Links between records (the association types are in `association_types`).
 
 Each link is stored on both records (`rec.assoc[to_type][to_id] = {type ids}`), the reverse
 side with the paired type id, so a read from either end agrees. A primary company label
@@ -11,35 +11,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from .association_types import (
+    DEFAULT,
+    PRIMARY_FROM_COMPANY,
+    PRIMARY_TO_COMPANY,
+    REVERSE,
+    TYPES,
+)
 from .errors import ApiError
+from .object_types import API_SINGULAR
 from .store import Record, Store
-
-# (from, to) -> {type id: label}; the first id of each pair is the unlabelled default.
-TYPES: dict[tuple[str, str], dict[int, str | None]] = {
-    ("contacts", "companies"): {279: None, 1: "Primary"},
-    ("companies", "contacts"): {280: None, 2: "Primary"},
-    ("deals", "companies"): {341: None, 5: "Primary"},
-    ("companies", "deals"): {342: None, 6: "Primary"},
-    ("deals", "contacts"): {3: None},
-    ("contacts", "deals"): {4: None},
-    ("contacts", "tickets"): {15: None},
-    ("tickets", "contacts"): {16: None},
-    ("tickets", "companies"): {339: None, 26: "Primary"},
-    ("companies", "tickets"): {340: None, 25: "Primary"},
-    ("deals", "tickets"): {27: None},
-    ("tickets", "deals"): {28: None},
-}
-REVERSE = {279: 280, 1: 2, 341: 342, 5: 6, 3: 4, 15: 16, 339: 340, 26: 25, 27: 28}
-REVERSE.update({v: k for k, v in list(REVERSE.items())})
-DEFAULT = {pair: next(iter(types)) for pair, types in TYPES.items()}
-PRIMARY_TO_COMPANY = frozenset({1, 5, 26})  # primary seen from the contact/deal/ticket side
-PRIMARY_FROM_COMPANY = frozenset({2, 6, 25})  # the same label seen from the company side
-_SINGULAR = {"contacts": "contact", "companies": "company", "deals": "deal", "tickets": "ticket"}
 
 
 def type_name(from_t: str, to_t: str, type_id: int) -> str:
     """The v3 `type` string, e.g. `contact_to_company` / `contact_to_company_unlabeled`."""
-    base = f"{_SINGULAR[from_t]}_to_{_SINGULAR[to_t]}"
+    base = f"{API_SINGULAR[from_t]}_to_{API_SINGULAR[to_t]}"
     types = TYPES[(from_t, to_t)]
     if len(types) > 1 and types[type_id] is None:
         return base + "_unlabeled"

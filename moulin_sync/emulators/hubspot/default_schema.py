@@ -1,4 +1,5 @@
-"""The portal's default schema: HubSpot's built-in properties, groups and pipelines per type.
+"""The portal's default schema: HubSpot's built-in properties, groups and pipelines per type
+(the four types moulin-sync writes here; the other standard types' in `standard_schema`).
 
 Definitions are built in HubSpot's `Property`, `PropertyGroup` and `Pipeline` shapes; the row
 order below is the order `GET /crm/v3/properties/{objectType}` answers in.
@@ -8,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .object_types import LASTMOD, SINGULAR
+from .object_types import API_SINGULAR, LASTMOD, SINGULAR
+from .standard_schema import STANDARD
 
 EPOCH_ISO = "2019-01-01T00:00:00.000Z"
 # (name, label[, type, fieldType][, make_property keywords]); type and fieldType default to
@@ -24,6 +26,11 @@ def _opts(*values: str | tuple[str, str]) -> list[dict[str, Any]]:
             {"label": label, "value": value, "displayOrder": i, "hidden": False, "description": ""}
         )
     return out
+
+
+def group_name(t: str) -> str:
+    """The group of a type's built-in properties: contactinformation, lineiteminformation."""
+    return API_SINGULAR[t].replace("_", "") + "information"
 
 
 def make_property(
@@ -46,8 +53,7 @@ def make_property(
         "type": ptype,
         "fieldType": field_type,
         "description": description,
-        "groupName": group
-        or f"{object_type[:-1] if object_type != 'companies' else 'company'}information",
+        "groupName": group or group_name(object_type),
         "options": options or [],
         "displayOrder": -1,
         "calculated": False,
@@ -180,17 +186,17 @@ _DEFAULTS: dict[str, list[PropertyRow]] = {
 
 def default_properties(t: str) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
-    for name, label, *rest in _DEFAULTS[t] + _system(t):
+    for name, label, *rest in (_DEFAULTS.get(t) or STANDARD[t]) + _system(t):
         kw = rest.pop() if rest and isinstance(rest[-1], dict) else {}
         out[name] = make_property(t, name, label, *rest, **kw)
     return out
 
 
 def default_groups(t: str) -> dict[str, dict[str, Any]]:
-    base = "company" if t == "companies" else t[:-1]
+    name = group_name(t)
     return {
-        f"{base}information": {
-            "name": f"{base}information",
+        name: {
+            "name": name,
             "label": f"{SINGULAR[t]} information",
             "displayOrder": 0,
             "archived": False,

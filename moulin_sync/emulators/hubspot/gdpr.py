@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import associations as assoc
+from .contact_emails import all_emails
 from .errors import bad_request, not_found
 from .store import Store
 
@@ -12,7 +13,7 @@ from .store import Store
 def gdpr_delete(store: Store, t: str, body: dict[str, Any]) -> None:
     """Delete a contact for good, live or archived: its record, associations and
     unique values go, its id answers 404 everywhere (archived reads and search
-    included), and its email joins the GDPR blocklist. The API may create a contact
+    included), and its emails (additional ones included) join the GDPR blocklist. The API may create a contact
     with that email again: a new record, with a new id, sharing nothing with the old.
 
     With `idProperty: email` and no such contact, the email is blocklisted all the
@@ -36,8 +37,7 @@ def gdpr_delete(store: Store, t: str, body: dict[str, Any]) -> None:
             raise not_found(f"Object not found: contact {object_id}")
         store.block_email(object_id)
         return
-    email = rec.props.get("email")
-    if email:
+    for email in all_emails(rec.props):
         store.block_email(email)
     assoc.unlink_all(store, rec)
     store.delete(rec)

@@ -1,4 +1,5 @@
-"""CRM object operations (v3): single and batch create/read/update/upsert/archive, list, merge.
+"""CRM object operations (v3): single and batch create/read/update/upsert/archive, list,
+merge (see `merge`).
 
 Batch error policy (see docs/hubspot-emulator.md): when every input carries a distinct
 `objectWriteTraceId` the batch is *partial*: good inputs are written and bad ones come back in
@@ -12,6 +13,7 @@ from typing import Any
 
 from . import associations as assoc
 from .errors import ApiError, PropertyError, bad_request, not_found, validation_error
+from .merge import merge as merge_records
 from .object_types import SINGULAR, TYPE_IDS, resolve_type
 from .payloads import BatchAnswer, batch_answer, check_object_inputs, names_from, shown_names
 from .store import Record, Store
@@ -235,19 +237,4 @@ class Objects:
 
     # -- merge
     def merge(self, t: str, body: dict[str, Any]) -> dict[str, Any]:
-        if t not in ("contacts", "deals", "companies"):
-            raise bad_request(f"Merging is not supported for {t}")
-        pid, lid = str(body.get("primaryObjectId", "")), str(body.get("objectIdToMerge", ""))
-        if not pid or not lid or pid == lid:
-            raise bad_request("primaryObjectId and objectIdToMerge must be two different ids")
-        store = self.store
-        survivor, loser = store.get(t, pid), store.get(t, lid)
-        if survivor is None or loser is None:
-            raise not_found(f"Object not found: {lid if survivor else pid}")
-        merged = [x for x in survivor.props.get("hs_merged_object_ids", "").split(";") if x]
-        merged += [lid, *[x for x in loser.props.get("hs_merged_object_ids", "").split(";") if x]]
-        assoc.move_all(store, loser, survivor)
-        store.delete(loser)
-        now = now_ms()
-        store.update(survivor, {"hs_merged_object_ids": ";".join(dict.fromkeys(merged))}, now)
-        return survivor.to_public()
+        return merge_records(self.store, t, body).to_public()

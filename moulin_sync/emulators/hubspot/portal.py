@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..toolkit import Req
-from .object_types import OBJECT_TYPES
+from .object_types import CORE_TYPES, OBJECT_TYPES
 from .store import Record, Store
 
 # Routes under these change the schema (properties, groups, pipelines): their requests
@@ -33,8 +33,14 @@ class PortalState:
         self.store.reset(schema=bool(options.get("schema")))
 
     def to_json(self) -> dict[str, Any]:
+        """Every record by type: the types moulin-sync writes always, the others once
+        they hold records."""
         store = self.store
-        objects = {t: [_row(rec) for rec in store.objects[t].values()] for t in OBJECT_TYPES}
+        objects = {
+            t: [_row(rec) for rec in store.objects[t].values()]
+            for t in OBJECT_TYPES
+            if t in CORE_TYPES or store.objects[t]
+        }
         return {"objects": objects, "gdprBlocklist": sorted(store.gdpr_blocklist)}
 
     def close(self) -> None:

@@ -42,6 +42,16 @@ def _default_data() -> dict[str, Any]:
     }
 
 
+def _with_every_type(data: dict[str, Any]) -> dict[str, Any]:
+    """A saved schema with the default definitions of any type it predates."""
+    for t in OBJECT_TYPES:
+        if t not in data["properties"]:
+            data["properties"][t] = default_properties(t)
+            data["groups"][t] = default_groups(t)
+            data["pipelines"][t] = default_pipelines(t)
+    return data
+
+
 def check_stages(label: Any, stages: Any) -> None:
     """A pipeline's label and stages of the right shape (before any id is given out)."""
     if not isinstance(label, str):
@@ -95,8 +105,7 @@ class Schema:
     """Properties, groups and pipelines for every object type, with compiled validators."""
 
     def __init__(self, data: dict[str, Any] | None = None) -> None:
-        if data is None:
-            data = _default_data()
+        data = _default_data() if data is None else _with_every_type(data)
         self.properties: dict[str, dict[str, dict[str, Any]]] = data["properties"]
         self.groups: dict[str, dict[str, dict[str, Any]]] = data["groups"]
         self.pipelines: dict[str, dict[str, dict[str, Any]]] = data["pipelines"]

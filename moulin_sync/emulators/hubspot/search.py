@@ -1,5 +1,8 @@
 """CRM search: filter groups (OR of ANDs), one sort, offset paging, the 10,000-result cap.
 
+A top-level `filters` list is one more filter group (an AND), as HubSpot applies it and
+clients such as Airbyte's send it; other keys HubSpot does not know are ignored.
+
 Search sees each record as it was `search_lag` seconds ago, which models HubSpot's indexing
 delay; archived records never match. Matching and ordering are planned over per-property
 indexes (`search_plan`), so a search costs its result's size, not the store's.
@@ -41,14 +44,16 @@ def _check_shape(body: dict[str, Any]) -> None:
                 invalid(f"{field}[{n}]", item)
         return value
 
+    def filters(value: Any, where: str) -> None:
+        for m, f in enumerate(items(value, where, dict, "a filter object", "a list of filters")):
+            if f.get("values") is not None and not isinstance(f["values"], list):
+                invalid(f"{where}[{m}].values", "a list")
+
     groups = items(body.get("filterGroups"), "filterGroups", dict, "an object with filters",
                    "a list of {filters}")  # fmt: skip
     for n, group in enumerate(groups):
-        where = f"filterGroups[{n}].filters"
-        for m, f in enumerate(items(group.get("filters"), where, dict, "a filter object",
-                                    "a list of filters")):  # fmt: skip
-            if f.get("values") is not None and not isinstance(f["values"], list):
-                invalid(f"{where}[{m}].values", "a list")
+        filters(group.get("filters"), f"filterGroups[{n}].filters")
+    filters(body.get("filters"), "filters")
     items(body.get("sorts"), "sorts", (dict, str), "a sort object or a property name", "a list")
     names = body.get("properties")
     if names is not None and (
@@ -64,7 +69,7 @@ def _check_shape(body: dict[str, Any]) -> None:
 
 def search(store: Store, t: str, body: dict[str, Any]) -> dict[str, Any]:
     _check_shape(body)
-    groups = body.get("filterGroups") or []
+    groups = filter_groups(body)
     if len(groups) > MAX_GROUPS:
         raise bad_request(f"Too many filter groups ({len(groups)}); the maximum is {MAX_GROUPS}")
     total_filters = sum(len(g.get("filters") or []) for g in groups)
@@ -115,6 +120,14 @@ def search(store: Store, t: str, body: dict[str, Any]) -> dict[str, Any]:
     if after + limit < total:
         out_body["paging"] = {"next": {"after": str(after + limit)}}
     return out_body
+
+
+def filter_groups(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The request's filter groups, its top-level `filters` (if any) as one more."""
+    groups = list(body.get("filterGroups") or [])
+    if body.get("filters"):
+        groups.append({"filters": body["filters"]})
+    return groups
 
 
 def _text(query: str) -> Condition:

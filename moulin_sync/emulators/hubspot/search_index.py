@@ -1,10 +1,12 @@
-"""Search indexes: one per object type and searched property, kept current by every write.
+"""Search indexes: one per object type and property, kept current by every write and load.
 
-An index is built the first time a search filters or sorts on a property, then updated by
-`Store.touch`/`Store.delete`, so a search over a million deals reads a range or a value set
-instead of every record. Indexes hold the records' *current* properties: records written
-within the search lag are left out of index answers and judged on what search sees of them
-(`Store.searchable`), so the lag is modelled exactly as before.
+Every property a live record holds has its index (`TypeIndex` makes one the first time
+a record holds the property), and every index is whole at all times: each record's
+key, the records by key, and the records in key order. A search never builds one —
+HubSpot's index always exists — so no search is slow for being the first; a bulk load
+adds its records to the indexes in one sorted merge per property. Indexes hold the
+records' *current* properties: records written within the search lag are left out of
+index answers and judged on what search sees of them (`Store.searchable`).
 
 Keys are the ones the filter predicates compare: numbers and dates as floats (epoch ms),
 everything else lower-cased. A present value that does not parse as its type's number has
@@ -14,8 +16,8 @@ the key None: it answers HAS_PROPERTY and IN, never a range.
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from sortedcontainers import SortedList
@@ -46,30 +48,30 @@ def key_of(ptype: str, value: Any) -> Key:
 
 
 class PropertyIndex:
-    """One property's values over the live records of one type: each record's key, and —
-    built on the first lookup that needs them — the records by key and all in key order."""
+    """One property's values over the live records of one type: each record's key, the
+    records by key (an id, or a set of ids when several share the key), and the records
+    whose key is not None in key order."""
 
     def __init__(self, ptype: str, records: Iterable[tuple[int, str | None]] = ()) -> None:
         self.ptype = ptype
-        self.keys: dict[int, Key] = {rid: key_of(ptype, value) for rid, value in records if value}
-        self._by_key: dict[Key, set[int]] | None = None
-        self._ordered: SortedList | None = None
+        self.keys: dict[int, Key] = {}
+        self.by_key: dict[Key, int | set[int]] = {}
+        self.ordered: SortedList = SortedList()
+        self.add_many(records)
 
-    @property
-    def by_key(self) -> dict[Key, set[int]]:
-        if self._by_key is None:
-            by_key: dict[Key, set[int]] = {}
-            for rid, k in self.keys.items():
-                by_key.setdefault(k, set()).add(rid)
-            self._by_key = by_key
-        return self._by_key
-
-    @property
-    def ordered(self) -> SortedList:
-        """(key, id) of the records whose key is not None; sorted once, then kept sorted."""
-        if self._ordered is None:
-            self._ordered = SortedList((k, rid) for rid, k in self.keys.items() if k is not None)
-        return self._ordered
+    def add_many(self, records: Iterable[tuple[int, str | None]]) -> None:
+        """Index many records at once (a load): the new ones join the order in one merge."""
+        fresh = []
+        for rid, value in records:
+            if rid in self.keys:
+                self.set(rid, value)
+            elif value:
+                k = key_of(self.ptype, value)
+                self.keys[rid] = k
+                self._add_key(k, rid)
+                if k is not None:
+                    fresh.append((k, rid))
+        self.ordered.update(fresh)
 
     def set(self, rid: int, value: str | None) -> None:
         """Record that `rid` now has `value` (None: no value, or no longer a live record)."""
@@ -77,33 +79,50 @@ class PropertyIndex:
         old = self.keys.get(rid, _ABSENT)
         if old is new or (old is not _ABSENT and new is not _ABSENT and old == new):
             return
-        by_key, ordered = self._by_key, self._ordered
         if old is not _ABSENT:
             del self.keys[rid]
-            if by_key is not None:
-                ids = by_key[old]
-                ids.discard(rid)
-                if not ids:
-                    del by_key[old]
-            if ordered is not None and old is not None:
-                ordered.remove((old, rid))
+            self._remove_key(old, rid)
+            if old is not None:
+                self.ordered.remove((old, rid))
         if new is not _ABSENT:
             self.keys[rid] = new
-            if by_key is not None:
-                by_key.setdefault(new, set()).add(rid)
-            if ordered is not None and new is not None:
-                ordered.add((new, rid))
+            self._add_key(new, rid)
+            if new is not None:
+                self.ordered.add((new, rid))
+
+    def _add_key(self, k: Key, rid: int) -> None:
+        held = self.by_key.get(k)
+        if held is None:
+            self.by_key[k] = rid
+        elif isinstance(held, set):
+            held.add(rid)
+        else:
+            self.by_key[k] = {held, rid}
+
+    def _remove_key(self, k: Key, rid: int) -> None:
+        held = self.by_key[k]
+        if isinstance(held, set):
+            held.discard(rid)
+            if held:
+                return
+        del self.by_key[k]
 
     def equal(self, keys: Iterable[Key]) -> set[int]:
         found: set[int] = set()
-        by_key = self.by_key
         for k in keys:
-            found |= by_key.get(k, set())
+            held = self.by_key.get(k)
+            if isinstance(held, set):
+                found |= held
+            elif held is not None:
+                found.add(held)
         return found
 
     def count_equal(self, keys: Iterable[Key]) -> int:
-        by_key = self.by_key
-        return sum(len(by_key.get(k, ())) for k in keys)
+        count = 0
+        for k in keys:
+            held = self.by_key.get(k)
+            count += len(held) if isinstance(held, set) else held is not None
+        return count
 
     def bounds(self, low: Key, low_open: bool, high: Key, high_open: bool) -> tuple[int, int]:
         """Positions [i, j) in `ordered` of the keys within the bounds (None: unbounded)."""
@@ -124,30 +143,64 @@ class PropertyIndex:
 class TypeIndex:
     """The property indexes of one object type, and a cache of ordered query results.
 
-    `generation` counts the writes to the type: a cached result is reused only while no
-    record of the type changed since it was computed.
+    `ptype_of(name)` is the schema's type of a property. `generation` counts the writes
+    to the type: a cached result is reused only while no record of the type changed.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, ptype_of: Callable[[str], str]) -> None:
+        self.ptype_of = ptype_of
         self.properties: dict[str, PropertyIndex] = {}
         self.generation = 0
         self._results: OrderedDict[Any, tuple[int, list[int]]] = OrderedDict()
 
     def property(self, name: str, ptype: str, live: Iterable[Any]) -> PropertyIndex:
-        """The index of `name`, built from the live records on first use or when the
-        property's type changed (its keys would compare differently)."""
+        """The index of `name` (an empty one when no live record holds it), rebuilt from
+        the live records only when the property's type changed (keys compare differently)."""
         index = self.properties.get(name)
-        if index is None or index.ptype != ptype:
+        if index is None:
+            index = self.properties[name] = PropertyIndex(ptype)
+        elif index.ptype != ptype:
             index = PropertyIndex(ptype, ((int(r.id), r.props.get(name)) for r in live))
             self.properties[name] = index
         return index
 
-    def changed(self, rid: str, props: dict[str, str] | None) -> None:
-        """A record was written (`props`) or is no longer live (None)."""
+    def _index(self, name: str) -> PropertyIndex:
+        index = self.properties.get(name)
+        if index is None:
+            index = self.properties[name] = PropertyIndex(self.ptype_of(name))
+        return index
+
+    def added(self, rid: str, props: dict[str, str]) -> None:
+        """A live record appeared (created, restored) with `props`."""
         self.generation += 1
         n = int(rid)
-        for name, index in self.properties.items():
-            index.set(n, None if props is None else props.get(name))
+        for name, value in props.items():
+            self._index(name).set(n, value)
+
+    def updated(self, rid: str, props: dict[str, str], names: Iterable[str]) -> None:
+        """Properties `names` of live record `rid` changed; `props` are all of its own."""
+        self.generation += 1
+        n = int(rid)
+        for name in names:
+            self._index(name).set(n, props.get(name))
+
+    def removed(self, rid: str) -> None:
+        """Record `rid` is no longer live (archived, deleted)."""
+        self.generation += 1
+        n = int(rid)
+        for index in self.properties.values():
+            index.set(n, None)
+
+    def added_many(self, records: Iterable[Any]) -> None:
+        """Many live records appeared at once (a bulk load, a state file opened)."""
+        self.generation += 1
+        by_name: defaultdict[str, list[tuple[int, str]]] = defaultdict(list)
+        for rec in records:
+            n = int(rec.id)
+            for name, value in rec.props.items():
+                by_name[name].append((n, value))
+        for name, pairs in by_name.items():
+            self._index(name).add_many(pairs)
 
     def cached(self, query: Any) -> list[int] | None:
         hit = self._results.get(query)

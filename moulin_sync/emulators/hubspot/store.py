@@ -16,11 +16,13 @@ from collections import deque
 from typing import IO, Any
 
 from . import state_file
+from .contact_emails import promoted
 from .journal import Journal
 from .object_types import LASTMOD, OBJECT_TYPES
 from .schema import Schema
 from .search_index import PropertyIndex, TypeIndex
 from .timestamps import iso_ms
+from .unique_index import UniqueIndex
 
 
 class Record:
@@ -84,8 +86,8 @@ class Store:
         self.search_lag = search_lag
         self.schema = Schema()
         self.objects: dict[str, dict[str, Record]] = {t: {} for t in OBJECT_TYPES}
-        self.unique_index: dict[str, dict[str, dict[str, str]]] = {}
-        self.indexes = {t: TypeIndex() for t in OBJECT_TYPES}  # search's, built on use
+        self.unique = UniqueIndex(lambda: self.schema, self.objects)
+        self.indexes = {t: self._search_index_of(t) for t in OBJECT_TYPES}
         # (written_at, type, id) of the writes search may not see yet, oldest first.
         self.recent: deque[tuple[float, str, str]] = deque()
         self.next_id = 1001
@@ -101,6 +103,8 @@ class Store:
         if state_path:
             self._open(state_path)
         self.rebuild_indexes()
+        for t in OBJECT_TYPES:
+            self.indexes[t].added_many(r for r in self.objects[t].values() if not r.archived)
 
     # ------------------------------------------------------------------ persistence
     def _open(self, path: str) -> None:
@@ -156,10 +160,10 @@ class Store:
         """Undo every change of the request in flight: records, indexes, ids, schema."""
         j = self.journal
         if j.open:
-            for key in j.records:
-                rec = self.objects[key[0]].get(key[1])
+            for t, rid in j.records:
+                rec = self.objects[t].get(rid)
                 if rec is not None and not rec.archived:
-                    self._unindex(rec)
+                    self.unique.remove(t, rec)
             restored = [self._restore(t, rid, row) for (t, rid), row in j.records.items()]
             self.next_id = j.next_id
             if j.blocklist is not None:
@@ -169,7 +173,7 @@ class Store:
                 self.rebuild_indexes()
             for rec in restored:
                 if rec is not None and not rec.archived:
-                    self._index(rec)
+                    self.unique.add(rec.type, rec)
         self.dirty.clear()
         self.schema_dirty = self.blocklist_dirty = False
         j.close()
@@ -177,16 +181,17 @@ class Store:
     def _restore(self, t: str, rid: str, row: dict[str, Any] | None) -> Record | None:
         """Put back record `rid` as `row` (None: the request created it: it goes)."""
         records = self.objects[t]
+        self.indexes[t].removed(rid)
         if row is None:
             records.pop(rid, None)
-            self.indexes[t].changed(rid, None)
             return None
         rec = Record.from_row(t, rid, row)
         was_deleted = rid not in records
         records[rid] = rec
         if was_deleted:  # listing pages in id order: put it back in its place
             self.objects[t] = dict(sorted(records.items(), key=lambda kv: int(kv[0])))
-        self.indexes[t].changed(rid, None if rec.archived else rec.props)
+        if not rec.archived:
+            self.indexes[t].added(rid, rec.props)
         return rec
 
     def close(self) -> None:
@@ -198,43 +203,25 @@ class Store:
 
     # ------------------------------------------------------------------ indexes
     def rebuild_indexes(self) -> None:
-        self.unique_index = {}
-        for t in OBJECT_TYPES:
-            idx: dict[str, dict[str, str]] = {n: {} for n in self.schema.unique[t]}
-            for rec in self.objects[t].values():
-                if rec.archived:
-                    continue
-                for name, values in idx.items():
-                    v = rec.props.get(name)
-                    if v:
-                        values[v] = rec.id
-            self.unique_index[t] = idx
+        """The unique indexes, from the records (after a load or a schema change)."""
+        self.unique.rebuild()
+
+    def _search_index_of(self, t: str) -> TypeIndex:
+        return TypeIndex(lambda name: self._ptype(t, name))
+
+    def _ptype(self, t: str, name: str) -> str:
+        prop = self.schema.properties[t].get(name)
+        return prop["type"] if prop else "string"
 
     def search_index(self, t: str, name: str, ptype: str) -> PropertyIndex:
-        """Search's index of property `name` of `t` (of type `ptype`), over the live
-        records: built on first use, then kept current by every write."""
+        """Search's index of property `name` of `t` (of type `ptype`) over the live
+        records, which every write and load keeps whole (see `search_index`)."""
         live = (r for r in self.objects[t].values() if not r.archived)
         return self.indexes[t].property(name, ptype, live)
 
     def ensure_index(self, t: str) -> dict[str, dict[str, str]]:
-        """The unique index of `t`, rebuilt if the schema gained a unique property."""
-        idx = self.unique_index[t]
-        if len(idx) != len(self.schema.unique[t]):
-            self.rebuild_indexes()
-            idx = self.unique_index[t]
-        return idx
-
-    def _unindex(self, rec: Record) -> None:
-        for name, values in self.ensure_index(rec.type).items():
-            v = rec.props.get(name)
-            if v and values.get(v) == rec.id:
-                del values[v]
-
-    def _index(self, rec: Record) -> None:
-        for name, values in self.ensure_index(rec.type).items():
-            v = rec.props.get(name)
-            if v:
-                values[v] = rec.id
+        """The unique index of `t`: {property: {value: id}}."""
+        return self.unique.of(t)
 
     # ------------------------------------------------------------------ records
     def get(self, t: str, rid: str, *, archived: bool = False) -> Record | None:
@@ -260,7 +247,7 @@ class Store:
         self.next_id += 1
         return str(rid)
 
-    def insert(self, t: str, props: dict[str, str], now: int) -> Record:
+    def insert(self, t: str, props: dict[str, str], now: int, *, index: bool = True) -> Record:
         rid = self.allocate_id()
         props = {k: v for k, v in props.items() if v != ""}
         iso = iso_ms(now)
@@ -271,9 +258,17 @@ class Store:
         self.objects[t][rid] = rec
         if self.journal.open:
             self.journal.records.setdefault((t, rid), None)
-        self._index(rec)
+        self.unique.add(t, rec)
+        if index:
+            self.indexes[t].added(rid, props)
         self.touch(rec)
         return rec
+
+    def insert_many(self, t: str, rows: list[dict[str, str]], now: int) -> list[Record]:
+        """Insert records as `insert` does, their search indexes updated at once."""
+        records = [self.insert(t, props, now, index=False) for props in rows]
+        self.indexes[t].added_many(records)
+        return records
 
     def _keep_seen(self, rec: Record) -> None:
         """Before a write under search lag: what search sees now stays seen until the
@@ -284,30 +279,29 @@ class Store:
     def update(self, rec: Record, props: dict[str, str], now: int) -> None:
         self.remember(rec)
         self._keep_seen(rec)
+        if rec.type == "contacts":
+            props = promoted(rec.props, props)
+        unique = self.unique.changing(rec.type, props)  # re-index only the values that change
+        self.unique.remove(rec.type, rec, unique)
         p = rec.props
-        index = self.ensure_index(rec.type)
-        for name, values in index.items():  # re-index only the unique values that change
-            if name in props:
-                old = p.get(name)
-                if old and values.get(old) == rec.id:
-                    del values[old]
         for k, v in props.items():
             if v == "":
                 p.pop(k, None)
             else:
                 p[k] = v
-        for name, values in index.items():
-            if name in props and p.get(name):
-                values[p[name]] = rec.id
+        self.unique.add(rec.type, rec, unique)
+        lastmod = LASTMOD.get(rec.type, "hs_lastmodifieddate")
         rec.updated = now
-        rec.updated_iso = p[LASTMOD.get(rec.type, "hs_lastmodifieddate")] = iso_ms(now)
+        rec.updated_iso = p[lastmod] = iso_ms(now)
+        self.indexes[rec.type].updated(rec.id, p, [*props, lastmod])
         self.touch(rec)
 
     def archive(self, rec: Record, now: int) -> None:
         """Archive (HubSpot's recycle bin): the record's unique values are freed."""
         self.remember(rec)
         self._keep_seen(rec)
-        self._unindex(rec)
+        self.unique.remove(rec.type, rec)
+        self.indexes[rec.type].removed(rec.id)
         rec.archived = True
         rec.archived_at = now
         rec.updated = now
@@ -323,9 +317,9 @@ class Store:
     def delete(self, rec: Record) -> None:
         """Remove a record for good (the loser of a merge, a GDPR delete)."""
         self.remember(rec)
-        self._unindex(rec)
+        self.unique.remove(rec.type, rec)
         del self.objects[rec.type][rec.id]
-        self.indexes[rec.type].changed(rec.id, None)
+        self.indexes[rec.type].removed(rec.id)
         self.dirty.add((rec.type, rec.id))
         if self.search_lag > 0:
             rec.versions = None
@@ -333,7 +327,6 @@ class Store:
     def touch(self, rec: Record) -> None:
         """Mark `rec` for the next commit and record a search version when search lags."""
         self.dirty.add((rec.type, rec.id))
-        self.indexes[rec.type].changed(rec.id, None if rec.archived else rec.props)
         if self.search_lag > 0 or rec.versions is not None:
             snap = None if rec.archived else dict(rec.props)
             now = time.monotonic()
@@ -372,7 +365,7 @@ class Store:
             for rid in self.objects[t]:
                 self.dirty.add((t, rid))
             self.objects[t] = {}
-            self.indexes[t] = TypeIndex()
+            self.indexes[t] = self._search_index_of(t)
         self.recent.clear()
         self.gdpr_blocklist = set()
         self.blocklist_dirty = True

@@ -8,7 +8,7 @@ from typing import Any
 from .. import associations as assoc
 from ..core import Emulator, Req, Result, RouteTable
 from ..errors import ApiError, bad_request, not_found
-from ..object_types import TYPE_IDS
+from ..object_types import API_SINGULAR, TYPE_IDS
 from ..payloads import batch_answer, check_inputs
 from ..timestamps import now_ms
 
@@ -134,7 +134,7 @@ def assoc_batch_read(em: Emulator, req: Req) -> Result:
             errors.append(
                 ApiError(
                     404, "OBJECT_NOT_FOUND",
-                    f"No {to_t[:-1]} is associated with {from_t[:-1]} {a_id}.",
+                    f"No {API_SINGULAR[to_t]} is associated with {API_SINGULAR[from_t]} {a_id}.",
                     sub_category="crm.associations.NO_ASSOCIATIONS_FOUND",
                 ).standard_error({"fromObjectId": [a_id]})
             )  # fmt: skip
