@@ -11,11 +11,18 @@ import datetime as dt
 import json
 import re
 import zoneinfo
-from functools import lru_cache
-from typing import Literal
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING, Literal, TypeVar
 from urllib.parse import urlparse
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    create_model,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from pydantic_settings import SettingsError as UnparsableSetting
 from sqlalchemy.engine import make_url
@@ -23,7 +30,9 @@ from sqlalchemy.exc import ArgumentError
 
 from moulin_sync.lib.places import DEMO_DIR
 from moulin_sync.lib.urls import SUPPORTED_URL_SCHEMES
-from moulin_sync.sources.app_du_moulin.vocabulary import ORDER_STATUSES
+
+if TYPE_CHECKING:
+    from moulin_sync.hubspot.streams.spec import PipelineSpec
 
 HubSpotTier = Literal["free", "starter", "professional", "enterprise", "unlimited"]
 # What becomes of a customer erased at the source: HubSpot's GDPR delete (for good),
@@ -178,18 +187,6 @@ class MoulinSettings(BaseSettings):
             raise ValueError("not a web address; expected e.g. https://moulin-sync.example.com")
         return value.rstrip("/")
 
-    deal_pipeline: str | None = Field(
-        default=None,
-        validation_alias="MOULIN_DEAL_PIPELINE",
-        description="Deal pipeline (label or id) orders go to; unset: moulin-sync's own "
-        '("Commandes App du Moulin"), created on the first run.',
-    )
-    deal_stages: dict[str, str] = Field(
-        default_factory=dict,
-        validation_alias="MOULIN_DEAL_STAGES",
-        description='JSON {"order status": "stage label or id"} overriding the default stages.',
-    )
-
     @model_validator(mode="after")
     def _state_is_not_the_source(self) -> MoulinSettings:
         if make_url(self.state_url) == make_url(self.source_url):
@@ -232,50 +229,86 @@ class MoulinSettings(BaseSettings):
             )
         return value.rstrip("/")
 
-    @field_validator("deal_stages")
-    @classmethod
-    def _names_known_statuses(cls, value: dict[str, str]) -> dict[str, str]:
-        known = [status.value for status in ORDER_STATUSES]
-        unknown = sorted(set(value) - set(known))
-        if unknown:
-            raise ValueError(
-                f"unknown order status {', '.join(map(repr, unknown))}; the statuses are "
-                + ", ".join(known)
-            )
-        return value
-
-
-_ENV_NAMES = {name: field.validation_alias for name, field in MoulinSettings.model_fields.items()}
-
 
 def load_settings() -> MoulinSettings:
-    """Read the settings, turning pydantic's report into one error per bad variable.
+    """Read the shared settings, one error per bad variable.
 
     Values are never echoed back: a URL may carry a password.
     """
+    return load(MoulinSettings)
+
+
+Loaded = TypeVar("Loaded", bound=BaseSettings)
+
+
+def load(model: type[Loaded], *, fallback: str = "MOULIN_STATE_URL") -> Loaded:
+    """Any settings class (the shared one, a source's, a pipeline's) read from the
+    environment, pydantic's report turned into one line per bad variable naming it and
+    the fix (`fallback`: the variable a whole-model problem is about)."""
+    names = {name: field.validation_alias for name, field in model.model_fields.items()}
     try:
-        return MoulinSettings()
+        return model()
     except UnparsableSetting as exc:
-        raise SettingsError(_unparsable(exc)) from None
+        found = re.search(r'field "(\w+)"', str(exc))
+        variable = names.get(found.group(1), "a variable") if found else "a variable"
+        raise SettingsError(
+            f"{variable}: not valid JSON; expected an object such as "
+            f"{json.dumps({'paid': 'Stage label or id'})}. Fix the environment variable "
+            f"{variable}."
+        ) from None
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            field = str(error["loc"][0]) if error["loc"] else "MOULIN_STATE_URL"
-            variable = _ENV_NAMES.get(field, field)
+            field = str(error["loc"][0]) if error["loc"] else fallback
+            variable = names.get(field, field)
             reason = str(error["msg"]).removeprefix("Value error, ")
             problems.append(f"{variable}: {reason}. Fix the environment variable {variable}.")
         raise SettingsError("\n".join(problems)) from None
 
 
-def _unparsable(exc: UnparsableSetting) -> str:
-    """pydantic-settings' "error parsing value for field ..." in the variable's words."""
-    found = re.search(r'field "(\w+)"', str(exc))
-    variable = _ENV_NAMES.get(found.group(1), "a variable") if found else "a variable"
-    example = json.dumps({"paid": "Stage label or id"})
-    return (
-        f"{variable}: not valid JSON; expected an object such as {example}. Fix the "
-        f"environment variable {variable}."
+class PipelineChoice(BaseSettings):
+    """Which pipeline a stream's records go to (label or id; unset: moulin-sync's own)
+    and which stage each status goes to, over the defaults. Read from the variables its
+    `PipelineSpec` names (`pipeline_choice`)."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True, frozen=True)
+
+    label: str | None = None
+    stages: dict[str, str] = Field(default_factory=dict)
+
+
+@cache
+def _pipeline_settings(
+    label_variable: str, stages_variable: str, statuses: tuple[str, ...], noun: str
+) -> type[PipelineChoice]:
+    def known_statuses(cls: type, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(value) - set(statuses))
+        if unknown:
+            raise ValueError(
+                f"unknown {noun} {', '.join(map(repr, unknown))}; the statuses are "
+                + ", ".join(statuses)
+            )
+        return value
+
+    return create_model(
+        f"{label_variable.title().replace('_', '')}Settings",
+        __base__=PipelineChoice,
+        __validators__={"known": field_validator("stages")(classmethod(known_statuses))},
+        label=(str | None, Field(default=None, validation_alias=label_variable)),
+        stages=(dict[str, str], Field(default_factory=dict, validation_alias=stages_variable)),
     )
+
+
+def pipeline_choice(spec: PipelineSpec) -> PipelineChoice:
+    """The pipeline and stages the environment chooses for `spec` (its variables, e.g.
+    MOULIN_DEAL_PIPELINE and MOULIN_DEAL_STAGES), each bad one named in one line."""
+    model = _pipeline_settings(
+        spec.label_variable,
+        spec.stages_variable,
+        tuple(spec.default_stage_for_status),
+        spec.status_noun,
+    )
+    return load(model, fallback=spec.stages_variable)
 
 
 @lru_cache(maxsize=1)

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from moulin_sync.cli.preflight import settings_or_fail, source_is_there
+from moulin_sync.cli.preflight import settings_or_fail, sources_are_there
 
 if TYPE_CHECKING:
     from moulin_sync.hubspot.sync.inspect import RecordView
@@ -33,18 +33,21 @@ def inspect(kind: str, value: str, live: bool) -> None:
     (or its id), `email ana@example.fr`. Their contact, company and deals: the source,
     what a sync sends, what the next run does, and what HubSpot last accepted."""
     from moulin_sync.cli.plan import known_pipelines
+    from moulin_sync.hubspot.streams import enabled_streams
     from moulin_sync.hubspot.sync.inspect import inspect_customer
+    from moulin_sync.sources import customer_tables, environment_scope
     from moulin_sync.sources.app_du_moulin.reader import SourceReader
 
     settings = settings_or_fail()
-    source_is_there(settings)
+    sources_are_there(settings)
     customer = _customer_id(SourceReader(settings.source_url), kind, value)
     views = inspect_customer(
-        settings.source_url,
+        customer_tables(environment_scope(settings, customer_id=customer)),
         settings.state_url,
         customer,
         timezone=settings.timezone,
         pipelines=known_pipelines(settings),
+        streams=enabled_streams(),
         erasure=settings.gdpr_erasure,
     )
     if views is None:

@@ -10,7 +10,7 @@ from moulin_sync.cli.preflight import (
     MONTH,
     months_within_history,
     settings_or_fail,
-    source_is_there,
+    sources_are_there,
 )
 
 if TYPE_CHECKING:
@@ -31,19 +31,19 @@ def known_pipelines(settings: MoulinSettings) -> dict:
     from moulin_sync.hubspot.streams import STREAMS
     from moulin_sync.hubspot.streams.spec import PipelineStages
     from moulin_sync.hubspot.sync.dry_run import placeholder_pipeline
+    from moulin_sync.settings import pipeline_choice
 
     pipelines = {}
     for spec in STREAMS:
         if spec.pipeline is None:
             continue
         stored = published_path(Path(settings.data_dir), pipeline_key(spec).path, ".json")
+        choice = pipeline_choice(spec.pipeline)
         pipelines[spec.name] = (
             PipelineStages.model_validate_json(stored.read_text())
             if stored.is_file()
             else placeholder_pipeline(
-                spec,
-                getattr(settings, spec.pipeline.label_setting) or spec.pipeline.default_label,
-                dict(getattr(settings, spec.pipeline.stages_setting)),
+                spec, choice.label or spec.pipeline.default_label, dict(choice.stages)
             )
         )
     return pipelines
@@ -53,19 +53,22 @@ def plans_for(first: str | None, last: str | None) -> dict:
     """The plan of each stream for the months [first, last] (default: all history), as
     `moulin-sync sync --from --to` would sync them."""
     from moulin_sync.defs.partitions import month_windows, monthly_partitions
+    from moulin_sync.hubspot.streams import enabled_streams
     from moulin_sync.hubspot.sync.dry_run import dry_run
+    from moulin_sync.sources import environment_scope, tables
 
     settings = settings_or_fail()
     first, last = months_within_history(settings, first, last)
-    source_is_there(settings)
+    sources_are_there(settings)
     keys = monthly_partitions.get_partition_keys()
+    months = month_windows(keys[keys.index(first) : keys.index(last) + 1])
     return dry_run(
-        settings.source_url,
+        tables(environment_scope(settings, months=months)),
         settings.state_url,
-        month_windows(keys[keys.index(first) : keys.index(last) + 1]),
         timezone=settings.timezone,
         pipelines=known_pipelines(settings),
         erasure=settings.gdpr_erasure,
+        streams=enabled_streams(),
     )
 
 

@@ -44,10 +44,18 @@ class NotReady(RuntimeError):
 
 
 def settings_or_fail() -> MoulinSettings:
-    """The settings (a `SettingsError` naming each bad variable)."""
-    from moulin_sync.settings import load_settings
+    """The shared settings, once every enabled source's and every pipeline's settings
+    read too (a `SettingsError` naming each bad variable)."""
+    from moulin_sync.hubspot.streams import STREAMS
+    from moulin_sync.settings import load_settings, pipeline_choice
+    from moulin_sync.sources import configs
 
-    return load_settings()
+    settings = load_settings()
+    configs(settings)
+    for spec in STREAMS:
+        if spec.pipeline is not None:
+            pipeline_choice(spec.pipeline)
+    return settings
 
 
 def months_within_history(
@@ -74,11 +82,13 @@ def months_within_history(
     return first, last
 
 
-def source_is_there(settings: MoulinSettings) -> None:
-    """The App du Moulin database answers and has its tables (else a `SourceError`)."""
-    from moulin_sync.sources.app_du_moulin.reader import SourceReader
+def sources_are_there(settings: MoulinSettings) -> None:
+    """Every enabled source answers and takes our credentials (each probe raises one
+    line naming the setting to fix)."""
+    from moulin_sync.sources import enabled_sources
 
-    SourceReader(settings.source_url).check()
+    for spec in enabled_sources():
+        spec.probe(spec.config(settings))
 
 
 def state_store_opens(settings: MoulinSettings) -> None:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from moulin_sync.cli.preflight import hubspot_answers, settings_or_fail, source_is_there
+from moulin_sync.cli.preflight import hubspot_answers, settings_or_fail, sources_are_there
 
 if TYPE_CHECKING:
     from moulin_sync.hubspot.client import HubSpotClient
@@ -26,14 +26,13 @@ def rebuild_state() -> None:
     stored as synced, so the next nightly run writes only what truly differs."""
     from moulin_sync.defs.partitions import month_windows, monthly_partitions
     from moulin_sync.hubspot.client import HubSpotClient
-    from moulin_sync.hubspot.streams import STREAMS
+    from moulin_sync.hubspot.streams import STREAMS, enabled_streams
     from moulin_sync.hubspot.sync.rebuild import rebuild_state as rebuild
     from moulin_sync.hubspot.sync.state import SyncState
-    from moulin_sync.sources.app_du_moulin.reader import SourceReader
-    from moulin_sync.sources.app_du_moulin.tables import SourceTables
+    from moulin_sync.sources import environment_scope, tables
 
     settings = settings_or_fail()
-    source_is_there(settings)
+    sources_are_there(settings)
     hubspot_answers(settings)
     token = settings.hubspot_access_token.get_secret_value()  # type: ignore[union-attr]
     client = HubSpotClient(settings.hubspot_base_url, token, tier=settings.hubspot_tier)
@@ -47,14 +46,15 @@ def rebuild_state() -> None:
                 "database (or remove the damaged store) and run it again."
             )
         months = month_windows(monthly_partitions.get_partition_keys())
-        tables = SourceTables(SourceReader(settings.source_url), months, settings.timezone, started)
         found = rebuild(
             client,
             state,
-            tables,
+            tables(environment_scope(settings, months=months)),
+            [key for key, _, _ in months],
             timezone=settings.timezone,
             pipelines=_pipelines(client, settings),
             source_as_of=started - SOURCE_CLOCK_MARGIN,
+            streams=enabled_streams(),
         )
     for stream in found:
         click.echo(stream.describe())
@@ -64,18 +64,17 @@ def rebuild_state() -> None:
 
 def _pipelines(client: HubSpotClient, settings: MoulinSettings) -> dict[str, PipelineStages]:
     """Each pipelined stream's stages, as HubSpot holds them (made by the first sync)."""
-    from moulin_sync.hubspot.streams import STREAMS
+    from moulin_sync.hubspot.streams import enabled_streams
     from moulin_sync.hubspot.sync.pipelines import resolve_pipeline
+    from moulin_sync.settings import pipeline_choice
 
     pipelines = {}
-    for spec in STREAMS:
+    for spec in enabled_streams():
         if spec.pipeline is None:
             continue
-        wanted = getattr(settings, spec.pipeline.label_setting) or spec.pipeline.default_label
-        stages = {
-            **spec.pipeline.default_stage_for_status,
-            **getattr(settings, spec.pipeline.stages_setting),
-        }
+        choice = pipeline_choice(spec.pipeline)
+        wanted = choice.label or spec.pipeline.default_label
+        stages = {**spec.pipeline.default_stage_for_status, **choice.stages}
         found = resolve_pipeline(
             spec.pipeline, client.pipelines.list(spec.object_type), wanted, stages
         )

@@ -6,7 +6,7 @@ import os
 
 import click
 
-from moulin_sync.cli.preflight import settings_or_fail, source_is_there, state_store_opens
+from moulin_sync.cli.preflight import settings_or_fail, sources_are_there, state_store_opens
 
 
 @click.command("serve-refresh")
@@ -41,7 +41,7 @@ def serve_refresh(host: str, port: int, workers: int, cooldown_s: float) -> None
             "DAGSTER_HOME is not set: point it at the Dagster instance the UI and the daemon "
             "use, so refresh runs are recorded there."
         )
-    source_is_there(settings)
+    sources_are_there(settings)
     state_store_opens(settings)
     import uvicorn
 

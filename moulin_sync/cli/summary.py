@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from moulin_sync.cli.runner import RunSummary
+    from moulin_sync.hubspot.streams.spec import StreamSpec
 
 # (metadata name, column header) of each write asset's figures.
 FIGURES = (
@@ -86,9 +87,8 @@ def summary_lines(summary: RunSummary, in_hubspot: dict[str, int] | None = None)
             lines.append(f"Stopped early {name}: {values['stopped_early']}")
     lines.append(_checks_line(summary))
     if in_hubspot is not None:
-        held = ", ".join(
-            f"{in_hubspot.get(t, 0):,} {t}" for t in ("contacts", "companies", "deals")
-        )
+        written = dict.fromkeys(_object_type(name) for name in writes)
+        held = ", ".join(f"{in_hubspot.get(t, 0):,} {t}" for t in written)
         lines.append(f"In HubSpot now: {held}.")
     return [wrapped for line in lines for wrapped in _wrap(line)]
 
@@ -96,11 +96,9 @@ def summary_lines(summary: RunSummary, in_hubspot: dict[str, int] | None = None)
 def _warned_lines(name: str, values: dict[str, Any]) -> list[str]:
     """ "contacts created without email (100): missing email ×40; ..." — records in
     HubSpot all the same, with what the App du Moulin should fix."""
-    from moulin_sync.hubspot.streams import stream
-
-    spec = stream(name)
-    warned = values.get(spec.warned_key) or 0
-    if not warned:
+    spec = _spec(name)
+    warned = values.get(spec.warned_key) or 0 if spec is not None else 0
+    if spec is None or not warned:
         return []
     causes = _rows_of(values.get("warnings_by_cause"))
     top = "; ".join(f"{c['cause']} ×{c['records']:,}" for c in causes[:TOP])
@@ -110,16 +108,27 @@ def _warned_lines(name: str, values: dict[str, Any]) -> list[str]:
 def _not_in_hubspot_lines(name: str, values: dict[str, Any]) -> list[str]:
     """How many of the stream's source rows could not reach HubSpot (rejected or
     waiting); the reasons follow, on the "Rejected" and "Waiting" lines."""
-    from moulin_sync.hubspot.streams import stream
-
     rejected, waiting = values.get("rejected") or 0, values.get("waiting") or 0
     if not rejected + waiting:
         return []
-    what = stream(name).description
+    spec = _spec(name)
+    what = spec.description if spec is not None else name
     return [
         f"{what.capitalize()} that could not reach HubSpot: {rejected + waiting:,} "
         f"({rejected:,} rejected, {waiting:,} waiting)"
     ]
+
+
+def _spec(name: str) -> StreamSpec | None:
+    from moulin_sync.hubspot.streams import STREAMS
+
+    return next((spec for spec in STREAMS if spec.name == name), None)
+
+
+def _object_type(name: str) -> str:
+    """The HubSpot object type a stream writes (its name, for one not in the registry)."""
+    spec = _spec(name)
+    return spec.object_type if spec is not None else name
 
 
 def _target(reason: str) -> str:

@@ -11,7 +11,7 @@ from moulin_sync.cli.preflight import (
     hubspot_answers,
     months_within_history,
     settings_or_fail,
-    source_is_there,
+    sources_are_there,
     state_store_opens,
 )
 
@@ -35,7 +35,7 @@ def sync(first: str | None, last: str | None, nightly: bool) -> None:
         raise click.UsageError("--nightly picks its own months: leave out --from and --to")
     settings = settings_or_fail()
     months = None if nightly else months_within_history(settings, first, last)
-    source_is_there(settings)
+    sources_are_there(settings)
     state_store_opens(settings)
     hubspot_answers(settings)
     from rich.console import Console
@@ -64,12 +64,7 @@ def _tonights_ranges() -> list[tuple[str | None, str | None]]:
 
     try:
         settings = load_settings()
-        found = tonights_spans(
-            dt.datetime.now(dt.UTC),
-            source_url=settings.source_url,
-            state_url=settings.state_url,
-            timezone=settings.timezone,
-        )
+        found = tonights_spans(dt.datetime.now(dt.UTC), settings)
     except (SettingsError, SourceError, StateStoreError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"tonight's schedule runs {len(found)} span(s) of months:")

@@ -35,9 +35,11 @@ from dagster._core.errors import DagsterInvariantViolationError
 from pydantic import BaseModel, Field
 
 from moulin_sync.defs.partitions import months_of_run
+from moulin_sync.lib.snapshots import UNPARTITIONED, published_path
+
+__all__ = ["UNPARTITIONED", "CsvExportIOManager", "ParquetIOManager", "published_path"]
 
 PARTITION_COLUMN = "partition_key"
-UNPARTITIONED = "all"
 RUNS = ".runs"  # each run's own copy of what it wrote
 RUNS_KEPT_S = 3 * 86_400  # a run's folder outlives any run
 
@@ -85,13 +87,6 @@ def _publish(own: Path, published: Path) -> None:
     except OSError:  # a file system without hard links
         shutil.copyfile(own, temporary)
     temporary.replace(published)
-
-
-def published_path(
-    root: Path, key: Sequence[str], suffix: str, partition: str | None = None
-) -> Path:
-    """Where the last snapshot of asset `key` (for `partition`) is published."""
-    return Path(root, *key, f"{partition or UNPARTITIONED}{suffix}")
 
 
 class ParquetIOManager(ConfigurableIOManager):

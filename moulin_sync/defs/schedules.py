@@ -53,12 +53,7 @@ def span_request(span: MonthSpan, run_key: str, why: str) -> RunRequest:
 def nightly_sync_schedule(context: ScheduleEvaluationContext) -> list[RunRequest]:
     current = load_settings()
     now = context.scheduled_execution_time
-    found = tonights_spans(
-        now,
-        source_url=current.source_url,
-        state_url=current.state_url,
-        timezone=current.timezone,
-    )
+    found = tonights_spans(now, current)
     requests = []
     for span in found:
         context.log.info(f"nightly: {span.describe()}")

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from moulin_sync.defs.partitions import monthly_partitions
-from moulin_sync.hubspot.streams import STREAMS
+from moulin_sync.hubspot.streams import enabled_streams
 from moulin_sync.hubspot.sync.state import SyncState
-from moulin_sync.sources.app_du_moulin.changes import months_changed, order_changes
-from moulin_sync.sources.app_du_moulin.reader import SourceReader
+from moulin_sync.settings import MoulinSettings
+from moulin_sync.sources import enabled_sources
+from moulin_sync.sources.months import months_changed
 
 ALWAYS = "the previous and the current month, every night"
 NEVER_SYNCED = "never synced"
@@ -42,22 +43,27 @@ class MonthSpan:
         return f"{months} ({why})"
 
 
-def tonights_spans(
-    now: dt.datetime, *, source_url: str, state_url: str, timezone: str
-) -> list[MonthSpan]:
-    """The spans of months the nightly run at `now` syncs, oldest first."""
+def tonights_spans(now: dt.datetime, settings: MoulinSettings) -> list[MonthSpan]:
+    """The spans of months the nightly run at `now` syncs, oldest first: each monthly
+    stream's months that changed in a source of its, by that source's change feed (a
+    source without one is pulled incrementally every night, whatever the months)."""
     keys = monthly_partitions.get_partition_keys(current_time=now)
     reasons = {month: ALWAYS for month in keys[-2:]}
-    reader = SourceReader(source_url)
-    reader.check()
-    changes = order_changes(reader, timezone)
-    with SyncState(state_url) as state:
-        for spec in STREAMS:
+    changes = {
+        spec.name: spec.month_changes(spec.config(settings), settings.timezone)
+        for spec in enabled_sources()
+        if spec.month_changes is not None
+    }
+    with SyncState(settings.state_url) as state:
+        for spec in enabled_streams():
             if not spec.partitioned:
                 continue
             synced = state.months_synced(spec.name)
-            for month, count in months_changed(changes, keys[:-2], synced).items():
-                reasons.setdefault(month, _why(count, synced.get(month), timezone))
+            for source in spec.source_names:
+                if source not in changes:
+                    continue
+                for month, count in months_changed(changes[source], keys[:-2], synced).items():
+                    reasons.setdefault(month, _why(count, synced.get(month), settings.timezone))
     return spans(reasons, keys)
 
 

@@ -9,25 +9,27 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from dagster import AssetKey, AssetSelection, DagsterInstance, materialize
 
-from moulin_sync.definitions import collected_defs
+from moulin_sync.definitions import enabled_defs
 from moulin_sync.defs.app_du_moulin.resources import AppDuMoulinSource
 from moulin_sync.defs.hubspot.reports import run_figures
 from moulin_sync.defs.hubspot.resources import HubSpot, SyncStateStore
 from moulin_sync.defs.io_manager import CsvExportIOManager, ParquetIOManager
-from moulin_sync.defs.resources import SyncSettings
+from moulin_sync.defs.resources import SyncSettings, collected_resources
 from moulin_sync.demo_data.generator import generate
 from moulin_sync.hubspot.sync.state import SyncState
+from moulin_sync.settings import MoulinSettings
 from moulin_sync.testing.hubspot_emulator import EmulatorHandle
 
 TODAY = dt.date(2026, 11, 27)
+DEFAULT_SOURCES = ("app_du_moulin",)
 
 # Contacts and companies with everything upstream of them.
 CONTACT_ASSETS = AssetSelection.assets(AssetKey(["hubspot", "contacts"])).upstream()
@@ -38,9 +40,10 @@ WRITE_METHODS = {"POST", "PATCH", "PUT", "DELETE"}
 READ_ROUTES = ("/batch/read", "/search")
 
 
-def nightly_assets() -> list[Any]:
-    """Every asset and check of the one Definitions, as decorated (no resources bound)."""
-    collected = collected_defs()
+def nightly_assets(sources: Sequence[str] = DEFAULT_SOURCES) -> list[Any]:
+    """Every asset and check of the one Definitions for `sources`, as decorated (no
+    resources bound)."""
+    collected = enabled_defs(sources)
     return [*collected.assets, *collected.asset_checks]
 
 
@@ -90,15 +93,28 @@ def world_resources(
     gdpr_erasure: str = "delete",
     timezone: str = "Europe/Paris",
     drift: str = "report",
+    sources: Sequence[str] = DEFAULT_SOURCES,
+    extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The resources of a run of the nightly assets against a test world."""
+    """The resources of a run of the nightly assets against a test world: every
+    source's and system's as `defs/*/resources.py` declare them (a source that is off
+    included, unset), then the world's own, then `extra` (a source's emulator)."""
+    settings = MoulinSettings(source_url=source_url, state_url=state_url, data_dir=str(data_dir))
     return {
-        "settings": SyncSettings(timezone=timezone, gdpr_erasure=gdpr_erasure, drift=drift),
+        **collected_resources(settings),
+        "settings": SyncSettings(
+            timezone=timezone,
+            gdpr_erasure=gdpr_erasure,
+            drift=drift,
+            sources=list(sources),
+            data_dir=str(data_dir),
+        ),
         "source": AppDuMoulinSource(url=source_url),
         "state": SyncStateStore(url=state_url),
         "hubspot": hubspot,
         "io_manager": ParquetIOManager(root=str(data_dir)),
         "exports": CsvExportIOManager(root=str(data_dir)),
+        **(extra or {}),
     }
 
 
@@ -110,6 +126,9 @@ class SyncWorld:
     tier: str = "unlimited"
     gdpr_erasure: str = "delete"
     drift: str = "report"
+    # The sources that are on, and the resources of those beyond the App du Moulin.
+    sources: tuple[str, ...] = DEFAULT_SOURCES
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def source_url(self) -> str:
@@ -134,6 +153,8 @@ class SyncWorld:
             hubspot,
             gdpr_erasure=self.gdpr_erasure,
             drift=self.drift,
+            sources=self.sources,
+            extra=self.extra,
         )
 
     def run(
@@ -150,7 +171,7 @@ class SyncWorld:
             if instance is None:
                 instance = stack.enter_context(DagsterInstance.ephemeral())
             result = materialize(
-                nightly_assets(),
+                nightly_assets(self.sources),
                 selection=selection,
                 resources=self.resources(),
                 instance=instance,

@@ -40,7 +40,7 @@ from moulin_sync.hubspot.streams.spec import PipelineStages, StreamSpec, Transfo
 from moulin_sync.hubspot.sync.pipelines import ensure_pipeline
 from moulin_sync.hubspot.sync.portal import PortalSchema
 from moulin_sync.hubspot.sync.progress import log_progress
-from moulin_sync.hubspot.sync.run import link_ids, sync_stream
+from moulin_sync.hubspot.sync.run import link_ids, owner_ids, sync_stream
 
 PAYLOADS = "hubspot_payloads"
 HUBSPOT = "hubspot"
@@ -76,7 +76,8 @@ def source_as_of(context: AssetExecutionContext) -> dt.datetime:
 
 def payload_asset(spec: StreamSpec) -> AssetsDefinition:
     ins = {
-        key[-1]: AssetIn(key=AssetKey(list(key)), dagster_type=pl.DataFrame) for key in spec.sources
+        name: AssetIn(key=AssetKey(list(key)), dagster_type=pl.DataFrame)
+        for name, key in spec.sources.items()
     }
     if spec.pipeline is not None:
         ins["pipeline"] = AssetIn(key=pipeline_key(spec), dagster_type=PipelineStages)
@@ -111,7 +112,7 @@ def payload_asset(spec: StreamSpec) -> AssetsDefinition:
 
 def write_asset(spec: StreamSpec) -> AssetsDefinition:
     ins = {"payloads": AssetIn(key=payloads_key(spec)), "portal": AssetIn(key=PROPERTY_SCHEMA)}
-    targets = sorted({link.stream for link in spec.links})
+    targets = sorted({link.stream for link in spec.links} | set(filter(None, [spec.enriches])))
     ins |= {
         target: AssetIn(key=AssetKey([HUBSPOT, target]), dagster_type=pl.DataFrame)
         for target in targets
@@ -162,6 +163,7 @@ def _write(
         payloads,
         portal=portal,
         links=link_ids(spec, linked),
+        owners=owner_ids(spec, linked),
         erasure=settings.gdpr_erasure,
         log=context.log.info,
         progress=log_progress(context.log.info),

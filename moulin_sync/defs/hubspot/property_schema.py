@@ -11,6 +11,7 @@ from dagster import (
 )
 
 from moulin_sync.defs.hubspot.resources import HubSpot
+from moulin_sync.defs.resources import SyncSettings
 from moulin_sync.defs.retries import TRANSIENT, failures_classified
 from moulin_sync.hubspot.streams import custom_properties
 from moulin_sync.hubspot.sync.portal import PortalSchema, apply_schema
@@ -22,14 +23,18 @@ from moulin_sync.lib.metadata import records_table, table_sample
     group_name="hubspot",
     kinds={"hubspot"},
     pool="hubspot_api",
-    description="Custom properties of every object moulin-sync writes, in one 'App du "
-    "Moulin' group per object; created or completed, never altered.",
+    description="Custom properties of every object moulin-sync writes, in a group per "
+    "source and object ('App du Moulin', 'Typeform NPS', ...); created or completed, never "
+    "altered.",
     retry_policy=TRANSIENT,
 )
-def property_schema(context: AssetExecutionContext, hubspot: HubSpot) -> Output[PortalSchema]:
+def property_schema(
+    context: AssetExecutionContext, hubspot: HubSpot, settings: SyncSettings
+) -> Output[PortalSchema]:
     with failures_classified():
         client = hubspot.client()
-        report = apply_schema(client, custom_properties())
+        # Only what the sources that are on feed: one that is off changes nothing.
+        report = apply_schema(client, custom_properties(settings.streams()))
     if report.mismatches:
         context.log.warning(f"{len(report.mismatches)} HubSpot properties have another type")
     return Output(

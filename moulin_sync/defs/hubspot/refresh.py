@@ -9,18 +9,19 @@ its inputs.
 
 import threading
 import time
+from collections.abc import Sequence
 from typing import Optional
 
 from dagster import Config, Failure, MetadataValue, OpExecutionContext, Output, job, op
 from pydantic import Field
 
-from moulin_sync.defs.app_du_moulin.resources import AppDuMoulinSource
 from moulin_sync.defs.hubspot.resources import HubSpot, SyncStateStore
 from moulin_sync.defs.resources import SyncSettings
 from moulin_sync.defs.retries import failures_classified
+from moulin_sync.defs.sources import customer_frames, source_resource_keys
 from moulin_sync.hubspot.client import HubSpotClient
-from moulin_sync.hubspot.streams import STREAMS, custom_properties
-from moulin_sync.hubspot.streams.spec import PipelineStages
+from moulin_sync.hubspot.streams import custom_properties
+from moulin_sync.hubspot.streams.spec import PipelineStages, StreamSpec
 from moulin_sync.hubspot.sync.pipelines import ensure_pipeline
 from moulin_sync.hubspot.sync.portal import PortalSchema, apply_schema
 from moulin_sync.hubspot.sync.refresh import (
@@ -29,6 +30,7 @@ from moulin_sync.hubspot.sync.refresh import (
     refresh_customer,
     resolve_customer,
 )
+from moulin_sync.sources.app_du_moulin.reader import SourceReader
 
 CUSTOMER_TAG = "moulin/customer"
 PORTAL_TTL_S = 600.0
@@ -61,17 +63,22 @@ class _PortalCache:
         self._found: dict[tuple, tuple[float, PortalSchema, dict[str, PipelineStages]]] = {}
 
     def get(
-        self, client: HubSpotClient, hubspot: HubSpot, settings: SyncSettings
+        self,
+        client: HubSpotClient,
+        hubspot: HubSpot,
+        settings: SyncSettings,
+        streams: Sequence[StreamSpec],
     ) -> tuple[PortalSchema, dict[str, PipelineStages]]:
-        key = (hubspot.base_url, hash(hubspot.access_token), settings.model_dump_json())
+        names = tuple(spec.name for spec in streams)
+        key = (hubspot.base_url, hash(hubspot.access_token), settings.model_dump_json(), names)
         with self._lock:
             hit = self._found.get(key)
             if hit is not None and hit[0] > time.monotonic():
                 return hit[1], hit[2]
-            portal = apply_schema(client, custom_properties())
+            portal = apply_schema(client, custom_properties(streams))
             pipelines = {
                 spec.name: ensure_pipeline(client, spec.pipeline, *settings.pipeline(spec.pipeline))
-                for spec in STREAMS
+                for spec in streams
                 if spec.pipeline is not None
             }
             self._found[key] = (time.monotonic() + PORTAL_TTL_S, portal, pipelines)
@@ -81,31 +88,37 @@ class _PortalCache:
 portal_cache = _PortalCache()
 
 
-@op(description="Read one customer from the App du Moulin and bring HubSpot in line.")
-def refresh_one_customer(
-    context: OpExecutionContext,
-    config: RefreshConfig,
-    settings: SyncSettings,
-    hubspot: HubSpot,
-    state: SyncStateStore,
-    source: AppDuMoulinSource,
-) -> Output[None]:
-    reader = source.reader()
+@op(
+    description="Read one customer from every enabled source and bring HubSpot in line.",
+    # HubSpot, the state store, the settings, and every enabled source's resource: the
+    # customer's share of each is read.
+    required_resource_keys={"settings", "hubspot", "state", *source_resource_keys()},
+)
+def refresh_one_customer(context: OpExecutionContext, config: RefreshConfig) -> Output[None]:
+    settings: SyncSettings = context.resources.settings
+    hubspot: HubSpot = context.resources.hubspot
+    state: SyncStateStore = context.resources.state
+    reader = SourceReader(context.resources.source.config())
     try:
         customer_id = resolve_customer(config.target(), state.store, reader)
     except (CustomerNotFound, ValueError) as e:
         raise Failure(description=str(e), allow_retries=False) from None
     with failures_classified():
         client = hubspot.client()
-        portal, pipelines = portal_cache.get(client, hubspot, settings)
+        streams = settings.streams()
+        portal, pipelines = portal_cache.get(client, hubspot, settings, streams)
+        frames = customer_frames(
+            context.resources, settings.sources, settings.timezone, customer_id
+        )
         outcome = refresh_customer(
             client,
             state.store,
-            reader,
+            frames,
             customer_id,
             timezone=settings.timezone,
             portal=portal,
             pipelines=pipelines,
+            streams=streams,
             erasure=settings.gdpr_erasure,
             merge_duplicates=config.merge_duplicates,
         )

@@ -87,3 +87,20 @@ class SyncStateStore(dg.ConfigurableResource):
             # Used outside a Dagster step (a test, the CLI): open it on first use.
             self._store = SyncState(self.url)
         return self._store
+
+
+def resources(settings: Any) -> dict[str, dg.ConfigurableResource]:
+    """HubSpot and the state store, for `defs/resources.py` to collect."""
+    from moulin_sync.defs.resources import from_env
+
+    return {
+        "state": SyncStateStore(url=from_env(settings, "state_url")),
+        "hubspot": HubSpot(
+            base_url=from_env(settings, "hubspot_base_url"),
+            # The token is a secret: only ever an EnvVar, resolved at launch, never shown.
+            access_token=dg.EnvVar("HUBSPOT_ACCESS_TOKEN")
+            if "hubspot_access_token" in settings.model_fields_set
+            else "",
+            tier=from_env(settings, "hubspot_tier"),
+        ),
+    }

@@ -10,6 +10,12 @@ from moulin_sync.hubspot.streams.hashing import payload_hashes
 from moulin_sync.hubspot.streams.payloads import Payloads
 from moulin_sync.hubspot.streams.spec import StreamSpec, TransformContext
 from moulin_sync.hubspot.streams.validation import invalid_records
+from moulin_sync.sources.spec import Frames
+
+
+def stream_frames(spec: StreamSpec, frames: Frames) -> dict[str, pl.DataFrame]:
+    """The transform's input frames, each taken from the source asset its key names."""
+    return {name: frames.frame(key) for name, key in spec.sources.items()}
 
 
 def build_payloads(

@@ -252,6 +252,7 @@ CONTACTS = StreamSpec(
     # contact → company: unlabeled (279) and primary (1). HubSpot keeps one primary company.
     links=(Link("company_key", "companies", (279, 1)),),
     adopt_by="email",
+    customer_column="source_key",
     warned_as="created without email",
     withhold=without_email,
     description="B2C customers and B2B contacts",

@@ -129,6 +129,7 @@ def deal_payloads(
         "source_key",
         reason.alias("reason"),
         "partition_key",
+        pl.col("customer_id").cast(pl.String).alias("contact_key"),
     )
     records = frame.filter(~pl.col("blocked"))
     erased = pl.DataFrame(schema={"source_key": pl.String, "partition_key": pl.String})
@@ -244,8 +245,9 @@ DEAL_PIPELINE = PipelineSpec(
         Stage("Annulée", "0.0", True, ("cancelled",)),
         Stage("Remboursée", "0.0", True, ("refunded",)),
     ),
-    label_setting="deal_pipeline",
-    stages_setting="deal_stages",
+    label_variable="MOULIN_DEAL_PIPELINE",
+    stages_variable="MOULIN_DEAL_STAGES",
+    status_noun="order status",
 )
 
 DEALS = StreamSpec(
@@ -263,6 +265,7 @@ DEALS = StreamSpec(
     ),
     pipeline=DEAL_PIPELINE,
     partitioned=True,
+    customer_column="contact_key",
     description="orders",
     payload_description="One deal payload per order of the month, keyed by moulin_order_id, "
     "and the quarantine (customer missing, bad amount, unknown status); an erased "

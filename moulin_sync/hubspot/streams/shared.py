@@ -68,6 +68,6 @@ def app_id(name: str, label: str, description: str) -> Custom:
     return Custom(name, Key, label, "string", description, unique=True)
 
 
-def app_du_moulin(*tables: str) -> tuple[tuple[str, ...], ...]:
-    """The keys of these App du Moulin source assets (a transform takes each by name)."""
-    return tuple(("app_du_moulin", table) for table in tables)
+def app_du_moulin(*tables: str) -> dict[str, tuple[str, ...]]:
+    """These App du Moulin source assets, each taken by the transform under its name."""
+    return {table: ("app_du_moulin", table) for table in tables}

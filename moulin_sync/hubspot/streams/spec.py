@@ -37,6 +37,17 @@ FIELD_TYPES: dict[PropertyType, str] = {
 
 
 @dataclass(frozen=True)
+class PropertyGroup:
+    """A group of the portal's properties, as the HubSpot UI shows them together."""
+
+    name: str
+    label: str
+
+
+APP_DU_MOULIN_GROUP = PropertyGroup(GROUP_NAME, GROUP_LABEL)
+
+
+@dataclass(frozen=True)
 class Property:
     """A property a stream writes that HubSpot has already (email, dealname...)."""
 
@@ -55,14 +66,14 @@ class Custom(Property):
     unique: bool = False
     field_type: str | None = None
 
-    def definition(self) -> dict[str, Any]:
-        """The body of `POST /crm/v3/properties/{objectType}`."""
+    def definition(self, group: str = GROUP_NAME) -> dict[str, Any]:
+        """The body of `POST /crm/v3/properties/{objectType}`, in property group `group`."""
         body: dict[str, Any] = {
             "name": self.name,
             "label": self.label,
             "type": self.type,
             "fieldType": self.field_type or FIELD_TYPES[self.type],
-            "groupName": GROUP_NAME,
+            "groupName": group,
             "description": self.description,
         }
         if self.type == "bool":
@@ -122,8 +133,11 @@ class PipelineSpec:
     object_type: str
     default_label: str  # created by moulin-sync when it is the one configured
     stages: tuple[Stage, ...]  # in board order
-    label_setting: str  # the settings field naming the pipeline (label or id)
-    stages_setting: str  # the settings field overriding {status: stage label or id}
+    # The environment variables choosing the pipeline (label or id) and overriding
+    # {status: stage label or id}: MOULIN_DEAL_PIPELINE, MOULIN_DEAL_STAGES.
+    label_variable: str
+    stages_variable: str
+    status_noun: str = "status"  # what a status is, in errors: "order status"
 
     @property
     def default_stage_for_status(self) -> dict[str, str]:
@@ -187,8 +201,10 @@ class _Payload(BaseModel):
 class StreamSpec:
     name: str  # the stream, and its records' namespace in the state store
     properties: tuple[Property, ...]  # what a payload carries, in the order hashed
-    transform: Transform  # the source frames (by asset name) and a context → Payloads
-    sources: tuple[tuple[str, ...], ...]  # the source assets' keys
+    transform: Transform  # the source frames (by parameter name) and a context → Payloads
+    # The transform's parameters, each the full key of the source asset it takes:
+    # {"orders": ("app_du_moulin", "orders"), "tickets": ("freshdesk", "tickets")}.
+    sources: Mapping[str, tuple[str, ...]]
     description: str
     links: tuple[Link, ...] = ()
     # A property that identifies a record someone else made (a form's contact, by email):
@@ -203,6 +219,17 @@ class StreamSpec:
     # How a record written despite a warning of its payload's is described ("created
     # without email"): the run's summary and the assets' metadata count them so.
     warned_as: str = "written with a warning"
+    # The payload column naming the customer a record is theirs (the one-customer paths
+    # keep the customer's own: their contact, not their colleagues'); None: all of the
+    # customer's share (their companies).
+    customer_column: str | None = None
+    # The stream whose records this one only adds properties to (NPS answers on
+    # contacts): its records are keyed by the owner's source keys; it never creates,
+    # erases nor archives a record, and waits until the owner's record is in HubSpot.
+    enriches: str | None = None
+    # A property group of its own in the portal (name, label): each source's custom
+    # properties together (default: the App du Moulin's group).
+    property_group: PropertyGroup = APP_DU_MOULIN_GROUP
     # The values a record is written with when HubSpot will not take its adoption value
     # (the email): another of our records holds it ("shared": both stay, neither merged
     # on a guess), or HubSpot finds it "invalid".
@@ -219,8 +246,14 @@ class StreamSpec:
 
     @property
     def gdpr_deletable(self) -> bool:
-        """HubSpot's GDPR delete exists for contacts only; other records are archived."""
-        return self.object_type == "contacts"
+        """HubSpot's GDPR delete exists for contacts only; other records are archived.
+        A stream enriching another's records erases nothing: the owner does."""
+        return self.object_type == "contacts" and self.enriches is None
+
+    @property
+    def erases(self) -> bool:
+        """Whether records erased at the source are erased (or archived) by this stream."""
+        return self.enriches is None
 
     @property
     def record_noun(self) -> str:
@@ -228,12 +261,20 @@ class StreamSpec:
         return RECORD_NOUNS.get(self.object_type, self.object_type)
 
     @property
-    def key_property(self) -> str:
-        """The unique property every write is keyed by: its one unique custom property."""
+    def key_property(self) -> str | None:
+        """The unique property every write is keyed by: its one unique custom property
+        (None for a stream enriching another's records, which it reaches by their ids)."""
         keys = [p.name for p in self.custom_properties if p.unique]
+        if self.enriches is not None and not keys:
+            return None
         if len(keys) != 1:
             raise ValueError(f"stream {self.name} needs exactly one unique custom property")
         return keys[0]
+
+    @property
+    def source_names(self) -> tuple[str, ...]:
+        """The sources it reads (the first part of its source assets' keys)."""
+        return tuple(dict.fromkeys(key[0] for key in self.sources.values()))
 
     @property
     def property_names(self) -> tuple[str, ...]:

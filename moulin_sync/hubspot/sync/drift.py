@@ -20,7 +20,7 @@ import polars as pl
 from moulin_sync.hubspot.audit import window_filter
 from moulin_sync.hubspot.client import HubSpotClient
 from moulin_sync.hubspot.client.errors import SearchWindowTooLarge
-from moulin_sync.hubspot.streams import fingerprints
+from moulin_sync.hubspot.streams import fingerprints, identity_property
 from moulin_sync.hubspot.streams.spec import StreamSpec
 from moulin_sync.hubspot.sync.state import SyncState
 
@@ -80,7 +80,8 @@ def find_drift(
 
 
 def _names(spec: StreamSpec) -> list[str]:
-    return [spec.key_property, *(n for n in spec.property_names if n != spec.key_property)]
+    key = identity_property(spec)
+    return [key, *(n for n in spec.property_names if n != key)]
 
 
 def _modified_since(
@@ -89,7 +90,8 @@ def _modified_since(
     """(source key, (HubSpot id, properties)) of our records HubSpot modified in
     [since, until]. One search call when little changed; a window holding more than
     HubSpot pages through (10,000) is halved until each half fits."""
-    ours = [{"propertyName": spec.key_property, "operator": "HAS_PROPERTY"}]
+    key_property = identity_property(spec)
+    ours = [{"propertyName": key_property, "operator": "HAS_PROPERTY"}]
     modified = modified_property(spec.object_type)
     filters = window_filter(since, until + dt.timedelta(milliseconds=1), modified, ours)
     try:
@@ -101,7 +103,7 @@ def _modified_since(
         return _modified_since(client, spec, since, middle) + _modified_since(
             client, spec, middle, until
         )
-    keys = ((r["properties"].get(spec.key_property), r) for r in found)
+    keys = ((r["properties"].get(key_property), r) for r in found)
     return [(key, (str(r["id"]), r["properties"])) for key, r in keys if key]
 
 
@@ -113,7 +115,7 @@ def _read_by_id(
             spec.object_type, hubspot_ids[start : start + 100], None, _names(spec)
         )
         for result in outcome.results:
-            key = result.properties.get(spec.key_property)
+            key = result.properties.get(identity_property(spec))
             if key:
                 yield key, (str(result.id), result.properties)
 

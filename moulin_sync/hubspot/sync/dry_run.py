@@ -1,27 +1,24 @@
 """What the next sync would do, with no call to HubSpot at all.
 
-It reads the source afresh, builds each stream's payloads with the same code as the
+It reads the sources afresh, builds each stream's payloads with the same code as the
 payload assets (`build_payloads`), and plans them against the state store with the same
 `plan_sync` the write step uses.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from functools import partial
 
 import polars as pl
 
 from moulin_sync.hubspot.streams import STREAMS
-from moulin_sync.hubspot.streams.build import build_payloads
+from moulin_sync.hubspot.streams.build import build_payloads, stream_frames
 from moulin_sync.hubspot.streams.spec import PipelineStages, StreamSpec, TransformContext
 from moulin_sync.hubspot.sync.plan import SyncPlan, plan_sync
 from moulin_sync.hubspot.sync.state import ARCHIVED, SyncState
 from moulin_sync.settings import GdprErasure
-from moulin_sync.sources.app_du_moulin.orders import Month
-from moulin_sync.sources.app_du_moulin.reader import SourceReader
-from moulin_sync.sources.app_du_moulin.tables import SourceTables
+from moulin_sync.sources.spec import Frames
 
 # Stands for the HubSpot id of a record the plan creates before its dependents run.
 PLANNED = "planned"
@@ -40,34 +37,36 @@ def placeholder_pipeline(spec: StreamSpec, label: str, overrides: dict[str, str]
 
 
 def dry_run(
-    source_url: str,
+    frames: Frames,
     state_url: str,
-    months: Sequence[Month],
     *,
     timezone: str,
     pipelines: dict[str, PipelineStages],
     erasure: GdprErasure = "delete",
-    now: dt.datetime | None = None,
+    streams: Sequence[StreamSpec] | None = None,
 ) -> dict[str, SyncPlan]:
-    """Each stream's plan, deals for `months`; `pipelines`: each pipelined stream's
-    stages (as last found in HubSpot, or placeholders)."""
-    reader = SourceReader(source_url)
-    reader.check()
-    tables = SourceTables(reader, months, timezone, now or dt.datetime.now(dt.UTC))
+    """Each stream's plan from its source `frames` (by full asset key, for the months to
+    sync); `pipelines`: each pipelined stream's stages (as last found in HubSpot, or
+    placeholders); `streams`: the enabled ones (default: every stream)."""
     plans: dict[str, SyncPlan] = {}
     with SyncState(state_url) as state:
-        for spec in STREAMS:
-            frames = {key[-1]: tables.frame(key) for key in spec.sources}
-            context = TransformContext(
-                timezone, pipelines.get(spec.name), partial(state.fingerprints_of, spec.name)
-            )
-            payloads = build_payloads(spec, frames, context)
+        for spec in STREAMS if streams is None else streams:
+            written = partial(state.fingerprints_of, spec.name)
+            context = TransformContext(timezone, pipelines.get(spec.name), written)
+            payloads = build_payloads(spec, stream_frames(spec, frames), context)
             links = {
                 link.column: _ids_after(state, plans[link.stream], link.stream)
                 for link in spec.links
             }
             plans[spec.name] = plan_sync(
-                spec, payloads, state.load(spec.name), links=links, erasure=erasure
+                spec,
+                payloads,
+                state.load(spec.name),
+                links=links,
+                erasure=erasure,
+                owner_ids=_ids_after(state, plans[spec.enriches], spec.enriches)
+                if spec.enriches
+                else None,
             )
     return plans
 

@@ -6,7 +6,7 @@ command's `--live` reads HubSpot apart)."""
 
 from __future__ import annotations
 
-import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -14,7 +14,6 @@ from typing import Any
 import polars as pl
 
 from moulin_sync.hubspot.streams import STREAMS
-from moulin_sync.hubspot.streams.build import build_payloads
 from moulin_sync.hubspot.streams.spec import (
     PipelineStages,
     StreamSpec,
@@ -22,10 +21,10 @@ from moulin_sync.hubspot.streams.spec import (
     nothing_written,
 )
 from moulin_sync.hubspot.sync.plan import SyncPlan, plan_sync
+from moulin_sync.hubspot.sync.refresh import customer_exists, customer_payloads
 from moulin_sync.hubspot.sync.state import STATE_SCHEMA, StateStoreError, SyncState
 from moulin_sync.settings import GdprErasure
-from moulin_sync.sources.app_du_moulin.one_customer import OneCustomerTables
-from moulin_sync.sources.app_du_moulin.reader import SourceReader
+from moulin_sync.sources.spec import Frames
 
 ACTIONS = ("create", "update", "unchanged", "erase", "rejected", "waiting", "merged")
 
@@ -42,19 +41,18 @@ class RecordView:
 
 
 def inspect_customer(
-    source_url: str,
+    frames: Frames,
     state_url: str,
     customer_id: int,
     *,
     timezone: str,
     pipelines: dict[str, PipelineStages],
+    streams: Sequence[StreamSpec] = STREAMS,
     erasure: GdprErasure = "delete",
 ) -> list[RecordView] | None:
-    """Every record of the customer (None when the source has no such customer)."""
-    tables = OneCustomerTables(
-        SourceReader(source_url), customer_id, timezone, dt.datetime.now(dt.UTC)
-    )
-    if not tables.exists:
+    """Every record of the customer, from their share of the sources (`frames`, by full
+    asset key); None when the App du Moulin has no such customer."""
+    if not customer_exists(frames, customer_id):
         return None
     try:
         state: SyncState | None = SyncState(state_url, create=False)
@@ -63,8 +61,10 @@ def inspect_customer(
     try:
         return [
             view
-            for spec in STREAMS
-            for view in _stream_views(spec, tables, state, timezone, pipelines, erasure)
+            for spec in streams
+            for view in _stream_views(
+                spec, frames, customer_id, state, timezone, pipelines, erasure
+            )
         ]
     finally:
         if state is not None:
@@ -73,18 +73,16 @@ def inspect_customer(
 
 def _stream_views(
     spec: StreamSpec,
-    tables: OneCustomerTables,
+    frames: Frames,
+    customer_id: int,
     state: SyncState | None,
     timezone: str,
     pipelines: dict[str, PipelineStages],
     erasure: GdprErasure,
 ) -> list[RecordView]:
-    frames = {key[-1]: tables.frame(key) for key in spec.sources}
     written = partial(state.fingerprints_of, spec.name) if state is not None else nothing_written
     context = TransformContext(timezone, pipelines.get(spec.name), written)
-    payloads = build_payloads(spec, frames, context)
-    if spec.name == "contacts":  # the customer only, not their colleagues at the company
-        payloads = payloads.only(pl.col("source_key") == str(tables.customer_id))
+    payloads = customer_payloads(spec, frames, customer_id, context)
     keys = [
         *payloads.records["source_key"],
         *payloads.quarantine["source_key"],
@@ -102,7 +100,10 @@ def _stream_views(
         else {}
         for link in spec.links
     }
-    plan = plan_sync(spec, payloads, known, links=links, erasure=erasure)
+    owners = None
+    if spec.enriches is not None:
+        owners = state.hubspot_ids(spec.enriches, payloads.records["source_key"]) if state else {}
+    plan = plan_sync(spec, payloads, known, links=links, erasure=erasure, owner_ids=owners)
     sent = {row["source_key"]: row for row in payloads.records.iter_rows(named=True)}
     warned = dict(plan.warned.select("source_key", "reason").iter_rows())
     return [

@@ -7,16 +7,10 @@ from typing import Any
 
 from moulin_sync.hubspot.client import HubSpotClient
 from moulin_sync.hubspot.streams.spec import PipelineSpec, PipelineStages
-from moulin_sync.settings import MoulinSettings
 
 
 class PipelineError(ValueError):
     """The configured pipeline or a stage cannot be found; the message says which setting."""
-
-
-def _variable(setting: str) -> str:
-    """The environment variable of a settings field."""
-    return str(MoulinSettings.model_fields[setting].validation_alias)
 
 
 def resolve_pipeline(
@@ -37,7 +31,7 @@ def resolve_pipeline(
             if match is None:
                 known = ", ".join(f"{s.get('label')} ({s.get('id')})" for s in stages)
                 raise PipelineError(
-                    f"{_variable(spec.stages_setting)}: status {status!r} maps to stage "
+                    f"{spec.stages_variable}: status {status!r} maps to stage "
                     f"{target!r}, which pipeline {pipeline.get('label')!r} does not have "
                     f"(it has: {known})."
                 )
@@ -64,8 +58,8 @@ def ensure_pipeline(
         return found
     if wanted != spec.default_label or stage_for_status != spec.default_stage_for_status:
         raise PipelineError(
-            f"{_variable(spec.label_setting)}: no {spec.object_type} pipeline {wanted!r} in "
-            f"HubSpot. Create it (with the stages {_variable(spec.stages_setting)} names), or "
+            f"{spec.label_variable}: no {spec.object_type} pipeline {wanted!r} in "
+            f"HubSpot. Create it (with the stages {spec.stages_variable} names), or "
             f"unset both variables to let moulin-sync create {spec.default_label!r}."
         )
     created = client.pipelines.create(spec.object_type, spec.body(wanted))

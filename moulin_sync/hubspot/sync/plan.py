@@ -57,14 +57,18 @@ def plan_sync(
     *,
     links: Mapping[str, Mapping[str, str]] | None = None,
     erasure: GdprErasure = "delete",
+    owner_ids: Mapping[str, str] | None = None,
 ) -> SyncPlan:
     """Split payloads into create / update / unchanged, and erasures to do.
 
     `links` maps each link column (e.g. `company_key`) to {source key: HubSpot id}; the
     resolved id becomes a `<column>_id` column and part of the hash, so a record is
     re-sent when its association target changes or first appears in HubSpot. Records
-    whose required link cannot be resolved wait for a later run.
+    whose required link cannot be resolved wait for a later run. A stream enriching
+    another's records (`spec.enriches`) is planned on `owner_ids`: see `plan_enrichment`.
     """
+    if spec.enriches is not None:
+        return plan_enrichment(spec, payloads, state, owner_ids or {})
     records, waiting = _resolve_links(spec, payloads.records, links or {})
     known = state.select(
         "source_key",
@@ -96,6 +100,52 @@ def plan_sync(
         ),
         merged=merged.select("source_key"),
         warned=_warned(payloads.warnings, joined),
+    )
+
+
+def plan_enrichment(
+    spec: StreamSpec, payloads: Payloads, state: pl.DataFrame, owner_ids: Mapping[str, str]
+) -> SyncPlan:
+    """The plan of a stream adding properties to another stream's records, keyed by the
+    owner's source keys (`owner_ids`: {owner source key: HubSpot id}): each record is
+    updated on its owner's record, never created, erased nor archived; one whose owner
+    is not in HubSpot waits. A record whose owner moved (merged) is written again."""
+    assert spec.enriches is not None
+    owner = pl.col("source_key").replace_strict(
+        dict(owner_ids), default=None, return_dtype=pl.String
+    )
+    records = payloads.records.with_columns(hubspot_id=owner)
+    noun = RECORD_NOUNS.get(spec.object_type, spec.object_type)
+    waiting = records.filter(pl.col("hubspot_id").is_null()).select(
+        "source_key",
+        *(["partition_key"] if "partition_key" in records.columns else []),
+        reason=pl.format(WAITS, pl.format(f"{noun} {{}}", "source_key")),
+    )
+    known = state.select(
+        "source_key",
+        pl.col("hubspot_id").alias("written_on"),
+        pl.col("payload_hash").alias("accepted_hash"),
+        pl.col("status").alias("state_status"),
+    )
+    ready = records.filter(pl.col("hubspot_id").is_not_null()).join(
+        known, on="source_key", how="left"
+    )
+    same = (
+        (pl.col("accepted_hash") == pl.col("payload_hash"))
+        & (pl.col("state_status") == SYNCED)
+        & (pl.col("written_on") == pl.col("hubspot_id"))
+    ).fill_null(False)
+    update = ready.filter(~same).with_columns(fingerprint_text(spec, ready.columns))
+    return SyncPlan(
+        stream=spec.name,
+        create=update.head(0),
+        update=update,
+        unchanged=ready.filter(same),
+        erase=pl.DataFrame(schema={"source_key": pl.String, "hubspot_id": pl.String}),
+        rejected=_mark_recorded(payloads.quarantine, state),
+        waiting=_mark_recorded(waiting, state),
+        merged=pl.DataFrame(schema={"source_key": pl.String}),
+        warned=_warned(payloads.warnings, ready),
     )
 
 

@@ -17,7 +17,8 @@ from pydantic import BaseModel, Field
 
 from moulin_sync.hubspot.client import HubSpotClient
 from moulin_sync.hubspot.client.errors import HubSpotApiError
-from moulin_sync.hubspot.streams.spec import GROUP_LABEL, GROUP_NAME, Custom
+from moulin_sync.hubspot.streams import GroupedProperty
+from moulin_sync.hubspot.streams.spec import Custom, PropertyGroup
 
 # Pipeline and stage options live in the pipelines API, which resolved them.
 PIPELINE_PROPERTIES = {"pipeline", "dealstage", "hs_pipeline", "hs_pipeline_stage"}
@@ -53,35 +54,47 @@ def missing_options(spec: Custom, existing: Mapping[str, Any]) -> list[str]:
     return [o.value for o in spec.options if o.value not in present]
 
 
-def apply_schema(client: HubSpotClient, schemas: Mapping[str, Sequence[Custom]]) -> PortalSchema:
-    """Create what is missing of `schemas` (object type → custom properties)."""
+def apply_schema(
+    client: HubSpotClient, schemas: Mapping[str, Sequence[GroupedProperty]]
+) -> PortalSchema:
+    """Create what is missing of `schemas` (object type → custom properties, each in its
+    property group)."""
     report = PortalSchema(properties={})
     for object_type, customs in schemas.items():
         portal = {p["name"]: p for p in client.properties.list(object_type)}
-        if customs and GROUP_NAME not in {p.get("groupName") for p in portal.values()}:
-            try:
-                client.properties.create_group(object_type, GROUP_NAME, GROUP_LABEL)
-                report.groups_created.append(object_type)
-            except HubSpotApiError as exc:
-                if exc.status != 409:  # already there, just empty
-                    raise
-        for spec in customs:
-            _complete(client, object_type, spec, portal, report)
+        held = {p.get("groupName") for p in portal.values()}
+        for group in dict.fromkeys(grouped.group for grouped in customs):
+            if group.name not in held:
+                _create_group(client, object_type, group, report)
+        for spec, group in customs:
+            _complete(client, object_type, spec, group, portal, report)
         report.properties[object_type] = portal
     return report
+
+
+def _create_group(
+    client: HubSpotClient, object_type: str, group: PropertyGroup, report: PortalSchema
+) -> None:
+    try:
+        client.properties.create_group(object_type, group.name, group.label)
+        report.groups_created.append(f"{object_type}.{group.name}")
+    except HubSpotApiError as exc:
+        if exc.status != 409:  # already there, just empty
+            raise
 
 
 def _complete(
     client: HubSpotClient,
     object_type: str,
     spec: Custom,
+    group: PropertyGroup,
     portal: dict[str, dict[str, Any]],
     report: PortalSchema,
 ) -> None:
     name = f"{object_type}.{spec.name}"
     existing = portal.get(spec.name)
     if existing is None:
-        portal[spec.name] = client.properties.create(object_type, spec.definition())
+        portal[spec.name] = client.properties.create(object_type, spec.definition(group.name))
         report.created.append(name)
         return
     problem = mismatch(spec, existing)

@@ -25,15 +25,15 @@ import polars as pl
 
 from moulin_sync.hubspot.client import HubSpotClient
 from moulin_sync.hubspot.streams import STREAMS, link_target_types
-from moulin_sync.hubspot.streams.build import build_payloads
+from moulin_sync.hubspot.streams.build import build_payloads, stream_frames
 from moulin_sync.hubspot.streams.fingerprints import of_values, render
 from moulin_sync.hubspot.streams.payloads import Payloads
 from moulin_sync.hubspot.streams.spec import PipelineStages, StreamSpec, TransformContext
 from moulin_sync.hubspot.sync.plan import plan_sync
 from moulin_sync.hubspot.sync.records import Record, batches, link_key, records_of
-from moulin_sync.hubspot.sync.run import link_ids
+from moulin_sync.hubspot.sync.run import link_ids, owner_ids
 from moulin_sync.hubspot.sync.state import STATE_SCHEMA, Accepted, SyncState
-from moulin_sync.sources.app_du_moulin.tables import SourceTables
+from moulin_sync.sources.spec import Frames
 
 
 @dataclass
@@ -60,24 +60,41 @@ class StreamRebuild:
 def rebuild_state(
     client: HubSpotClient,
     state: SyncState,
-    tables: SourceTables,
+    frames: Frames,
+    months: Sequence[str],
     *,
     timezone: str,
     pipelines: Mapping[str, PipelineStages],
     source_as_of: dt.datetime,
+    streams: Sequence[StreamSpec] = STREAMS,
 ) -> list[StreamRebuild]:
-    """Every stream rebuilt into `state` (an empty store), in dependency order: a
-    record's associations are checked against its targets as just rebuilt."""
+    """Every stream of `streams` rebuilt into `state` (an empty store) from the sources'
+    `frames` (by full asset key, read for `months`), in dependency order: a record's
+    associations are checked against its targets as just rebuilt."""
     found = []
-    for spec in STREAMS:
-        frames = {key[-1]: tables.frame(key) for key in spec.sources}
+    for spec in streams:
         payloads = build_payloads(
-            spec, frames, TransformContext(timezone, pipelines.get(spec.name))
+            spec, stream_frames(spec, frames), TransformContext(timezone, pipelines.get(spec.name))
         )
-        links = link_ids(spec, {link.stream: state.load(link.stream) for link in spec.links})
-        months = [key for key, _, _ in tables.months]
-        found.append(rebuild_stream(client, state, spec, payloads, links, months, source_as_of))
+        targets = {name: state.load(name) for name in _targets(spec)}
+        links = link_ids(spec, targets)
+        found.append(
+            rebuild_stream(
+                client,
+                state,
+                spec,
+                payloads,
+                links,
+                months,
+                source_as_of,
+                owners=owner_ids(spec, targets),
+            )
+        )
     return found
+
+
+def _targets(spec: StreamSpec) -> set[str]:
+    return {link.stream for link in spec.links} | set(filter(None, [spec.enriches]))
 
 
 def rebuild_stream(
@@ -88,17 +105,21 @@ def rebuild_stream(
     links: Mapping[str, Mapping[str, str]],
     months: Sequence[str],
     source_as_of: dt.datetime,
+    owners: Mapping[str, str] | None = None,
 ) -> StreamRebuild:
     """One stream rebuilt into `state`; of a monthly stream, `months` (those the source
     was read for) marked synced but those holding a record HubSpot lacks or differs in."""
-    # Planned against an empty state, every record is a "create": its payload, hash
-    # (with its resolved associations) and fingerprints, as a write would send them.
-    plan = plan_sync(spec, payloads, pl.DataFrame(schema=STATE_SCHEMA), links=links)
+    # Planned against an empty state, every record is a "create" (an update, for a stream
+    # enriching another's): its payload, hash (with its resolved associations) and
+    # fingerprints, as a write would send them.
+    empty = pl.DataFrame(schema=STATE_SCHEMA)
+    plan = plan_sync(spec, payloads, empty, links=links, owner_ids=owners)
+    planned = plan.update if spec.enriches is not None else plan.create
     report = StreamRebuild(spec.name, waiting=plan.waiting.height)
     report.quarantined = plan.rejected.height
     # As after a write: a month is synced even with records waiting or quarantined.
     unsettled: set[str | None] = set()
-    for batch in batches(records_of(plan.create, spec)):
+    for batch in batches(records_of(planned, spec)):
         accepted = []
         for record, stored in _compared(client, spec, batch):
             if stored is None:
@@ -123,10 +144,17 @@ def _compared(
 ) -> Iterator[tuple[Record, Accepted | None]]:
     """Each record with what the state store should say of it (None: not in HubSpot)."""
     names = list(spec.property_names)
-    outcome = client.objects.batch_read(
-        spec.object_type, [r.source_key for r in batch], spec.key_property, names
-    )
-    held = {str(r.properties.get(spec.key_property)): r for r in outcome.results}
+    if spec.key_property is None:  # another stream's records, reached by their ids
+        outcome = client.objects.batch_read(
+            spec.object_type, [str(r.hubspot_id) for r in batch], None, names
+        )
+        by_id = {str(r.id): r for r in outcome.results}
+        held = {r.source_key: by_id[str(r.hubspot_id)] for r in batch if str(r.hubspot_id) in by_id}
+    else:
+        outcome = client.objects.batch_read(
+            spec.object_type, [r.source_key for r in batch], spec.key_property, names
+        )
+        held = {str(r.properties.get(spec.key_property)): r for r in outcome.results}
     linked = _associations(client, spec, [str(r.id) for r in held.values()])
     columns = [link.resolved for link in spec.links]
     ours = [r for r in batch if r.source_key in held]

@@ -1,7 +1,7 @@
 """Bring one customer up to date in HubSpot: their companies, their contact, their deals.
 
 The same payloads, plan and write as a nightly run, over the customer's share of the
-source (`OneCustomerTables`) and the state store's rows of those records only — so the
+sources (each source's one-customer tables) and the state store's rows of those records only — so the
 next nightly run finds them unchanged. Deals are keyed by HubSpot's unique
 `moulin_order_id`: a refresh racing the nightly run cannot make a second deal for an
 order (HubSpot refuses the second create; the writer adopts the first). Duplicates of the
@@ -10,8 +10,7 @@ customer's deals are then read from HubSpot itself, and merged when asked.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -22,7 +21,7 @@ from moulin_sync.hubspot.audit import DEAL_AUDIT_PROPERTIES, Duplicates, find_du
 from moulin_sync.hubspot.client import HubSpotClient
 from moulin_sync.hubspot.merges import merge_into_owned, merge_plan
 from moulin_sync.hubspot.streams import STREAMS
-from moulin_sync.hubspot.streams.build import build_payloads
+from moulin_sync.hubspot.streams.build import build_payloads, stream_frames
 from moulin_sync.hubspot.streams.payloads import Payloads
 from moulin_sync.hubspot.streams.spec import PipelineStages, StreamSpec, TransformContext
 from moulin_sync.hubspot.sync.ledger import SyncReport
@@ -30,8 +29,10 @@ from moulin_sync.hubspot.sync.portal import PortalSchema
 from moulin_sync.hubspot.sync.run import sync_stream
 from moulin_sync.hubspot.sync.state import SyncState
 from moulin_sync.settings import GdprErasure
-from moulin_sync.sources.app_du_moulin.one_customer import OneCustomerTables
 from moulin_sync.sources.app_du_moulin.reader import SourceReader
+from moulin_sync.sources.spec import Frames
+
+CUSTOMERS = ("app_du_moulin", "customers")
 
 
 class CustomerNotFound(LookupError):
@@ -142,21 +143,20 @@ class RefreshOutcome:
 
 
 def customer_payloads(
-    spec: StreamSpec, tables: OneCustomerTables, context: TransformContext
+    spec: StreamSpec, frames: Frames, customer_id: int, context: TransformContext
 ) -> Payloads:
-    """The customer's records of `spec`: every company of theirs, their own contact (not
-    their colleagues'), and the deals of the orders they placed."""
-    frames = {key[-1]: tables.frame(key) for key in spec.sources}
-    made = build_payloads(spec, frames, context)
-    mine = {"contacts": "source_key", "deals": "contact_key"}.get(spec.name)
+    """The customer's records of `spec` from their share of the sources (`frames`): every
+    company of theirs, and of the other streams the records that are theirs (their own
+    contact, not their colleagues'; the deals of the orders they placed)."""
+    made = build_payloads(spec, stream_frames(spec, frames), context)
+    mine = spec.customer_column
     if mine is None:
         return made
-    own = pl.col(mine) == str(tables.customer_id)
+    own = pl.col(mine) == str(customer_id)
 
     def keep(frame: pl.DataFrame) -> pl.DataFrame:
-        if mine not in frame.columns:  # quarantined rows may lack the link column
-            return frame.filter(pl.col("source_key").is_in(_order_keys(tables)))
-        return frame.filter(own)
+        # Quarantined rows that do not say whose they are: all of the customer's share.
+        return frame.filter(own) if mine in frame.columns else frame
 
     records = keep(made.records)
     return Payloads(
@@ -167,43 +167,49 @@ def customer_payloads(
     )
 
 
-def _order_keys(tables: OneCustomerTables) -> list[str]:
-    orders = tables.found["orders"]
-    return [str(k) for k in orders.filter(pl.col("customer_id") == tables.customer_id)["id"]]
+def customer_exists(frames: Frames, customer_id: int) -> bool:
+    customers = frames.frame(CUSTOMERS)
+    return not customers.filter(pl.col("id") == customer_id).is_empty()
 
 
 def refresh_customer(
     client: HubSpotClient,
     state: SyncState,
-    reader: SourceReader,
+    frames: Frames,
     customer_id: int,
     *,
     timezone: str,
     portal: PortalSchema,
     pipelines: Mapping[str, PipelineStages],
+    streams: Sequence[StreamSpec] = STREAMS,
     erasure: GdprErasure = "delete",
     merge_duplicates: bool = False,
-    now: dt.datetime | None = None,
 ) -> RefreshOutcome:
-    tables = OneCustomerTables(reader, customer_id, timezone, now or dt.datetime.now(dt.UTC))
-    if not tables.exists:
+    """The customer's records of every stream of `streams` written as a nightly run would,
+    from their share of the sources (`frames`, by full asset key)."""
+    if not customer_exists(frames, customer_id):
         raise CustomerNotFound(f"customer {customer_id} is not in the App du Moulin")
     outcomes = {}
-    for spec in STREAMS:  # dependency order: link targets are written first
+    for spec in streams:  # dependency order: link targets are written first
         context = TransformContext(
             timezone, pipelines.get(spec.name), partial(state.fingerprints_of, spec.name)
         )
-        payloads = customer_payloads(spec, tables, context)
+        payloads = customer_payloads(spec, frames, customer_id, context)
         keys = [*payloads.records["source_key"], *payloads.quarantine["source_key"],
                 *payloads.erased["source_key"]]  # fmt: skip
         links = {
             link.column: state.hubspot_ids(link.stream, payloads.records[link.column].drop_nulls())
             for link in spec.links
         }
+        owners = (
+            state.hubspot_ids(spec.enriches, payloads.records["source_key"])
+            if spec.enriches
+            else None
+        )
         known = state.load(spec.name, source_keys=keys)
         _, report = sync_stream(
             client, state, spec, payloads, portal=portal, links=links, erasure=erasure,
-            known=known,
+            known=known, owners=owners,
         )  # fmt: skip
         outcomes[spec.name] = StreamOutcome.of(report)
     contact_id = state.hubspot_ids("contacts", [str(customer_id)]).get(str(customer_id))

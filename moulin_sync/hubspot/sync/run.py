@@ -14,20 +14,32 @@ from moulin_sync.hubspot.sync.ledger import SyncReport
 from moulin_sync.hubspot.sync.plan import SyncPlan, plan_sync
 from moulin_sync.hubspot.sync.portal import PortalSchema, refused_by_portal
 from moulin_sync.hubspot.sync.progress import Report
-from moulin_sync.hubspot.sync.state import ARCHIVED, SyncState
+from moulin_sync.hubspot.sync.state import ARCHIVED, MERGED, SyncState
 from moulin_sync.hubspot.sync.stream_sync import StreamSync
 from moulin_sync.settings import GdprErasure
+
+
+def held_ids(records: pl.DataFrame, *, merged: bool = True) -> dict[str, str]:
+    """{source key: HubSpot id} of a stream's records HubSpot holds (its state records).
+    An archived record is no target (a deleted one has no id); one a person merged into
+    another of ours stands for its survivor, unless `merged` is False."""
+    gone = [ARCHIVED] if merged else [ARCHIVED, MERGED]
+    known = records.drop_nulls("hubspot_id").filter(~pl.col("status").is_in(gone))
+    return dict(known.select("source_key", "hubspot_id").iter_rows())
 
 
 def link_ids(spec: StreamSpec, targets: Mapping[str, pl.DataFrame]) -> dict[str, dict[str, str]]:
     """For each link column, {source key: HubSpot id} of the records HubSpot holds in
     the target stream (`targets`: each target stream's state records)."""
-    links = {}
-    for link in spec.links:
-        # An archived record is no association target (a deleted one has no id).
-        known = targets[link.stream].drop_nulls("hubspot_id").filter(pl.col("status") != ARCHIVED)
-        links[link.column] = dict(known.select("source_key", "hubspot_id").iter_rows())
-    return links
+    return {link.column: held_ids(targets[link.stream]) for link in spec.links}
+
+
+def owner_ids(spec: StreamSpec, targets: Mapping[str, pl.DataFrame]) -> dict[str, str] | None:
+    """For a stream enriching another's records, the owner's records HubSpot holds (not
+    one merged into another customer's: what it adds is that customer's alone)."""
+    if spec.enriches is None:
+        return None
+    return held_ids(targets[spec.enriches], merged=False)
 
 
 def sync_stream(
@@ -42,6 +54,7 @@ def sync_stream(
     log: Callable[[str], None] = lambda message: None,
     progress: Report | None = None,
     known: pl.DataFrame | None = None,
+    owners: Mapping[str, str] | None = None,
 ) -> tuple[SyncPlan, SyncReport]:
     """Plan `payloads` against what the state store holds (`known`: those rows only, for a
     run that writes a few records; default: the whole stream) and write the plan."""
@@ -57,6 +70,7 @@ def sync_stream(
         state.load(spec.name) if known is None else known,
         links=links,
         erasure=erasure,
+        owner_ids=owners,
     )
     log(f"{spec.name}: plan {plan.counts()}")
     sync = StreamSync(

@@ -50,7 +50,8 @@ class SentValues:
                 if (value == "" and name in clears)
                 or (value != "" and written.get(name) != record.fingerprints.get(name))
             }
-        return {key: record.properties[key], **values}
+        # The key too (no update is empty), but on another stream's records.
+        return {key: record.properties[key], **values} if key else values
 
     def _clears_still_ours(self, records: Sequence[Record]) -> dict[str | None, set[str]]:
         """For each record that would clear values it once wrote: those HubSpot still

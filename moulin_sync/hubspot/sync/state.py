@@ -185,6 +185,22 @@ class SyncState(SyncMarks):
 
         return self._retrying(f"read what was last written of {stream}", read)
 
+    def written_of(
+        self, stream: str, source_keys: Iterable[str]
+    ) -> dict[str, tuple[str | None, str | None]]:
+        """(HubSpot id, fingerprint text) of what moulin-sync last wrote into each record."""
+        keys = list(source_keys)
+
+        c = sync_records.c
+        query = select(c.source_key, c.hubspot_id, c.fingerprints).where(c.stream == stream)
+
+        def read() -> dict[str, tuple[str | None, str | None]]:
+            with self.engine.connect() as connection:
+                rows = _by_keys(connection, query, c.source_key, keys)
+                return {key: (hubspot_id, text) for key, hubspot_id, text in rows}
+
+        return self._retrying(f"read what was last written of {stream}", read)
+
     def rows_of(self, stream: str, source_keys: Iterable[str]) -> dict[str, dict[str, Any]]:
         """Everything stored of these records, by source key (to explain one)."""
         keys = list(source_keys)

@@ -172,10 +172,12 @@ class StreamSync:
         self.pool.map(work, [frame.slice(start, BATCH) for start in range(0, frame.height, BATCH)])
 
     def _known(self, records: list[Record]) -> list[Record]:
-        """Records HubSpot holds: with what moulin-sync last wrote into each."""
-        stored = self.ledger.state.fingerprints_of(self.spec.name, [r.source_key for r in records])
+        """Records HubSpot holds: with what moulin-sync last wrote into each (nothing known
+        when it wrote into another record than the one it now writes to)."""
+        stored = self.ledger.state.written_of(self.spec.name, [r.source_key for r in records])
         for record in records:
-            record.written = fingerprints.parse(stored.get(record.source_key))
+            written_on, text = stored.get(record.source_key, (None, None))
+            record.written = fingerprints.parse(text) if written_on == record.hubspot_id else None
         return records
 
     def _adopt(self, creates: list[Record]) -> tuple[list[Record], list[Record]]:
@@ -286,7 +288,12 @@ class StreamSync:
 
     def _gone(self, task: Update, records: list[Record]) -> list[Task]:
         """Records whose id answered 404 (merged, or deleted by a person): found again,
-        unless they were just found and are gone again (then the next run tries)."""
+        unless they were just found and are gone again (then the next run tries). An
+        enriching stream's owner record is found again by its own stream."""
+        if self.spec.enriches is not None:
+            why = f"its {self.spec.record_noun} is gone from HubSpot: written once found again"
+            self.ledger.rejected([(record, why) for record in records])
+            return []
         if not task.found_anew:
             return [Reresolve(records)]
         self.ledger.rejected([(record, GONE_AGAIN) for record in records])

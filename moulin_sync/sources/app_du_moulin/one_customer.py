@@ -34,7 +34,7 @@ class OneCustomerTables:
     def _frame(self, key: tuple[str, ...]) -> pl.DataFrame:
         group, name = key
         if group != GROUP:
-            raise KeyError(f"no source asset {'/'.join(key)}")
+            raise KeyError(f"{'/'.join(key)} is not an App du Moulin table")
         orders = self.found["orders"]
         if name == "orders":
             return orders.with_columns(partition_key=month_key("ordered_at", self.timezone))

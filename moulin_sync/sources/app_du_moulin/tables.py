@@ -32,7 +32,7 @@ class SourceTables:
     def _frame(self, key: tuple[str, ...]) -> pl.DataFrame:
         group, name = key
         if group != GROUP:
-            raise KeyError(f"no source asset {'/'.join(key)}")
+            raise KeyError(f"{'/'.join(key)} is not an App du Moulin table")
         if name == "orders":
             return orders_by_month(self.reader, self.months, self.timezone)
         if name in TOTALS_BY:

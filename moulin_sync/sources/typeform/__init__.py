@@ -1,0 +1,1 @@
+"""Typeform: the onboarding survey's NPS answers (score, comment, submission date)."""
