@@ -69,6 +69,18 @@ def metadata_values(result: Any) -> dict[str, dict[str, Any]]:
     return found
 
 
+def step_failures(result: Any) -> dict[str, str]:
+    """{step key: the failure's description (a `Failure`'s) or its error message}."""
+    found = {}
+    for event in result.all_events:
+        if not event.is_step_failure:
+            continue
+        data = event.step_failure_data
+        described = data.user_failure_data.description if data.user_failure_data else None
+        found[event.step_key] = described or (data.error.message.strip() if data.error else "")
+    return found
+
+
 def table_text(value: Any) -> str:
     """A table metadata value's cells as text, one row per line (to search in)."""
     rows = getattr(value, "records", None) or []
@@ -129,6 +141,8 @@ class SyncWorld:
     # The sources that are on, and the resources of those beyond the App du Moulin.
     sources: tuple[str, ...] = DEFAULT_SOURCES
     extra: dict[str, Any] = field(default_factory=dict)
+    # The last run's failed steps: step key → what failed, in its own words.
+    failures: dict[str, str] = field(default_factory=dict)
 
     @property
     def source_url(self) -> str:
@@ -178,6 +192,7 @@ class SyncWorld:
                 tags=month_tags(months),
                 raise_on_error=False,
             )
+        self.failures = step_failures(result)
         if expect_success:
             assert result.success, [e.message for e in result.all_events if e.is_failure]
         return metadata_values(result)

@@ -152,8 +152,11 @@ def matched(answers: pl.DataFrame, customers: pl.DataFrame) -> pl.DataFrame:
             .then(pl.lit("email")),
         )
     )
-    of_erased = pl.col("hidden_customer_id").is_in(gone_ids) | pl.col("email").is_in(gone_emails)
-    return found.filter(~(of_erased & pl.col("customer_id").is_null())).select(
+    of_erased = (
+        pl.col("hidden_customer_id").is_in(gone_ids).fill_null(False)
+        | pl.col("email").is_in(gone_emails).fill_null(False)
+    ) & pl.col("customer_id").is_null()
+    return found.filter(~of_erased).select(
         *ANSWERS_SCHEMA, *MATCH_SCHEMA
     )
 
