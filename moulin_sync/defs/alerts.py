@@ -53,9 +53,9 @@ from moulin_sync.alerts.messages import (
     run_failure_paragraph,
     run_failure_subject,
 )
-from moulin_sync.cli.runner import failure_reason
 from moulin_sync.defs.jobs import nightly_sync_job
 from moulin_sync.defs.partitions import monthly_partitions
+from moulin_sync.runs.failures import failure_reason
 from moulin_sync.settings import load_settings
 
 # Tags on a retry chain's root run: the run whose failure was alerted, and the checks.
