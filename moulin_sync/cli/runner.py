@@ -21,6 +21,7 @@ from dagster import (
 
 from moulin_sync.runs.failures import failure_reason
 from moulin_sync.runs.launch import InProcessJob, quiet_dagster
+from moulin_sync.runs.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 JOB = "nightly_sync"
 # Steps run in the run's process (the executor of every job); step logs stay in the
@@ -62,8 +63,8 @@ def run_nightly_sync(
     keys = monthly_partitions.get_partition_keys()
     first, last = first or keys[0], last or keys[-1]
     tags = {
-        "dagster/asset_partition_range_start": first,
-        "dagster/asset_partition_range_end": last,
+        ASSET_PARTITION_RANGE_START_TAG: first,
+        ASSET_PARTITION_RANGE_END_TAG: last,
         "moulin/started_by": "moulin-sync",
     }
     owned = instance is None

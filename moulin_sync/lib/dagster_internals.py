@@ -31,7 +31,18 @@ from dagster._core.remote_origin import (
 from dagster._core.remote_origin import RemoteJobOrigin as RemoteJobOrigin
 from dagster._core.remote_origin import RemoteRepositoryOrigin as RemoteRepositoryOrigin
 
+# Filters a check's history to completed evaluations; the instance's latest record may be
+# a planned one (a check of a run still going).
+from dagster._core.storage.asset_check_execution_record import (
+    AssetCheckExecutionRecordStatus as AssetCheckExecutionRecordStatus,
+)
+
 # How that code location loads (module, interpreter, folder), inside its origin.
 from dagster._core.types.loadable_target_origin import (
     LoadableTargetOrigin as LoadableTargetOrigin,
 )
+
+# Dagster's own cron parser and DST-aware ticks, so a cron accepted and a night measured
+# here are the schedule's own; no cron library is installed (Dagster vendors croniter).
+from dagster._utils.schedules import cron_string_iterator as cron_string_iterator
+from dagster._utils.schedules import is_valid_cron_string as is_valid_cron_string

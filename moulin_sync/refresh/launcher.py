@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFilter
-from dagster._core.storage.dagster_run import IN_PROGRESS_RUN_STATUSES
 
 from moulin_sync.defs.hubspot.refresh import CUSTOMER_TAG
 from moulin_sync.runs.failures import failure_reason
 from moulin_sync.runs.launch import InProcessJob, quiet_dagster
+from moulin_sync.runs.statuses import IN_PROGRESS
 
 JOB = "refresh_customer"
 OP = "refresh_one_customer"
@@ -132,9 +132,7 @@ class RefreshLauncher:
     def _running_elsewhere(self, customer_id: str) -> str | None:
         """A refresh of this customer under way that this service did not launch."""
         records = self.instance.get_run_records(
-            RunsFilter(
-                job_name=JOB, tags={CUSTOMER_TAG: customer_id}, statuses=IN_PROGRESS_RUN_STATUSES
-            ),
+            RunsFilter(job_name=JOB, tags={CUSTOMER_TAG: customer_id}, statuses=list(IN_PROGRESS)),
             limit=1,
         )
         return records[0].dagster_run.run_id if records else None
