@@ -8,7 +8,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 RUN := $(VENV)/bin
 
-.PHONY: install demo demo-ui up down test card-test lint format bench bench-large bench-parts bench-refresh reliability clean
+.PHONY: install demo demo-ui up down test card-test lint format bench bench-large bench-parts bench-refresh reliability fidelity clean
 
 # uv comes from PyPI into a private venv, so nothing but Python is needed beforehand.
 $(UV):
@@ -71,6 +71,19 @@ bench-refresh: install
 
 reliability: install
 	$(RUN)/python bench/reliability.py
+
+# Other people's HubSpot clients against the emulator, unchanged (fidelity/README.md):
+# Airbyte's HubSpot source (pinned in fidelity/airbyte-requirements.txt) and HubSpot's
+# Node SDK. Not part of `make test`: it installs both under .fidelity/ (minutes).
+FIDELITY := .fidelity
+fidelity: install
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(FIDELITY)/airbyte
+	$(UV) pip install --quiet --python $(FIDELITY)/airbyte/bin/python -r fidelity/airbyte-requirements.txt
+	mkdir -p $(FIDELITY)/node
+	cp fidelity/node/package.json fidelity/node/package-lock.json fidelity/node/probe.mjs $(FIDELITY)/node/
+	cd $(FIDELITY)/node && npm ci --no-audit --no-fund --loglevel=error
+	$(RUN)/python fidelity/airbyte_hubspot.py --connector $(FIDELITY)/airbyte/bin/source-hubspot
+	$(RUN)/python fidelity/node_sdk.py --probe $(FIDELITY)/node/probe.mjs
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .moulin .pytest_cache .ruff_cache

@@ -171,7 +171,7 @@ class MoulinSettings(BaseSettings):
     def _is_cron(cls, value: str) -> str:
         # Dagster's own check, so a value accepted here is one the schedule accepts; imported
         # here as only a value from the environment is checked (defaults are not).
-        from dagster._utils.schedules import is_valid_cron_string
+        from moulin_sync.lib.dagster_internals import is_valid_cron_string
 
         if not is_valid_cron_string(value):
             raise ValueError("not a cron string; expected five fields, e.g. 0 2 * * *")

@@ -82,7 +82,7 @@ def test_cli_runs_belong_to_the_workspace_code_location() -> None:
 
     import yaml
 
-    from moulin_sync.cli.runner import LOCATION, MODULE, job_origin
+    from moulin_sync.runs.origin import LOCATION, MODULE, job_origin
 
     workspace = yaml.safe_load((Path(__file__).parents[1] / "workspace.yaml").read_text())
     [entry] = workspace["load_from"]

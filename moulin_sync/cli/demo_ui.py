@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 from rich.console import Console
 
-from moulin_sync.cli.runner import LOCATION, MODULE
+from moulin_sync.runs.origin import LOCATION, MODULE
 
 STARTUP_TIMEOUT_S = 120
 WORKSPACE_YAML = """\

@@ -58,9 +58,8 @@ def latest_duplicate_check() -> str | None:
     if not os.environ.get("DAGSTER_HOME"):
         return None
     from dagster import AssetCheckKey, AssetKey, DagsterInstance
-    from dagster._core.storage.asset_check_execution_record import (
-        AssetCheckExecutionRecordStatus as Status,
-    )
+
+    from moulin_sync.lib.dagster_internals import AssetCheckExecutionRecordStatus as Status
 
     key = AssetCheckKey(AssetKey(["hubspot", "deals"]), "no_duplicate_deals")
     with DagsterInstance.get() as instance:

@@ -7,8 +7,6 @@ schedule, on the Dagster instance of DAGSTER_HOME (an in-memory one when unset).
 from __future__ import annotations
 
 import os
-import sys
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,20 +18,12 @@ from dagster import (
     DagsterInstance,
     DagsterRunStatus,
 )
-from dagster._core.definitions.reconstruct import ReconstructableRepository
-from dagster._core.definitions.repository_definition.valid_definitions import (
-    SINGLETON_REPOSITORY_NAME,
-)
-from dagster._core.remote_origin import (
-    ManagedGrpcPythonEnvCodeLocationOrigin,
-    RemoteJobOrigin,
-    RemoteRepositoryOrigin,
-)
-from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
+
+from moulin_sync.runs.failures import failure_reason
+from moulin_sync.runs.launch import InProcessJob, quiet_dagster
+from moulin_sync.runs.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 JOB = "nightly_sync"
-# The code location of workspace.yaml.
-MODULE, LOCATION = "moulin_sync.definitions", "moulin_sync"
 # Steps run in the run's process (the executor of every job); step logs stay in the
 # instance, the terminal gets the progress and the summary.
 RUN_CONFIG = {
@@ -57,27 +47,6 @@ def _values(metadata: Mapping[str, Any]) -> dict[str, Any]:
     return {name: getattr(value, "value", value) for name, value in metadata.items()}
 
 
-def failure_reason(event: Any) -> str:
-    """Why a step failed, in one line: the error our code raised, not Dagster's wrapper
-    ("Execution of step ... failed"), nor the stack. Our errors never carry a secret
-    (the HubSpot client redacts the token; URLs are shown with their password as ***)."""
-    data = event.step_failure_data if event.is_step_failure else None
-    # A run that fails outside any step (a resource that cannot start) carries the error.
-    error = data.error if data is not None else getattr(event.event_specific_data, "error", None)
-    # Dagster's wrappers, and the Failure our steps raise for a failure not worth a retry,
-    # carry our error as their cause.
-    while (
-        error is not None
-        and error.cause is not None
-        and (error.cls_name.startswith("Dagster") or error.cls_name == "Failure")
-    ):
-        error = error.cause
-    if error is None:
-        return str(event.message or "failed")
-    text = error.message.strip().splitlines()[0] if error.message.strip() else error.cls_name
-    return text[:1000]
-
-
 def run_nightly_sync(
     first: str | None = None,
     last: str | None = None,
@@ -88,15 +57,14 @@ def run_nightly_sync(
     """Run `nightly_sync` over the months [first, last] (default: the whole history),
     in this process, as a run of the job itself: the UI lists it under the job, as the
     schedule's runs. `view` is told each event as it happens (progress)."""
-    warnings.filterwarnings("ignore", category=UserWarning, module="dagster")
-    warnings.filterwarnings("ignore", message=".*is currently in (beta|preview).*")
+    quiet_dagster()
     from moulin_sync.defs.partitions import monthly_partitions
 
     keys = monthly_partitions.get_partition_keys()
     first, last = first or keys[0], last or keys[-1]
     tags = {
-        "dagster/asset_partition_range_start": first,
-        "dagster/asset_partition_range_end": last,
+        ASSET_PARTITION_RANGE_START_TAG: first,
+        ASSET_PARTITION_RANGE_END_TAG: last,
         "moulin/started_by": "moulin-sync",
     }
     owned = instance is None
@@ -112,16 +80,6 @@ def run_nightly_sync(
         if owned:
             instance.dispose()
     return _summary(run_id, success, (first, last), events)
-
-
-def job_origin(name: str) -> RemoteJobOrigin:
-    """The job as the code location of workspace.yaml serves it, so that the run is
-    listed under the job (by its repository label) like a scheduled run."""
-    target = LoadableTargetOrigin(
-        executable_path=sys.executable, module_name=MODULE, working_directory=os.getcwd()
-    )
-    location = ManagedGrpcPythonEnvCodeLocationOrigin(target, LOCATION)
-    return RemoteJobOrigin(RemoteRepositoryOrigin(location, SINGLETON_REPOSITORY_NAME), name)
 
 
 class RunView:
@@ -140,22 +98,11 @@ class RunView:
 def _execute(
     instance: DagsterInstance, tags: Mapping[str, str], view: RunView
 ) -> tuple[list[DagsterEvent], str]:
-    from dagster._core.execution.api import execute_run_iterator
-
-    from moulin_sync.definitions import defs
-
-    recon = ReconstructableRepository.for_module(MODULE, "defs", os.getcwd())
-    job = recon.get_reconstructable_job(JOB)
-    run = instance.create_run_for_job(
-        defs.resolve_job_def(JOB),
-        run_config=RUN_CONFIG,
-        tags=tags,
-        remote_job_origin=job_origin(JOB),
-        job_code_origin=job.get_python_origin(),
-    )
+    job = InProcessJob.load(JOB)
+    run = job.create_run(instance, run_config=RUN_CONFIG, tags=tags)
     events = []
     with view:
-        for event in execute_run_iterator(job, run, instance):
+        for event in job.execute(run, instance):
             events.append(event)
             view.event(event)
     return events, run.run_id

@@ -33,14 +33,6 @@ from dagster import (
     schedule,
     sensor,
 )
-from dagster._core.storage.tags import (
-    MAX_RETRIES_TAG,
-    RETRY_NUMBER_TAG,
-    RETRY_ON_ASSET_OR_OP_FAILURE_TAG,
-    ROOT_RUN_ID_TAG,
-    RUN_FAILURE_REASON_TAG,
-    WILL_RETRY_TAG,
-)
 
 from moulin_sync.alerts.channels import AlertChannels
 from moulin_sync.alerts.messages import (
@@ -53,9 +45,17 @@ from moulin_sync.alerts.messages import (
     run_failure_paragraph,
     run_failure_subject,
 )
-from moulin_sync.cli.runner import failure_reason
 from moulin_sync.defs.jobs import nightly_sync_job
 from moulin_sync.defs.partitions import monthly_partitions
+from moulin_sync.runs.failures import failure_reason
+from moulin_sync.runs.tags import (
+    MAX_RETRIES_TAG,
+    RETRY_NUMBER_TAG,
+    RETRY_ON_ASSET_OR_OP_FAILURE_TAG,
+    ROOT_RUN_ID_TAG,
+    RUN_FAILURE_REASON_TAG,
+    WILL_RETRY_TAG,
+)
 from moulin_sync.settings import load_settings
 
 # Tags on a retry chain's root run: the run whose failure was alerted, and the checks.

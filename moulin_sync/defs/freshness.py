@@ -10,8 +10,8 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from dagster import FreshnessPolicy
-from dagster._utils.schedules import cron_string_iterator
 
+from moulin_sync.lib.dagster_internals import cron_string_iterator
 from moulin_sync.settings import settings
 
 DUE_CRON = "0 6 * * *"

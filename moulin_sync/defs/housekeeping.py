@@ -19,10 +19,10 @@ from dagster import (
     job,
     op,
 )
-from dagster._core.storage.dagster_run import FINISHED_STATUSES
 from pydantic import Field
 
 from moulin_sync.defs.partitions import monthly_partitions
+from moulin_sync.runs.statuses import FINISHED
 from moulin_sync.settings import load_settings
 
 BATCH = 500
@@ -42,7 +42,7 @@ def delete_old_runs(
 ) -> int:
     """Delete the finished runs (and their events) older than `keep_days`; how many."""
     cutoff = (now or dt.datetime.now(dt.UTC)) - dt.timedelta(days=keep_days)
-    old = RunsFilter(statuses=list(FINISHED_STATUSES), updated_before=cutoff)
+    old = RunsFilter(statuses=list(FINISHED), updated_before=cutoff)
     deleted = 0
     while records := instance.get_run_records(old, limit=BATCH):
         for record in records:

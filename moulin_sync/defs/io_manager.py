@@ -26,12 +26,12 @@ from typing import Any
 import polars as pl
 from dagster import (
     ConfigurableIOManager,
+    DagsterInvariantViolationError,
     InitResourceContext,
     InputContext,
     MetadataValue,
     OutputContext,
 )
-from dagster._core.errors import DagsterInvariantViolationError
 from pydantic import BaseModel, Field
 
 from moulin_sync.defs.partitions import months_of_run

@@ -10,12 +10,12 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 
 from dagster import AssetCheckExecutionContext, MonthlyPartitionsDefinition, PartitionKeyRange
-from dagster._core.storage.tags import (
+
+from moulin_sync.runs.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
     PARTITION_NAME_TAG,
 )
-
 from moulin_sync.settings import settings
 from moulin_sync.sources.app_du_moulin.orders import Month
 

@@ -12,19 +12,18 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
-import os
 import threading
 import time
-import warnings
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFilter
-from dagster._core.storage.dagster_run import IN_PROGRESS_RUN_STATUSES
 
-from moulin_sync.cli.runner import MODULE, failure_reason, job_origin
 from moulin_sync.defs.hubspot.refresh import CUSTOMER_TAG
+from moulin_sync.runs.failures import failure_reason
+from moulin_sync.runs.launch import InProcessJob, quiet_dagster
+from moulin_sync.runs.statuses import IN_PROGRESS
 
 JOB = "refresh_customer"
 OP = "refresh_one_customer"
@@ -44,35 +43,25 @@ RUN_CONFIG = {
 }
 
 
-def _quiet() -> None:
-    warnings.filterwarnings("ignore", category=UserWarning, module="dagster")
-    warnings.filterwarnings("ignore", message=".*is currently in (beta|preview).*")
-
-
 _worker: dict[str, Any] = {}
 
 
 def _warm_worker() -> None:
     """Load the definitions and open the instance once per worker process."""
-    _quiet()
-    from dagster._core.definitions.reconstruct import ReconstructableRepository
-
-    recon = ReconstructableRepository.for_module(MODULE, "defs", os.getcwd())
-    _worker["job"] = recon.get_reconstructable_job(JOB)
-    _worker["job"].get_definition()
+    quiet_dagster()
+    _worker["job"] = InProcessJob.load(JOB)
     _worker["instance"] = DagsterInstance.get()
 
 
 def _execute(run_id: str) -> str:
     """Run the created run `run_id` to its end, in this worker; its final status."""
-    from dagster._core.execution.api import execute_run_iterator
-
     if not _worker:
         _warm_worker()
+    job: InProcessJob = _worker["job"]
     instance: DagsterInstance = _worker["instance"]
     run = instance.get_run_by_id(run_id)
     assert run is not None, f"run {run_id} is not in the instance"
-    for _ in execute_run_iterator(_worker["job"], run, instance):
+    for _ in job.execute(run, instance):
         pass
     done = instance.get_run_by_id(run_id)
     return done.status.value if done is not None else "FAILURE"
@@ -93,14 +82,10 @@ class RefreshLauncher:
     def __init__(
         self, instance: DagsterInstance, workers: int = 4, cooldown_s: float = COOLDOWN_S
     ) -> None:
-        _quiet()
-        from dagster._core.definitions.reconstruct import ReconstructableRepository
-
+        quiet_dagster()
         self.instance = instance
         self.cooldown_s = cooldown_s
-        recon = ReconstructableRepository.for_module(MODULE, "defs", os.getcwd())
-        self._recon_job = recon.get_reconstructable_job(JOB)
-        self._job_def = self._recon_job.get_definition()
+        self._job = InProcessJob.load(JOB)
         # Spawned, not forked: each worker reads the settings and opens the instance
         # afresh, and inherits no thread of the server's.
         context = multiprocessing.get_context("spawn")
@@ -123,12 +108,10 @@ class RefreshLauncher:
             elsewhere = self._running_elsewhere(customer_id)
             if elsewhere is not None:
                 return Press(customer_id, elsewhere, None, launched=False)
-            run = self.instance.create_run_for_job(
-                self._job_def,
+            run = self._job.create_run(
+                self.instance,
                 run_config={**RUN_CONFIG, "ops": {OP: {"config": config}}},
                 tags={CUSTOMER_TAG: customer_id, "moulin/started_by": "refresh-button"},
-                remote_job_origin=job_origin(JOB),
-                job_code_origin=self._recon_job.get_python_origin(),
             )
             press = Press(customer_id, run.run_id, self.pool.submit(_execute, run.run_id), True)
             press.future.add_done_callback(
@@ -149,9 +132,7 @@ class RefreshLauncher:
     def _running_elsewhere(self, customer_id: str) -> str | None:
         """A refresh of this customer under way that this service did not launch."""
         records = self.instance.get_run_records(
-            RunsFilter(
-                job_name=JOB, tags={CUSTOMER_TAG: customer_id}, statuses=IN_PROGRESS_RUN_STATUSES
-            ),
+            RunsFilter(job_name=JOB, tags={CUSTOMER_TAG: customer_id}, statuses=list(IN_PROGRESS)),
             limit=1,
         )
         return records[0].dagster_run.run_id if records else None

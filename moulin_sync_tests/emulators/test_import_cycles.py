@@ -1,5 +1,5 @@
-"""The emulator packages import in one direction: no module imports, even only for type
-checking or inside a function, a module that imports it back."""
+"""The HubSpot emulator and the toolkit import in one direction: no module imports, even
+only for type checking or inside a function, a module that imports it back."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import moulin_sync.emulators
 
 ROOT = Path(moulin_sync.emulators.__file__).parent
 PACKAGE = "moulin_sync.emulators"
+CHECKED = ("hubspot", "toolkit")  # each service's own package may join this list
 
 
 def _module_name(path: Path) -> str:
@@ -40,7 +41,7 @@ def _imports(path: Path, name: str) -> set[str]:
 
 
 def _graph() -> dict[str, set[str]]:
-    modules = {_module_name(p): p for p in ROOT.rglob("*.py")}
+    modules = {_module_name(p): p for sub in CHECKED for p in (ROOT / sub).rglob("*.py")}
     return {
         name: {m for m in _imports(path, name) if m in modules and m != name}
         for name, path in modules.items()

@@ -15,7 +15,7 @@ def http(hs: EmulatorHandle) -> httpx.Client:
 
 
 @pytest.mark.parametrize("name", ["contact", "contacts", "company", "deal", "deals", "ticket",
-                                  "line_item", "product", "calls", "goal_targets", "leads"])  # fmt: skip
+                                  "line_item", "product", "calls", "goal_targets", "leads", "deal_split"])  # fmt: skip
 def test_legacy_properties_v2_answer_a_bare_list_in_the_legacy_shape(http, name) -> None:
     answer = http.get(f"/properties/v2/{name}/properties")
     assert answer.status_code == 200, answer.text
@@ -36,6 +36,7 @@ def test_legacy_properties_follow_the_schema(http) -> None:
         assert loyalty["type"] == "enumeration"
         assert [o["value"] for o in loyalty["options"]] == ["gold"]
     assert http.get("/properties/v1/line_items/properties").status_code == 400
+    assert [p["name"] for p in http.get("/properties/v2/form/properties").json()] == ["name"]
     assert http.get("/properties/v2/widgets/properties").status_code == 400
 
 

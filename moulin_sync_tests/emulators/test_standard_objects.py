@@ -25,7 +25,8 @@ def _deal(http: httpx.Client) -> str:
 
 @pytest.mark.parametrize("object_type", STANDARD, ids=lambda t: t.name)
 def test_every_standard_type_answers_empty_with_its_default_properties(http, object_type) -> None:
-    for name in (object_type.name, object_type.singular, object_type.type_id):
+    names = (object_type.name, object_type.singular, *filter(None, [object_type.type_id]))
+    for name in names:
         listed = http.get(f"/crm/v3/objects/{name}")
         assert listed.status_code == 200 and listed.json() == {"results": []}, name
     props = http.get(f"/crm/v3/properties/{object_type.name}").json()["results"]

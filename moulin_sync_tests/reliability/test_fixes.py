@@ -155,7 +155,7 @@ def test_hubspot_rejections_are_in_words() -> None:
 def test_the_runner_says_why_a_step_failed() -> None:
     from dagster import DagsterInstance, asset, materialize
 
-    from moulin_sync.cli.runner import failure_reason
+    from moulin_sync.runs.failures import failure_reason
 
     @asset
     def doomed() -> None:

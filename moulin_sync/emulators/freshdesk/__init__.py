@@ -2,6 +2,7 @@
 
 Modules, top-down:
 - `cli`: `moulin-sync emulator freshdesk`; `service`: `FreshdeskEmulator` on the toolkit;
+- `account`: what the endpoints work on (they import it, never the service);
 - `ticket_routes`, `people` (contacts, companies, agents), `admin`: the endpoints;
 - `ticket_list`: what a ticket listing holds and in which order; `paging`: pages, links;
 - `tickets`, `contacts`, `companies`, `agents`: the records and their JSON;

@@ -22,12 +22,12 @@ from .limits import PLANS
 from .ticket_routes import ticket_of
 
 if TYPE_CHECKING:
-    from .service import FreshdeskEmulator
+    from .account import Account
 
 table = RouteTable()
 
 
-def snapshot(em: FreshdeskEmulator) -> dict[str, Any]:
+def snapshot(em: Account) -> dict[str, Any]:
     """Everything the account holds, as the API shows it (`GET /_emulator/state`)."""
     store = em.store
     return {
@@ -47,17 +47,17 @@ def full_ticket(ticket: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def clock_json(em: FreshdeskEmulator) -> dict[str, Any]:
+def clock_json(em: Account) -> dict[str, Any]:
     return {"now": timefmt.iso(em.clock.now()), "frozen": em.clock.frozen}
 
 
 @table.add("POST", "/_emulator/bulk", mutates=True)
-def bulk_load(em: FreshdeskEmulator, req: Req) -> Result:
+def bulk_load(em: Account, req: Req) -> Result:
     return 200, bulk.load(em, req.body)
 
 
 @table.add("GET", "/_emulator/summary")
-def summary(em: FreshdeskEmulator, req: Req) -> Result:
+def summary(em: Account, req: Req) -> Result:
     all_tickets = em.store.all("tickets").values()
     return 200, {
         "tickets": len(all_tickets),
@@ -72,12 +72,12 @@ def summary(em: FreshdeskEmulator, req: Req) -> Result:
 
 
 @table.add("GET", "/_emulator/clock")
-def read_clock(em: FreshdeskEmulator, req: Req) -> Result:
+def read_clock(em: Account, req: Req) -> Result:
     return 200, clock_json(em)
 
 
 @table.add("POST", "/_emulator/clock", mutates=True)
-def set_clock(em: FreshdeskEmulator, req: Req) -> Result:
+def set_clock(em: Account, req: Req) -> Result:
     f = Fields(req.body if req.body is not None else {}, ("now", "frozen", "advance_seconds"))
     frozen = f.boolean("frozen")
     advance = f.integer("advance_seconds")
@@ -91,16 +91,16 @@ def set_clock(em: FreshdeskEmulator, req: Req) -> Result:
 
 
 @table.add("PUT", "/_emulator/plan")
-def set_plan(em: FreshdeskEmulator, req: Req) -> Result:
+def set_plan(em: Account, req: Req) -> Result:
     plan = req.body.get("plan") if isinstance(req.body, dict) else None
     if plan not in PLANS:
         raise invalid("plan", choices_message(PLANS))
-    em.limiter.set_plan(plan)  # type: ignore[attr-defined]
+    em.limiter.set_plan(plan)
     return 200, {"plan": plan}
 
 
 @table.add("PUT", "/_emulator/tickets/{ticket_id}/spam", mutates=True)
-def mark_spam(em: FreshdeskEmulator, req: Req) -> Result:
+def mark_spam(em: Account, req: Req) -> Result:
     ticket = ticket_of(em, req)
     f = Fields(req.body, ("spam",))
     spam = f.boolean("spam")

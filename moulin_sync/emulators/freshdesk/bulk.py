@@ -19,15 +19,15 @@ from .fields import Fields, given
 from .store import COUNTERS, Record
 
 if TYPE_CHECKING:
-    from .service import FreshdeskEmulator
+    from .account import Account
 
 KINDS = ("companies", "contacts", "agents", "tickets")
 LOADED = ("id", "created_at", "updated_at")
 MAX_ERRORS = 50
-Reader = Callable[["FreshdeskEmulator", Fields, int], Record]
+Reader = Callable[["Account", Fields, int], Record]
 
 
-def load(em: FreshdeskEmulator, body: Any) -> dict[str, list[int]]:
+def load(em: Account, body: Any) -> dict[str, list[int]]:
     """Load every record of `body`; the ids given to each kind, in order."""
     if not isinstance(body, dict) or any(k not in KINDS for k in body):
         raise invalid(None, f"The body must be an object with lists among: {', '.join(KINDS)}")
@@ -62,7 +62,7 @@ def _times(f: Fields, now: int) -> dict[str, Any]:
     return values
 
 
-def _id(em: FreshdeskEmulator, f: Fields, kind: str) -> int:
+def _id(em: Account, f: Fields, kind: str) -> int:
     """The record's explicit id when free, else the next one of its sequence."""
     counter = COUNTERS[kind]
     rid = f.integer("id")
@@ -76,7 +76,7 @@ def _id(em: FreshdeskEmulator, f: Fields, kind: str) -> int:
     return rid
 
 
-def _company(em: FreshdeskEmulator, f: Fields, now: int) -> Record:
+def _company(em: Account, f: Fields, now: int) -> Record:
     values = companies.read_company(f, creating=True) | _times(f, now)
     name = values.get("name")
     if isinstance(name, str) and em.store.company_named_as(name) is not None:
@@ -84,7 +84,7 @@ def _company(em: FreshdeskEmulator, f: Fields, now: int) -> Record:
     return companies.new_company(_id(em, f, "companies"), values, now)
 
 
-def _contact(em: FreshdeskEmulator, f: Fields, now: int) -> Record:
+def _contact(em: Account, f: Fields, now: int) -> Record:
     values = contacts.read_contact(f, em.store, creating=True) | _times(f, now)
     values |= given({"active": f.boolean("active"), "deleted": f.boolean("deleted")})
     for email in [values.get("email"), *values.get("other_emails", [])]:
@@ -94,13 +94,13 @@ def _contact(em: FreshdeskEmulator, f: Fields, now: int) -> Record:
     return contacts.new_contact(_id(em, f, "contacts"), values, now)
 
 
-def _agent(em: FreshdeskEmulator, f: Fields, now: int) -> Record:
+def _agent(em: Account, f: Fields, now: int) -> Record:
     values = given({"name": f.string("name", required=True), "email": f.email("email"),
                     "job_title": f.string("job_title")}) | _times(f, now)  # fmt: skip
     return agents.new_agent(_id(em, f, "agents"), values, now)
 
 
-def _ticket(em: FreshdeskEmulator, f: Fields, now: int) -> Record:
+def _ticket(em: Account, f: Fields, now: int) -> Record:
     values = tickets.read_writable(f, sources=None) | _times(f, now)
     values |= given({
         "cc_emails": f.emails("cc_emails"), "deleted": f.boolean("deleted"),

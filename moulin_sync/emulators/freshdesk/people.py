@@ -16,7 +16,7 @@ from .store import Record
 from .ticket_list import integer, one_of
 
 if TYPE_CHECKING:
-    from .service import FreshdeskEmulator
+    from .account import Account
 
 table = RouteTable()
 CONTACTS = "/api/v2/contacts"
@@ -26,14 +26,14 @@ CONTACT_STATES = ("blocked", "deleted", "unverified", "verified")
 SINCE = ("_updated_since", "updated_since")
 
 
-def record_of(em: FreshdeskEmulator, kind: str, raw: str) -> Record:
+def record_of(em: Account, kind: str, raw: str) -> Record:
     found = em.store.get(kind, int(raw)) if raw.isdigit() else None
     if found is None:
         raise not_found()
     return found
 
 
-def by_name(em: FreshdeskEmulator, kind: str, key: Any, keep: Any) -> list[Record]:
+def by_name(em: Account, kind: str, key: Any, keep: Any) -> list[Record]:
     """The records `keep` accepts, by name then id (cached until the next change)."""
 
     def compute() -> list[Record]:
@@ -49,7 +49,7 @@ def updated_since(records: list[Record], start: int | None) -> list[Record]:
 
 
 @table.add("GET", CONTACTS)
-def list_contacts(em: FreshdeskEmulator, req: Req) -> Result:
+def list_contacts(em: Account, req: Req) -> Result:
     refuse_unknown(req, ("email", "mobile", "phone", "company_id", "state", *SINCE,
                          "page", "per_page"))  # fmt: skip
     page = Page.of(req)
@@ -76,12 +76,12 @@ def list_contacts(em: FreshdeskEmulator, req: Req) -> Result:
 
 
 @table.add("GET", CONTACTS + "/{contact_id}")
-def view_contact(em: FreshdeskEmulator, req: Req) -> Result:
+def view_contact(em: Account, req: Req) -> Result:
     return 200, contacts.render(record_of(em, "contacts", req.params["contact_id"]))
 
 
 @table.add("POST", CONTACTS, mutates=True)
-def create_contact(em: FreshdeskEmulator, req: Req) -> Result:
+def create_contact(em: Account, req: Req) -> Result:
     f = Fields(req.body, contacts.WRITABLE)
     values = contacts.read_contact(f, em.store, creating=True)
     f.check()
@@ -92,7 +92,7 @@ def create_contact(em: FreshdeskEmulator, req: Req) -> Result:
 
 
 @table.add("PUT", CONTACTS + "/{contact_id}", mutates=True)
-def update_contact(em: FreshdeskEmulator, req: Req) -> Result:
+def update_contact(em: Account, req: Req) -> Result:
     contact = record_of(em, "contacts", req.params["contact_id"])
     f = Fields(req.body if req.body is not None else {}, contacts.WRITABLE)
     values = contacts.read_contact(f, em.store, creating=False)
@@ -104,7 +104,7 @@ def update_contact(em: FreshdeskEmulator, req: Req) -> Result:
 
 
 @table.add("GET", COMPANIES)
-def list_companies(em: FreshdeskEmulator, req: Req) -> Result:
+def list_companies(em: Account, req: Req) -> Result:
     refuse_unknown(req, (*SINCE, "page", "per_page"))
     page = Page.of(req)
     chosen = updated_since(by_name(em, "companies", (), lambda c: True), since(req, *SINCE))
@@ -112,12 +112,12 @@ def list_companies(em: FreshdeskEmulator, req: Req) -> Result:
 
 
 @table.add("GET", COMPANIES + "/{company_id}")
-def view_company(em: FreshdeskEmulator, req: Req) -> Result:
+def view_company(em: Account, req: Req) -> Result:
     return 200, companies.render(record_of(em, "companies", req.params["company_id"]))
 
 
 @table.add("POST", COMPANIES, mutates=True)
-def create_company(em: FreshdeskEmulator, req: Req) -> Result:
+def create_company(em: Account, req: Req) -> Result:
     f = Fields(req.body, companies.WRITABLE)
     values = companies.read_company(f, creating=True)
     f.check()
@@ -129,7 +129,7 @@ def create_company(em: FreshdeskEmulator, req: Req) -> Result:
 
 
 @table.add("GET", AGENTS)
-def list_agents(em: FreshdeskEmulator, req: Req) -> Result:
+def list_agents(em: Account, req: Req) -> Result:
     """What clients call to test their credentials."""
     refuse_unknown(req, ("email", "mobile", "phone", "state", "page", "per_page"))
     page = Page.of(req)
@@ -138,5 +138,5 @@ def list_agents(em: FreshdeskEmulator, req: Req) -> Result:
 
 
 @table.add("GET", AGENTS + "/me")
-def current_agent(em: FreshdeskEmulator, req: Req) -> Result:
+def current_agent(em: Account, req: Req) -> Result:
     return 200, agents.render(em.store.get("agents", min(em.store.all("agents"))))

@@ -7,70 +7,50 @@ from __future__ import annotations
 from typing import Any
 
 from ..toolkit import BasicAuth, Emulator, Req, RouteSpec, ServiceError
-from . import agents
+from . import admin, people, ticket_routes
+from .account import Account
 from .answers import invalid, invalid_credentials, not_found, status_error
-from .clock import Clock
 from .limits import FreshdeskLimiter
-from .paging import ListCache
-from .store import Store
-from .ticket_list import TicketLister
 
 
 class AccountState:
     """The store as the toolkit's gate sees it (`toolkit.State`)."""
 
-    def __init__(self, em: FreshdeskEmulator) -> None:
-        self.em = em
+    def __init__(self, account: Account) -> None:
+        self.account = account
 
     def begin(self, req: Req) -> None:
-        self.em.store.begin()
+        self.account.store.begin()
 
     def commit(self) -> None:
-        self.em.store.commit()
+        self.account.store.commit()
 
     def rollback(self) -> None:
-        self.em.store.rollback()
+        self.account.store.rollback()
 
     def reset(self, options: dict[str, Any]) -> None:
-        self.em.reset_account()
+        self.account.reset_account()
 
     def to_json(self) -> Any:
-        from .admin import snapshot
-
-        return snapshot(self.em)
+        return admin.snapshot(self.account)
 
     def close(self) -> None:
-        self.em.store.close()
+        self.account.store.close()
 
 
-class FreshdeskEmulator(Emulator):
+class FreshdeskEmulator(Account, Emulator):
     name = "Freshdesk"
 
     def __init__(self, *, api_key: str, plan: str = "enterprise", state_path: str | None = None):
-        self.store = Store(state_path)
-        self.clock = Clock(self.store)
-        self.lister = TicketLister(self.store)
-        self.lists = ListCache()  # contacts and companies by name
-        super().__init__(
-            auth=BasicAuth(api_key), limiter=FreshdeskLimiter(plan), state=AccountState(self)
+        Account.__init__(self, state_path)
+        Emulator.__init__(
+            self, auth=BasicAuth(api_key), limiter=FreshdeskLimiter(plan), state=AccountState(self)
         )
         if self.store.is_empty():
             self.reset_account()
 
-    @property
-    def plan(self) -> str:
-        return self.limiter.plan_name  # type: ignore[attr-defined]
-
-    def reset_account(self) -> None:
-        """An empty account: no ticket, contact or company; its administrator agent."""
-        self.store.reset([("agents", agents.owner(self.clock.now()))])
-
     def routes(self) -> list[RouteSpec]:
-        from .admin import table as admin
-        from .people import table as people
-        from .ticket_routes import table as tickets
-
-        return [*tickets.routes, *people.routes, *admin.routes]
+        return [*ticket_routes.table.routes, *people.table.routes, *admin.table.routes]
 
     def error(self, status: int, message: str) -> ServiceError:
         return status_error(status, message)

@@ -9,7 +9,7 @@ direction. At most 300 pages: page 301 is Freshdesk's 400.
 
 Sorting 100,000 tickets for every page would make a 300-page walk slow: the sorted
 candidates are cached until the next change (`Store.version`); each page then only
-filters by date and slices.
+slices (the ids from a date on are cached too).
 """
 
 from __future__ import annotations
@@ -116,21 +116,24 @@ def _requester_id(store: Store, field: str, value: str) -> int:
 class TicketLister:
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._cache = ListCache()
+        self._sorted = ListCache()  # candidates by query, in order
+        self._matching = ListCache(16)  # their ids from a date on, by query and date
 
     def matching(self, listing: Listing, now: int) -> list[int]:
         """The ids of the listing's tickets, in its order (every page)."""
-        candidates = self._candidates(listing.query)
         if listing.updated_since is not None:
-            start = listing.updated_since
+            key = (listing.query, "updated_at", listing.updated_since)
+        else:
+            key = (listing.query, "created_at", now - WINDOW_SECONDS)
+        return self._matching.get(self.store.version, key, lambda: self._dated(*key))
+
+    def _dated(self, query: TicketQuery, field: str, start: int) -> list[int]:
+        candidates = self._sorted.get(self.store.version, query, lambda: self._sort(query))
+        if field == "updated_at":
             return [rid for rid, _, updated in candidates if updated >= start]
-        start = now - WINDOW_SECONDS
         return [rid for rid, created, _ in candidates if created >= start]
 
-    def _candidates(self, query: TicketQuery) -> list[Candidate]:
-        return self._cache.get(self.store.version, query, lambda: self._sorted(query))
-
-    def _sorted(self, query: TicketQuery) -> list[Candidate]:
+    def _sort(self, query: TicketQuery) -> list[Candidate]:
         order = query.order_by
         chosen = [t for t in self.store.all("tickets").values() if _listed(t, query)]
         chosen.sort(key=lambda t: (t[order] or 0, t["id"]), reverse=query.descending)

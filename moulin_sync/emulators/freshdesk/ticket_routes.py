@@ -12,14 +12,14 @@ from .paging import listed
 from .store import Record
 
 if TYPE_CHECKING:
-    from .service import FreshdeskEmulator
+    from .account import Account
 
 table = RouteTable()
 TICKETS = "/api/v2/tickets"
 VIEW_INCLUDES = ("requester", "company", "stats", "conversations")
 
 
-def ticket_of(em: FreshdeskEmulator, req: Req) -> Record:
+def ticket_of(em: Account, req: Req) -> Record:
     raw = req.params["ticket_id"]
     ticket = em.store.get("tickets", int(raw)) if raw.isdigit() else None
     if ticket is None:
@@ -35,7 +35,7 @@ def writable(ticket: Record) -> None:
                            "Restore it first (PUT /api/v2/tickets/{id}/restore).")  # fmt: skip
 
 
-def rendered(em: FreshdeskEmulator, ticket: Record, embeds: tuple[str, ...], view: bool) -> Any:
+def rendered(em: Account, ticket: Record, embeds: tuple[str, ...], view: bool) -> Any:
     out = tickets.render(ticket, view=view, description="description" in embeds)
     if "requester" in embeds:
         requester = em.store.get("contacts", ticket["requester_id"])
@@ -51,7 +51,7 @@ def rendered(em: FreshdeskEmulator, ticket: Record, embeds: tuple[str, ...], vie
 
 
 @table.add("GET", TICKETS)
-def list_tickets(em: FreshdeskEmulator, req: Req) -> Result:
+def list_tickets(em: Account, req: Req) -> Result:
     listing = ticket_list.parse(req, em.store)
     ids = em.lister.matching(listing, em.clock.now())
     records = em.store.all("tickets")
@@ -60,7 +60,7 @@ def list_tickets(em: FreshdeskEmulator, req: Req) -> Result:
 
 
 @table.add("POST", TICKETS, mutates=True)
-def create_ticket(em: FreshdeskEmulator, req: Req) -> Result:
+def create_ticket(em: Account, req: Req) -> Result:
     f = Fields(req.body, (*tickets.WRITABLE, *tickets.REQUESTER_FIELDS, "cc_emails",
                           *tickets.NOT_MODELLED))  # fmt: skip
     now = em.clock.now()
@@ -86,13 +86,13 @@ def create_ticket(em: FreshdeskEmulator, req: Req) -> Result:
 
 
 @table.add("GET", TICKETS + "/{ticket_id}")
-def view_ticket(em: FreshdeskEmulator, req: Req) -> Result:
+def view_ticket(em: Account, req: Req) -> Result:
     embeds = ticket_list.includes(req, VIEW_INCLUDES)
     return 200, rendered(em, ticket_of(em, req), embeds, view=True)
 
 
 @table.add("PUT", TICKETS + "/{ticket_id}", mutates=True)
-def update_ticket(em: FreshdeskEmulator, req: Req) -> Result:
+def update_ticket(em: Account, req: Req) -> Result:
     ticket = ticket_of(em, req)
     writable(ticket)
     f = Fields(req.body if req.body is not None else {},
@@ -112,7 +112,7 @@ def update_ticket(em: FreshdeskEmulator, req: Req) -> Result:
 
 
 @table.add("DELETE", TICKETS + "/{ticket_id}", mutates=True)
-def delete_ticket(em: FreshdeskEmulator, req: Req) -> Result:
+def delete_ticket(em: Account, req: Req) -> Result:
     """To the trash: listed only by `filter=deleted`, restorable."""
     ticket = ticket_of(em, req)
     writable(ticket)
@@ -121,7 +121,7 @@ def delete_ticket(em: FreshdeskEmulator, req: Req) -> Result:
 
 
 @table.add("PUT", TICKETS + "/{ticket_id}/restore", mutates=True)
-def restore_ticket(em: FreshdeskEmulator, req: Req) -> Result:
+def restore_ticket(em: Account, req: Req) -> Result:
     ticket = ticket_of(em, req)
     if not ticket["deleted"]:
         raise not_found()  # restore only finds tickets in the trash
@@ -129,7 +129,7 @@ def restore_ticket(em: FreshdeskEmulator, req: Req) -> Result:
     return 204, None
 
 
-def check_references(em: FreshdeskEmulator, f: Fields, values: dict[str, Any]) -> None:
+def check_references(em: Account, f: Fields, values: dict[str, Any]) -> None:
     """The responder must be an agent and the company a company of the account."""
     responder = values.get("responder_id")
     if responder is not None and em.store.get("agents", responder) is None:

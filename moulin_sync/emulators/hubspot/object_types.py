@@ -16,7 +16,7 @@ from .errors import bad_request
 @dataclass(frozen=True)
 class ObjectType:
     name: str  # the plural name of v3 paths: contacts, line_items
-    type_id: str  # 0-1
+    type_id: str | None  # 0-1; None where HubSpot publishes none (deal splits)
     singular: str  # contact, line_item: association type names, legacy APIs
     label: str  # Contact, Line item: messages
     lastmod: str = "hs_lastmodifieddate"
@@ -60,16 +60,23 @@ TYPES: tuple[ObjectType, ...] = (
                returned=("hs_goal_name",)),
     ObjectType("postal_mail", "0-116", "postal_mail", "Postal mail"),
     ObjectType("leads", "0-136", "lead", "Lead", returned=("hs_lead_name",)),
+    ObjectType("deal_splits", None, "deal_split", "Deal split",
+               returned=("hs_deal_split_percentage", "hubspot_owner_id")),
 )  # fmt: skip
 BY_NAME = {t.name: t for t in TYPES}
 
 OBJECT_TYPES = tuple(t.name for t in TYPES)
 CORE_TYPES = tuple(t.name for t in TYPES if t.core)
-TYPE_IDS = {t.name: t.type_id for t in TYPES}
+# The id naming a type in messages and answers (its name where it has no published id).
+TYPE_IDS = {t.name: t.type_id or t.singular for t in TYPES}
 SINGULAR = {t.name: t.label for t in TYPES}
 API_SINGULAR = {t.name: t.singular for t in TYPES}
 LASTMOD = {t.name: t.lastmod for t in TYPES if t.lastmod != "hs_lastmodifieddate"}
-_ALIASES = {alias: t.name for t in TYPES for alias in (t.name, t.type_id, t.singular, *t.aliases)}
+_ALIASES = {
+    alias: t.name
+    for t in TYPES
+    for alias in (t.name, t.singular, *t.aliases, *([t.type_id] if t.type_id else []))
+}
 # Written by the server only; a client value is refused with READ_ONLY_VALUE.
 READ_ONLY = frozenset(
     {"hs_object_id", "hs_merged_object_ids", "lastmodifieddate", "hs_lastmodifieddate"}

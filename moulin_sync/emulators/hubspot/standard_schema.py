@@ -114,6 +114,10 @@ STANDARD: dict[str, list[PropertyRow]] = {
         ("hs_end_datetime", "End date", "datetime", "date"),
     ],
     "postal_mail": [_TIMESTAMP, ("hs_postal_mail_body", "Body", "string", "textarea")],
+    "deal_splits": [
+        ("hs_deal_split_percentage", "Split percentage", "number", "number"),
+        ("hs_deal_id", "Deal ID", "number", "number"),
+    ],
     "leads": [
         ("hs_lead_name", "Lead name"),
         ("hs_lead_type", "Lead type", "enumeration", "select",

@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from moulin_sync.cli.runner import failure_reason
 from moulin_sync.demo_data.generator import generate
 from moulin_sync.emulators.hubspot import handlers
+from moulin_sync.runs.failures import failure_reason
 from moulin_sync.testing.hubspot_emulator import EmulatorHandle
 
 TODAY = dt.date(2026, 11, 27)  # the generator's "today" (as in sync_world)

@@ -67,8 +67,7 @@ def _fresh_run(world: World, folder: str) -> tuple[Path, Path]:
 def _instance_texts(home: Path) -> str:
     """Everything the Dagster instance stored about its runs, as text: run config, tags,
     every event (messages, metadata, errors)."""
-    from dagster import DagsterInstance
-    from dagster._serdes import serialize_value
+    from dagster import DagsterInstance, serialize_value
 
     texts = []
     with DagsterInstance.from_config(str(home)) as instance:

@@ -17,6 +17,7 @@ def assert_refused(r: httpx.Response) -> None:
     assert 1 <= int(r.headers["retry-after"]) <= 60
     assert r.json()["code"] == "rate_limit_exceeded"
     assert "x-ratelimit-total" in r.headers and "x-ratelimit-remaining" in r.headers
+    assert r.headers["x-ratelimit-used-currentrequest"] == "0"  # a refused call spends nothing
 
 
 @pytest.mark.parametrize(("plan", "account", "tickets_list", "contacts_list"), PLANS)

@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from ..core import Emulator, Req, Result, RouteTable
+from ..default_schema import make_property
 from ..errors import bad_request
 from ..object_types import DEFAULT_PIPELINE, TYPE_IDS
 from ..timestamps import to_epoch_ms
@@ -15,6 +16,10 @@ from ..timestamps import to_epoch_ms
 table = RouteTable()
 V1_TYPES = ("contacts", "companies", "deals")
 PIPELINE_TYPES = {"deals": "DEAL", "tickets": "TICKET"}
+FORMS = ("form", "forms")
+# Forms are no CRM object type; their legacy properties are read by clients' schema
+# discovery. Only the form's name is modelled.
+FORM_NAME = make_property("contacts", "name", "Form name", group="forminformation")
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
 
@@ -62,6 +67,8 @@ def _properties(em: Emulator, t: str) -> Result:
 
 @table.add("GET", "/properties/v2/{objectType}/properties")
 def v2_properties(em: Emulator, req: Req) -> Result:
+    if req.params["objectType"].lower() in FORMS:
+        return 200, [legacy_property(FORM_NAME)]
     return _properties(em, req.object_type())
 
 
