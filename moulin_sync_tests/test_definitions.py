@@ -53,9 +53,9 @@ def test_each_hubspot_asset_says_when_it_is_due() -> None:
     from dagster import AssetKey
 
     from moulin_sync.defs.freshness import synced_every_night
-    from moulin_sync.hubspot.streams import STREAMS
+    from moulin_sync.hubspot.streams import enabled_streams
 
-    for spec in STREAMS:
+    for spec in enabled_streams():
         assets = defs.resolve_assets_def(AssetKey(["hubspot", spec.name]))
         policy = assets.specs_by_key[assets.key].freshness_policy
         assert policy == synced_every_night, spec.name
@@ -99,3 +99,27 @@ def test_every_job_runs_its_steps_in_the_run_process() -> None:
     assert {job.name for job in jobs} >= {"nightly_sync", "__ASSET_JOB"}
     for job in jobs:
         assert job.executor_def.name == "in_process", job.name
+
+
+def test_a_source_that_is_off_leaves_no_asset_behind() -> None:
+    """Typeform without TYPEFORM_TOKEN and TYPEFORM_FORM_ID: its assets, its stream's
+    and their checks are absent; with it on, they are there."""
+    from moulin_sync.definitions import enabled_defs
+
+    def keys(made) -> set[str]:
+        found = {k.to_user_string() for a in made.assets for k in a.keys}
+        return found | {
+            f"{c.asset_key.to_user_string()}:{c.name}"
+            for checks in [*made.assets, *made.asset_checks]
+            for c in checks.check_keys
+        }
+
+    off = keys(enabled_defs(["app_du_moulin"]))
+    on = keys(enabled_defs(["app_du_moulin", "typeform"]))
+    nps = {"typeform/nps_responses", "hubspot_payloads/contacts.nps", "hubspot/contacts.nps"}
+    assert nps <= on and not nps & off
+    assert "hubspot/contacts.nps:no_drift" in on and "hubspot/contacts.nps:no_drift" not in off
+    assert on - off == nps | {
+        "typeform/nps_responses:nps_answers_have_a_customer",
+        "hubspot/contacts.nps:no_drift",
+    }

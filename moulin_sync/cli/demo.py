@@ -126,25 +126,34 @@ def run_demo(
     from moulin_sync.cli.progress import SyncProgress
     from moulin_sync.cli.runner import run_nightly_sync
     from moulin_sync.testing.hubspot_emulator import run_hubspot_emulator
+    from moulin_sync.testing.typeform_emulator import FORM_ID, run_typeform_emulator
 
     console = console or Console()
     root = root.resolve()
     prepare(root, console, sizes or DEMO_SIZES)
-    # The emulator keeps its state next to the rest, so a second `make demo` shows the
+    # The emulators keep their state next to the rest, so a second `make demo` shows the
     # nightly case: nothing changed, nothing written.
-    with run_hubspot_emulator(
-        tier=DEMO_TIER, token="demo-token", state_path=root / "hubspot_emulator.db"
-    ) as hubspot:
+    with (
+        run_hubspot_emulator(
+            tier=DEMO_TIER, token="demo-token", state_path=root / "hubspot_emulator.db"
+        ) as hubspot,
+        run_typeform_emulator(state_path=root / "typeform_emulator.json") as typeform,
+    ):
+        if not typeform.has_form(FORM_ID):
+            _nps_answers(typeform.base_url, typeform.token, root, console)
         os.environ.update(
             {
                 **demo_environment(root),
                 "HUBSPOT_BASE_URL": hubspot.base_url,
                 "HUBSPOT_ACCESS_TOKEN": hubspot.token,
+                "TYPEFORM_BASE_URL": typeform.base_url,
+                "TYPEFORM_TOKEN": typeform.token,
+                "TYPEFORM_FORM_ID": FORM_ID,
             }
         )
         console.print(
-            f"HubSpot emulator ({DEMO_TIER} tier) at {hubspot.base_url}; running nightly_sync "
-            "over the whole order history …"
+            f"HubSpot emulator ({DEMO_TIER} tier) at {hubspot.base_url}, Typeform's at "
+            f"{typeform.base_url}; running nightly_sync over the whole order history …"
         )
         summary = run_nightly_sync(view=SyncProgress(console))
         in_hubspot = {
@@ -157,6 +166,17 @@ def run_demo(
 
             serve_ui(root, *ui, console)
     return summary
+
+
+def _nps_answers(url: str, token: str, root: Path, console: Console) -> None:
+    """The NPS survey's answers of the demo's customers, once."""
+    from moulin_sync.demo_data.typeform import fill_typeform
+    from moulin_sync.testing.typeform_emulator import FORM_ID
+
+    source = f"sqlite:///{root / 'app_du_moulin.db'}"
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    filled = fill_typeform(url, token, FORM_ID, source, seed=DEMO_SEED, now=now)
+    console.print(f"Typeform: {filled.responses:,} NPS answers to the onboarding survey.")
 
 
 def print_summary(

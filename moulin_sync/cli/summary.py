@@ -102,7 +102,7 @@ def _warned_lines(name: str, values: dict[str, Any]) -> list[str]:
         return []
     causes = _rows_of(values.get("warnings_by_cause"))
     top = "; ".join(f"{c['cause']} ×{c['records']:,}" for c in causes[:TOP])
-    return [f"{name.capitalize()} {spec.warned_as} ({warned:,}): {top}"]
+    return [f"{name[:1].upper()}{name[1:]} {spec.warned_as} ({warned:,}): {top}"]
 
 
 def _not_in_hubspot_lines(name: str, values: dict[str, Any]) -> list[str]:
@@ -114,7 +114,7 @@ def _not_in_hubspot_lines(name: str, values: dict[str, Any]) -> list[str]:
     spec = _spec(name)
     what = spec.description if spec is not None else name
     return [
-        f"{what.capitalize()} that could not reach HubSpot: {rejected + waiting:,} "
+        f"{what[:1].upper()}{what[1:]} that could not reach HubSpot: {rejected + waiting:,} "
         f"({rejected:,} rejected, {waiting:,} waiting)"
     ]
 

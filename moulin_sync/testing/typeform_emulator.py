@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -76,6 +77,9 @@ class TypeformHandle:
         settings = {"listing_delay": delay, "rate": rate, "burst": burst}
         self.http.post("/_emulator/settings", json=settings).raise_for_status()
 
+    def has_form(self, form_id: str = FORM_ID) -> bool:
+        return self.http.get(f"/forms/{form_id}").status_code == 200
+
     def create_form(self, form_id: str = FORM_ID, form: dict[str, Any] | None = None) -> None:
         answer_ = self.http.post(f"/_emulator/forms/{form_id}", json=form or nps_form())
         answer_.raise_for_status()
@@ -98,10 +102,14 @@ class TypeformHandle:
 
 
 @contextlib.contextmanager
-def run_typeform_emulator(token: str = TOKEN) -> Iterator[TypeformHandle]:
+def run_typeform_emulator(
+    token: str = TOKEN, *, state_path: str | Path | None = None, listing_delay: float = 0
+) -> Iterator[TypeformHandle]:
+    """The emulator in a process of its own, listing answers at once unless told."""
     auth = {"Authorization": f"Bearer {token}"}
+    args = ["--token", token, "--listing-delay", str(listing_delay)]
     with run_emulator_process(
-        "moulin_sync.emulators.typeform", auth=auth, extra_args=["--token", token]
+        "moulin_sync.emulators.typeform", auth=auth, extra_args=args, state_path=state_path
     ) as process:
         handle = TypeformHandle(process, token)
         try:

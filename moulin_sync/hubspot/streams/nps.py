@@ -59,7 +59,7 @@ def nps_payloads(
     theirs = nps_responses.join(live, on="customer_id", how="semi")
     quarantine = theirs.filter(pl.col("score_problem").is_not_null()).select(
         pl.col("token").alias("source_key"),
-        pl.format("answer of {}: {}", "submitted_at", "score_problem").alias("reason"),
+        pl.col("score_problem").alias("reason"),
         pl.col("customer_id").cast(pl.String).alias("source_customer"),
     )
     latest = (
