@@ -125,8 +125,8 @@ def run_demo(
     left up over it, with the emulator, until Ctrl-C."""
     from moulin_sync.cli.progress import SyncProgress
     from moulin_sync.cli.runner import run_nightly_sync
+    from moulin_sync.testing.demo_sources import demo_sources
     from moulin_sync.testing.hubspot_emulator import run_hubspot_emulator
-    from moulin_sync.testing.typeform_emulator import FORM_ID, run_typeform_emulator
 
     console = console or Console()
     root = root.resolve()
@@ -137,23 +137,20 @@ def run_demo(
         run_hubspot_emulator(
             tier=DEMO_TIER, token="demo-token", state_path=root / "hubspot_emulator.db"
         ) as hubspot,
-        run_typeform_emulator(state_path=root / "typeform_emulator.json") as typeform,
+        demo_sources(root, console, seed=DEMO_SEED) as sources,
     ):
-        if not typeform.has_form(FORM_ID):
-            _nps_answers(typeform.base_url, typeform.token, root, console)
         os.environ.update(
             {
                 **demo_environment(root),
                 "HUBSPOT_BASE_URL": hubspot.base_url,
                 "HUBSPOT_ACCESS_TOKEN": hubspot.token,
-                "TYPEFORM_BASE_URL": typeform.base_url,
-                "TYPEFORM_TOKEN": typeform.token,
-                "TYPEFORM_FORM_ID": FORM_ID,
+                **sources.environment,
             }
         )
         console.print(
-            f"HubSpot emulator ({DEMO_TIER} tier) at {hubspot.base_url}, Typeform's at "
-            f"{typeform.base_url}; running nightly_sync over the whole order history …"
+            f"HubSpot emulator ({DEMO_TIER} tier) at {hubspot.base_url}"
+            + "".join(f", {name}'s at {url}" for name, url in sources.addresses.items())
+            + "; running nightly_sync over the whole order history …"
         )
         summary = run_nightly_sync(view=SyncProgress(console))
         in_hubspot = {
@@ -166,17 +163,6 @@ def run_demo(
 
             serve_ui(root, *ui, console)
     return summary
-
-
-def _nps_answers(url: str, token: str, root: Path, console: Console) -> None:
-    """The NPS survey's answers of the demo's customers, once."""
-    from moulin_sync.demo_data.typeform import fill_typeform
-    from moulin_sync.testing.typeform_emulator import FORM_ID
-
-    source = f"sqlite:///{root / 'app_du_moulin.db'}"
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    filled = fill_typeform(url, token, FORM_ID, source, seed=DEMO_SEED, now=now)
-    console.print(f"Typeform: {filled.responses:,} NPS answers to the onboarding survey.")
 
 
 def print_summary(

@@ -116,3 +116,28 @@ def run_typeform_emulator(
             yield handle
         finally:
             handle.http.close()
+
+
+@contextlib.contextmanager
+def demo(root: Path, console: Any, seed: int) -> Iterator[tuple[str, str, dict[str, str]]]:
+    """`make demo`'s Typeform: the emulator (its state under `root`), filled once with the
+    demo customers' NPS answers; yields (label, address, the variables that turn it on)."""
+    from moulin_sync.demo_data.typeform import fill_typeform
+
+    with run_typeform_emulator(state_path=root / "typeform_emulator.json") as typeform:
+        if not typeform.has_form(FORM_ID):
+            source = f"sqlite:///{root / 'app_du_moulin.db'}"
+            now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+            filled = fill_typeform(
+                typeform.base_url, typeform.token, FORM_ID, source, seed=seed, now=now
+            )
+            console.print(f"Typeform: {filled.responses:,} NPS answers to the onboarding survey.")
+        yield (
+            "Typeform",
+            typeform.base_url,
+            {
+                "TYPEFORM_BASE_URL": typeform.base_url,
+                "TYPEFORM_TOKEN": typeform.token,
+                "TYPEFORM_FORM_ID": FORM_ID,
+            },
+        )

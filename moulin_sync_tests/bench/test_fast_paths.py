@@ -42,6 +42,10 @@ GOOD = {
     "moulin_order_count": "3",
     "moulin_lifetime_value_eur": "120.00",
     "moulin_siret": "12345678901234",
+    "moulin_email_issue": "",
+    "nps_score": "9",
+    "nps_category": "promoter",
+    "nps_submitted_at": "2024-05-01T10:00:00.000Z",
 }
 
 

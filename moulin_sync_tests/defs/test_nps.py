@@ -117,7 +117,7 @@ def test_first_pull_writes_each_customers_answer_on_their_contact(
             state.load("contacts.nps").filter(pl.col("status") == "rejected")
             .select("source_key", "last_error").iter_rows()
         )  # fmt: skip
-    assert "no answer to the score question 'nps'" in rejected["r5"]
+    assert "no answer to the score question (ref nps)" in rejected["r5"]
     source = meta[SOURCE]
     assert (source["matched"], source["unmatched"], source["answers"]) == (4, 1, 5)
     assert source["nps"] == pytest.approx(0.0)  # 1 promoter, 1 passive, 1 detractor

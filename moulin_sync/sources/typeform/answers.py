@@ -86,10 +86,10 @@ def answers_of(
 
 def _score(answer: Mapping[str, Any] | None, ref: str) -> tuple[int | None, str | None]:
     if answer is None:
-        return None, f"no answer to the score question {ref!r}"
+        return None, f"no answer to the score question (ref {ref})"
     value = answer.get("number")
     if not isinstance(value, int | float) or isinstance(value, bool):
-        return None, f"the score question {ref!r} was not answered with a number"
+        return None, f"the score question (ref {ref}) was not answered with a number"
     if value != int(value) or not 0 <= value <= 10:
         return None, f"score {value} is outside 0–10"
     return int(value), None
