@@ -1,11 +1,11 @@
 """The same signed request received twice gets the same answer twice.
 
-HubSpot retries a `hubspot.fetch` once after a failure it saw (no connection, a 5xx, or
-no answer in time), with the same signature. The retry is HubSpot's, not a forgery: it
-is answered as the first request was, and never launches a second run. A retry arriving
-while the first is still being answered waits for that answer. A first request that
-ended in an error of ours (a 5xx, an exception) leaves nothing behind, so its retry is
-served afresh. Answers are kept as long as their signature could still be accepted.
+HubSpot retries a `hubspot.fetch` once when it cannot connect or gets a 5xx, with the
+same signature. The retry is HubSpot's, not a forgery: it is answered as the first
+request was, and never launches a second run. A retry arriving while the first is still
+being answered waits for that answer. A first request that ended in an error of ours (a
+5xx, an exception) leaves nothing behind, so its retry is served afresh. Answers are
+kept as long as their signature could still be accepted.
 """
 
 from __future__ import annotations
