@@ -144,8 +144,9 @@ async def refresh(service: RefreshService, request: Request, body: bytes) -> Res
     )
     answer = await anyio.to_thread.run_sync(service.launcher.wait, press, service.answer_within_s)
     if answer["status"] == "failed":
-        log.warning("refresh run %s of customer %s failed: %s", press.run_id, customer,
-                    answer["error"])  # fmt: skip
+        log.warning(
+            "refresh run %s of customer %s failed: %s", press.run_id, customer, answer["error"]
+        )
     joined = {
         "launched": press.launched,
         "joined": not press.launched,
