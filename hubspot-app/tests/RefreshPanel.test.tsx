@@ -3,7 +3,7 @@
  * with a fake hubspot.fetch standing in for the moulin-sync service.
  */
 import { describe, expect, it } from 'vitest';
-import { Alert, Button, List, LoadingSpinner, Text } from '@hubspot/ui-extensions';
+import { Alert, Button, Flex, List, LoadingSpinner, StatusTag, Text } from '@hubspot/ui-extensions';
 import { createRenderer } from '@hubspot/ui-extensions/testing';
 import { BACKEND_URL } from '../src/app/cards/config';
 import { REFRESH_LABEL, RefreshPanel } from '../src/app/cards/RefreshPanel';
@@ -11,6 +11,8 @@ import type { Sleep } from '../src/app/cards/moulin-api';
 import { NOT_OURS } from '../src/app/cards/sentences';
 import {
   FOUND_STATUS,
+  NOT_FOUND,
+  NPS,
   OUTCOME,
   deferred,
   fakeFetch,
@@ -19,6 +21,7 @@ import {
   type Call,
   type Reply,
 } from './fake-backend';
+import { expectPlainWords } from './plain-words';
 
 const STATUS_URL = `${BACKEND_URL}/hubspot/contact-status?objectId=123`;
 const REFRESH_URL = `${BACKEND_URL}/hubspot/refresh`;
@@ -41,14 +44,18 @@ function renderCard(routes: Routes, sleep: Sleep = instantSleep) {
   const renderer = createRenderer('crm.record.tab');
   renderer.render(<RefreshPanel context={renderer.mocks.context} fetch={fetch} sleep={sleep} />);
   const button = () => renderer.findByTestId(Button, 'refresh-button');
+  const noButton = () => renderer.maybeFindByTestId(Button, 'refresh-button') === null;
   const textOf = (testId: string) => renderer.findByTestId(Text, testId).text;
   const alertText = (testId: string) => renderer.findByTestId(Alert, testId).text;
   const statusLoaded = () =>
     renderer.waitFor(() => expect(renderer.maybeFindByTestId(LoadingSpinner, 'status-spinner')).toBeNull());
-  return { ...renderer, fetch, button, textOf, alertText, statusLoaded };
+  return { ...renderer, fetch, button, noButton, textOf, alertText, statusLoaded };
 }
 
-const succeeded = { status: 200, body: { status: 'succeeded', runId: 'run-1', outcome: OUTCOME } };
+const succeeded = {
+  status: 200,
+  body: { found: true, status: 'succeeded', runId: 'run-1', outcome: OUTCOME, launched: true, joined: false },
+};
 
 describe('on load', () => {
   it('shows what the App du Moulin knows about the contact', async () => {
@@ -62,6 +69,7 @@ describe('on load', () => {
     expect(card.textOf('customer-id')).toBe('C-0042');
     expect(card.maybeFindByTestId(Text, 'mismatch')).toBeNull();
     expect(card.maybeFindByTestId(Alert, 'status-reason')).toBeNull();
+    expect(card.maybeFindByTestId(Text, 'nps-score')).toBeNull();
     expect(card.button().text).toBe(REFRESH_LABEL);
     expect(card.button().props.disabled).toBe(false);
     expect(card.fetch.calls[0].options).toMatchObject({ method: 'GET' });
@@ -79,22 +87,48 @@ describe('on load', () => {
     expect(card.textOf('mismatch')).toMatch(/^4 orders in the App du Moulin but 2 deals in HubSpot/);
   });
 
+  it("shows the customer's latest NPS answer: score, category, day and comment", async () => {
+    const card = renderCard({ status: () => ({ status: 200, body: { ...FOUND_STATUS, nps: NPS } }) });
+    await card.statusLoaded();
+    expect(card.textOf('nps-score')).toBe('9 / 10');
+    expect(card.findByTestId(StatusTag, 'nps-category').text).toBe('Promoter');
+    expect(card.findByTestId(StatusTag, 'nps-category').props.variant).toBe('success');
+    expect(card.textOf('nps-date')).toBe('1 Oct 2026');
+    expect(card.findByTestId(Flex, 'nps-comment').findAll(Text).map((t) => t.text)).toEqual([
+      'Le pain est parfait.',
+      'La livraison, un peu lente.',
+    ]);
+  });
+
+  it('shows a detractor without comment, and no category it does not know', async () => {
+    const nps = { ...NPS, score: 3, category: 'detractor', comment: null };
+    const card = renderCard({ status: () => ({ status: 200, body: { ...FOUND_STATUS, nps } }) });
+    await card.statusLoaded();
+    expect(card.textOf('nps-score')).toBe('3 / 10');
+    expect(card.findByTestId(StatusTag, 'nps-category').props.variant).toBe('danger');
+    expect(card.maybeFindByTestId(Flex, 'nps-comment')).toBeNull();
+  });
+
   it.each([
-    ['a 404', { status: 404, body: { error: 'not ours' } }],
-    ['found: false', { status: 200, body: { objectId: '123', found: false, reason: null } }],
-  ])('says in words that the contact is not ours on %s', async (_, reply) => {
+    ['found: false (a 200)', { status: 200, body: { ...NOT_FOUND, objectId: '123' } }],
+    ['a 404 from an older service', { status: 404, body: { error: 'not ours' } }],
+  ])('says in words that the contact is not a customer, and hides the button, on %s', async (_, reply) => {
     const card = renderCard({ status: () => reply });
     await card.statusLoaded();
     expect(card.textOf('not-ours')).toBe(NOT_OURS);
+    expect(NOT_OURS).toMatch(/not a customer moulin-sync knows/);
     expect(card.maybeFindByTestId(Text, 'orders-in-app')).toBeNull();
+    expect(card.noButton()).toBe(true);
   });
 
-  it('says why the status could not be loaded', async () => {
-    const card = renderCard({ status: () => ({ status: 401, body: { error: 'bad signature' } }) });
+  it('says why the status could not be loaded, in plain words, and keeps the button', async () => {
+    const card = renderCard({
+      status: () => ({ status: 401, body: { error: 'not a request signed by HubSpot: check MOULIN_REFRESH_SECRET' } }),
+    });
     await card.statusLoaded();
-    expect(card.alertText('status-error')).toBe(
-      "The App du Moulin refused the request's signature: check the app's client secret in MOULIN_REFRESH_SECRET.",
-    );
+    expect(card.alertText('status-error')).toMatch(/^The App du Moulin did not recognise this request/);
+    expectPlainWords(card.alertText('status-error'));
+    expect(card.noButton()).toBe(false);
   });
 });
 
@@ -170,7 +204,7 @@ describe('the refresh button', () => {
 
     await card.waitFor(() =>
       expect(card.findByTestId(LoadingSpinner, 'refresh-spinner').props.label).toBe(
-        'Still refreshing in the App du Moulin (run run-1)…',
+        'Still refreshing from the App du Moulin…',
       ),
     );
     expect(card.button().props.disabled).toBe(true);
@@ -187,11 +221,53 @@ describe('the refresh button', () => {
     expect(card.button().props.disabled).toBe(false);
   });
 
+  it('says "already refreshed N s ago" when the press joined a refresh that had just finished', async () => {
+    const joined = { ...succeeded.body, launched: false, joined: true, finishedSecondsAgo: 12 };
+    const card = renderCard({ refresh: () => ({ status: 200, body: joined }) });
+    await card.statusLoaded();
+    card.button().trigger('onClick');
+    await card.waitFor(() => expect(card.maybeFindByTestId(Alert, 'refresh-outcome')).not.toBeNull());
+    const outcome = card.findByTestId(Alert, 'refresh-outcome');
+    expect(outcome.props.title).toBe('Already refreshed 12 s ago');
+    expect(outcome.text).toBe('Contact updated · 2 deals created, 1 updated · no duplicates');
+  });
+
+  it('says so when the press joined a refresh still under way, then shows what it changed', async () => {
+    const card = renderCard({
+      refresh: () => ({
+        status: 202,
+        body: { found: true, status: 'running', runId: 'run-1', launched: false, joined: true, finishedSecondsAgo: null },
+      }),
+      run: () => ({ status: 200, body: { runId: 'run-1', status: 'succeeded', error: null, outcome: OUTCOME } }),
+    });
+    await card.statusLoaded();
+    card.button().trigger('onClick');
+    await card.waitFor(() => expect(card.maybeFindByTestId(Alert, 'refresh-outcome')).not.toBeNull());
+    expect(card.findByTestId(Alert, 'refresh-outcome').props.title).toBe(
+      'A refresh of this contact was already under way; this is what it changed',
+    );
+  });
+
+  it.each([
+    ['found: false (a 200)', { status: 200, body: NOT_FOUND }],
+    ['a 404 from an older service', { status: 404, body: { error: 'unknown contact' } }],
+  ])('hides the button and says the contact is not a customer when the press gets %s', async (_, reply) => {
+    const card = renderCard({ refresh: () => reply });
+    await card.statusLoaded();
+    card.button().trigger('onClick');
+    await card.waitFor(() => expect(card.noButton()).toBe(true));
+    expect(card.textOf('not-ours')).toBe(NOT_OURS);
+    expect(card.maybeFindByTestId(Alert, 'refresh-error')).toBeNull();
+    expect(card.maybeFindByTestId(Text, 'orders-in-app')).toBeNull();
+  });
+
+  // Each as the service or HubSpot may say it, with the technical words the card must not repeat.
+  const TECHNICAL = { error: 'not a request signed by HubSpot: check MOULIN_REFRESH_SECRET' };
   it.each<[string, Routes, string]>([
     [
       '401',
-      { refresh: () => ({ status: 401, body: { error: 'bad signature' } }) },
-      "The App du Moulin refused the request's signature: check the app's client secret in MOULIN_REFRESH_SECRET.",
+      { refresh: () => ({ status: 401, body: TECHNICAL }) },
+      'The App du Moulin did not recognise this request as coming from HubSpot, so nothing was done. Try again in a few minutes; if it keeps happening, tell whoever looks after the App du Moulin connection.',
     ],
     [
       '429',
@@ -199,14 +275,9 @@ describe('the refresh button', () => {
       'Too many refreshes at once, try again in a minute.',
     ],
     [
-      '404',
-      { refresh: () => ({ status: 404, body: { error: 'unknown contact' } }) },
-      'This contact is not in the App du Moulin, so there is nothing to refresh from it.',
-    ],
-    [
       '503',
-      { refresh: () => ({ status: 503 }) },
-      'The App du Moulin refresh service is down or failing (HTTP 503); try again in a few minutes.',
+      { refresh: () => ({ status: 503, body: TECHNICAL }) },
+      'The App du Moulin is not answering properly right now. Try again in a few minutes; if it keeps happening, tell whoever looks after the App du Moulin connection.',
     ],
     [
       'a timeout',
@@ -216,7 +287,7 @@ describe('the refresh button', () => {
     [
       'an unreachable service',
       { refresh: () => ({ reject: new TypeError('fetch failed') }) },
-      'Could not reach the App du Moulin refresh service: it may be down, or BACKEND_URL in config.ts may be wrong.',
+      'Could not reach the App du Moulin. Try again in a few minutes; if it keeps happening, tell whoever looks after the App du Moulin connection.',
     ],
     [
       'a failed run',
@@ -224,17 +295,24 @@ describe('the refresh button', () => {
         refresh: () => ({ status: 202, body: { status: 'running', runId: 'run-1' } }),
         run: () => ({
           status: 200,
-          body: { runId: 'run-1', status: 'failed', outcome: null, error: 'The App du Moulin database is locked.' },
+          body: { runId: 'run-1', status: 'failed', outcome: null, error: 'HUBSPOT_ACCESS_TOKEN is refused (401)' },
         }),
       },
-      'The refresh failed in the App du Moulin: The App du Moulin database is locked.',
+      'The refresh did not go through in the App du Moulin. Try again in a few minutes; if it keeps happening, tell whoever looks after the App du Moulin connection.',
     ],
-  ])('puts %s into words', async (_, routes, sentence) => {
+    [
+      'an answer it cannot read',
+      { refresh: () => ({ status: 200, body: { hello: 'MOULIN_REFRESH_PUBLIC_URL' } }) },
+      'The App du Moulin gave an answer this card cannot read. Reload the page; if it keeps happening, tell whoever looks after the App du Moulin connection.',
+    ],
+  ])('puts %s into plain words', async (_, routes, sentence) => {
     const card = renderCard(routes);
     await card.statusLoaded();
     card.button().trigger('onClick');
     await card.waitFor(() => expect(card.maybeFindByTestId(Alert, 'refresh-error')).not.toBeNull());
     expect(card.alertText('refresh-error')).toBe(sentence);
+    expectPlainWords(card.alertText('refresh-error'));
+    expectPlainWords(card.findByTestId(Alert, 'refresh-error').props.title);
     expect(card.maybeFindByTestId(Alert, 'refresh-outcome')).toBeNull();
     await card.waitFor(() => expect(card.button().props.disabled).toBe(false));
   });

@@ -3,7 +3,7 @@
  * request, and can hold an answer back so a test sees the card mid-flight.
  */
 import type { HubSpotFetchOptions } from '@hubspot/ui-extensions';
-import type { FetchLike, Outcome } from '../src/app/cards/moulin-api';
+import type { ContactStatus, FetchLike, Nps, Outcome } from '../src/app/cards/moulin-api';
 
 export interface Call {
   url: string;
@@ -60,7 +60,7 @@ export const OUTCOME: Outcome = {
   waiting: [],
 };
 
-export const FOUND_STATUS = {
+export const FOUND_STATUS: ContactStatus = {
   objectId: '123',
   found: true,
   customerId: 'C-0042',
@@ -68,4 +68,15 @@ export const FOUND_STATUS = {
   ordersInApp: 3,
   dealsInHubSpot: 3,
   reason: null,
+  nps: null,
 };
+
+export const NPS: Nps = {
+  score: 9,
+  category: 'promoter',
+  submittedAt: '2026-10-01T09:00:00.000Z',
+  comment: 'Le pain est parfait.\nLa livraison, un peu lente.',
+};
+
+/** What the service answers for a contact that is not one of our customers. */
+export const NOT_FOUND = { found: false, reason: 'HubSpot contact 123 is not a customer moulin-sync knows' };

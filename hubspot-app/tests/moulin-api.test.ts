@@ -15,9 +15,10 @@ import {
   waitForRun,
   type FailureKind,
 } from '../src/app/cards/moulin-api';
-import { FOUND_STATUS, OUTCOME, fakeFetch, inTurn, instantSleep } from './fake-backend';
+import { FOUND_STATUS, NOT_FOUND, NPS, OUTCOME, fakeFetch, inTurn, instantSleep } from './fake-backend';
 
 const running = (runId = 'run-1') => ({ status: 202, body: { status: 'running', runId } });
+const LAUNCHED = { joined: false, finishedSecondsAgo: null };
 const poll = (status: string, extra: object = {}) => ({
   status: 200,
   body: { runId: 'run-1', status, outcome: null, error: null, ...extra },
@@ -53,7 +54,7 @@ describe('startRefresh', () => {
       body: { status: 'succeeded', runId: 'run-1', outcome: OUTCOME },
     }));
     const start = await startRefresh(fetch, '123');
-    expect(start).toEqual({ done: true, runId: 'run-1', outcome: OUTCOME });
+    expect(start).toEqual({ found: true, done: true, runId: 'run-1', outcome: OUTCOME, joined: LAUNCHED });
     expect(fetch.calls).toEqual([
       {
         url: `${BACKEND_URL}/hubspot/refresh`,
@@ -65,12 +66,32 @@ describe('startRefresh', () => {
 
   it('hands back the run to poll on a 202', async () => {
     const fetch = fakeFetch(() => running('run-9'));
-    expect(await startRefresh(fetch, '123')).toEqual({ done: false, runId: 'run-9' });
+    expect(await startRefresh(fetch, '123')).toEqual({ found: true, done: false, runId: 'run-9', joined: LAUNCHED });
+  });
+
+  it('says when the press joined a refresh, and how long ago that one finished', async () => {
+    const joined = (extra: object) =>
+      fakeFetch(() => ({
+        status: 200,
+        body: { found: true, status: 'succeeded', runId: 'run-1', outcome: OUTCOME, launched: false, joined: true, ...extra },
+      }));
+    expect(await startRefresh(joined({ finishedSecondsAgo: 12 }), '123')).toMatchObject({
+      joined: { joined: true, finishedSecondsAgo: 12 },
+    });
+    expect(await startRefresh(joined({ finishedSecondsAgo: null }), '123')).toMatchObject({
+      joined: { joined: true, finishedSecondsAgo: null },
+    });
+  });
+
+  it('answers found: false for a contact that is not ours: a 200, or a 404 from an older service', async () => {
+    expect(await startRefresh(fakeFetch(() => ({ status: 200, body: NOT_FOUND })), '123')).toEqual({ found: false });
+    expect(await startRefresh(fakeFetch(() => ({ status: 404, body: { error: 'unknown' } })), '123')).toEqual({
+      found: false,
+    });
   });
 
   it.each<[number, FailureKind]>([
     [401, 'signature'],
-    [404, 'notFound'],
     [429, 'tooMany'],
     [500, 'serviceDown'],
     [502, 'serviceDown'],
@@ -188,7 +209,7 @@ describe('refreshContact', () => {
     );
     const seen: string[] = [];
     const result = await refreshContact('123', { fetch, sleep: instantSleep, onRunning: (id) => seen.push(id) });
-    expect(result).toEqual({ runId: 'run-7', outcome: OUTCOME });
+    expect(result).toEqual({ found: true, runId: 'run-7', outcome: OUTCOME, joined: LAUNCHED });
     expect(seen).toEqual(['run-7']);
     expect(fetch.calls.map((c) => c.url)).toEqual([
       `${BACKEND_URL}/hubspot/refresh`,
@@ -219,5 +240,20 @@ describe('loadContactStatus', () => {
 
   it('still fails on a real error', async () => {
     expect(await kindOf(loadContactStatus(fakeFetch(() => ({ status: 401 })), '5'))).toBe('signature');
+  });
+
+  it("reads the customer's latest NPS answer, and none when there is none or it is garbled", async () => {
+    const withNps = (nps: unknown) => loadContactStatus(fakeFetch(() => ({ status: 200, body: { ...FOUND_STATUS, nps } })), '123');
+    expect((await withNps(NPS)).nps).toEqual(NPS);
+    expect((await withNps(null)).nps).toBeNull();
+    expect((await withNps(undefined)).nps).toBeNull();
+    expect((await withNps({ score: 'nine' })).nps).toBeNull();
+    expect((await withNps({ score: 11 })).nps).toBeNull();
+    expect((await withNps({ score: 0, category: 'fan' })).nps).toEqual({
+      score: 0,
+      category: null,
+      submittedAt: null,
+      comment: null,
+    });
   });
 });

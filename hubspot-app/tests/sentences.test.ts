@@ -1,13 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { MoulinError } from '../src/app/cards/moulin-api';
+import { REFRESH_LABEL } from '../src/app/cards/RefreshPanel';
+import { FAILURE_KINDS, MoulinError } from '../src/app/cards/moulin-api';
 import {
+  describeAgo,
+  describeDay,
   describeError,
   describeHeld,
   describeLastWritten,
   describeMismatch,
+  describeNpsScore,
   describeOutcome,
+  describeRefreshTitle,
+  NOT_OURS,
+  NPS_CATEGORY_WORDS,
 } from '../src/app/cards/sentences';
 import { FOUND_STATUS, OUTCOME } from './fake-backend';
+import { expectPlainWords } from './plain-words';
 
 describe('describeOutcome', () => {
   it('says what changed in one line', () => {
@@ -54,12 +62,14 @@ describe('describeOutcome', () => {
 
 describe('describeError', () => {
   type Kind = MoulinError['kind'];
-  const sentence = (kind: Kind, status?: number, runError?: string | null, runId?: string) =>
-    describeError(new MoulinError(kind, 'x', status, runError, runId));
+  // The service's and the run's own words name settings: the card must not pass them on.
+  const TECHNICAL = 'HUBSPOT_ACCESS_TOKEN is refused by HubSpot (401): check MOULIN_REFRESH_SECRET';
+  const sentence = (kind: Kind, status?: number) =>
+    describeError(new MoulinError(kind, TECHNICAL, status, TECHNICAL, 'run-3f9a'));
 
-  it('names the secret to check when the signature is refused (401)', () => {
+  it('says a refused request was not done, and whom to tell (401)', () => {
     expect(sentence('signature', 401)).toBe(
-      "The App du Moulin refused the request's signature: check the app's client secret in MOULIN_REFRESH_SECRET.",
+      'The App du Moulin did not recognise this request as coming from HubSpot, so nothing was done. Try again in a few minutes; if it keeps happening, tell whoever looks after the App du Moulin connection.',
     );
   });
 
@@ -67,37 +77,77 @@ describe('describeError', () => {
     expect(sentence('tooMany', 429)).toBe('Too many refreshes at once, try again in a minute.');
   });
 
-  it('says the contact is not in the App du Moulin on a 404', () => {
-    expect(sentence('notFound', 404)).toBe(
-      'This contact is not in the App du Moulin, so there is nothing to refresh from it.',
-    );
+  it('says the contact is not a customer moulin-sync knows on a 404', () => {
+    expect(sentence('notFound', 404)).toBe(NOT_OURS);
   });
 
-  it('says the service is down on a 5xx, with the status', () => {
+  it('says the App du Moulin is not answering properly on a 5xx', () => {
     expect(sentence('serviceDown', 503)).toBe(
-      'The App du Moulin refresh service is down or failing (HTTP 503); try again in a few minutes.',
+      'The App du Moulin is not answering properly right now. Try again in a few minutes; if it keeps happening, tell whoever looks after the App du Moulin connection.',
     );
   });
 
   it('says so on a timeout and when the service cannot be reached', () => {
     expect(sentence('timeout')).toBe('The App du Moulin did not answer in time; try again in a moment.');
-    expect(sentence('network')).toMatch(/^Could not reach the App du Moulin refresh service/);
+    expect(sentence('network')).toMatch(/^Could not reach the App du Moulin\. Try again/);
   });
 
-  it("quotes the run's own error when a run fails", () => {
-    expect(sentence('runFailed', undefined, 'The App du Moulin database is locked.')).toBe(
-      'The refresh failed in the App du Moulin: The App du Moulin database is locked.',
-    );
-    expect(sentence('runFailed', undefined, null)).toBe(
-      'The refresh failed in the App du Moulin: it gave no reason.',
+  it("says a failed refresh did not go through, without quoting the run's error", () => {
+    expect(sentence('runFailed')).toBe(
+      'The refresh did not go through in the App du Moulin. Try again in a few minutes; if it keeps happening, tell whoever looks after the App du Moulin connection.',
     );
   });
 
   it('covers the rest without crashing', () => {
     expect(sentence('stillRunning')).toMatch(/still running after two minutes/);
-    expect(sentence('runLost', undefined, null, 'run-3')).toMatch(/run run-3/);
-    expect(sentence('badResponse')).toMatch(/does not understand/);
-    expect(describeError(new Error('boom'))).toBe('Something went wrong in the card: boom');
+    expect(sentence('runLost')).toBe('The App du Moulin lost track of this refresh; press the button again.');
+    expect(sentence('badResponse')).toMatch(/cannot read/);
+    expect(describeError(new Error(TECHNICAL))).toMatch(/^Something went wrong in this card\./);
+  });
+
+  it('never names a setting, a file, a status code, a secret or a run, whatever went wrong', () => {
+    for (const kind of FAILURE_KINDS) {
+      for (const status of [undefined, 401, 404, 429, 500, 503, 504]) expectPlainWords(sentence(kind, status));
+    }
+    expectPlainWords(describeError(new Error(TECHNICAL)));
+    expectPlainWords(describeError(TECHNICAL));
+  });
+});
+
+describe('every other sentence', () => {
+  it('is in plain words too', () => {
+    const sentences = [
+      NOT_OURS,
+      REFRESH_LABEL,
+      describeOutcome({ ...OUTCOME, duplicatesFound: 2, duplicatesMerged: 1 }),
+      describeMismatch({ ...FOUND_STATUS, ordersInApp: 3, dealsInHubSpot: 1 }) ?? '',
+      describeRefreshTitle({ joined: false, finishedSecondsAgo: null }),
+      describeRefreshTitle({ joined: true, finishedSecondsAgo: null }),
+      describeRefreshTitle({ joined: true, finishedSecondsAgo: 12 }),
+      describeNpsScore(7),
+      ...Object.values(NPS_CATEGORY_WORDS),
+    ];
+    sentences.forEach(expectPlainWords);
+  });
+
+  it('catches jargon when there is some', () => {
+    for (const bad of ['check MOULIN_REFRESH_SECRET', 'BACKEND_URL in config.ts', 'HTTP 503', '(run run-1)']) {
+      expect(() => expectPlainWords(bad)).toThrow();
+    }
+  });
+});
+
+describe('joined refreshes', () => {
+  it('says "already refreshed N s ago" when the press joined a finished refresh', () => {
+    expect(describeRefreshTitle({ joined: true, finishedSecondsAgo: 12 })).toBe('Already refreshed 12 s ago');
+    expect(describeRefreshTitle({ joined: true, finishedSecondsAgo: 0 })).toBe('Already refreshed 0 s ago');
+    expect(describeRefreshTitle({ joined: true, finishedSecondsAgo: null })).toMatch(/already under way/);
+    expect(describeRefreshTitle({ joined: false, finishedSecondsAgo: null })).toBe('Refreshed from the App du Moulin');
+  });
+
+  it('counts in minutes past two minutes (a longer wait between refreshes)', () => {
+    expect(describeAgo(119)).toBe('119 s ago');
+    expect(describeAgo(600)).toBe('10 min ago');
   });
 });
 
@@ -107,6 +157,13 @@ describe('status sentences', () => {
     expect(describeLastWritten('2026-03-12T14:05:00Z', 'UTC')).toBe('12 Mar 2026, 14:05');
     expect(describeLastWritten(null)).toBe('never');
     expect(describeLastWritten('2026-03-12T14:05:00Z', 'Not/AZone')).toBe('2026-03-12 14:05 UTC');
+  });
+
+  it("shows an NPS answer's day in the portal time zone", () => {
+    expect(describeDay('2026-03-01T02:00:00.000Z', 'America/New_York')).toBe('28 Feb 2026');
+    expect(describeDay('2026-10-01T09:00:00.000Z', 'UTC')).toBe('1 Oct 2026');
+    expect(describeDay(null)).toBe('unknown');
+    expect(describeNpsScore(9)).toBe('9 / 10');
   });
 
   it('explains orders and deals that do not match, and is quiet when they do', () => {

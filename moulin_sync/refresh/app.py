@@ -1,8 +1,10 @@
 """The ASGI service behind the contact card (and a workflow's "Send a webhook" action).
 
 Every route but `/healthz` answers only requests HubSpot signed (v3 signature, five
-minutes, no replay); a refused one gets 401 and launches nothing. Bodies over 1 MB — the
-card's own limit — are refused before they are read whole.
+minutes); a refused one gets 401 and launches nothing, and one received again gets the
+first one's answer (`repeats.py`). A contact that is not one of our customers is a 200
+`{"found": false}`, not a 404, which HubSpot's proxy may turn into a generic error. Bodies
+over 1 MB — the card's own limit — are refused before they are read whole.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
@@ -24,6 +26,7 @@ from moulin_sync.hubspot.sync.refresh import CustomerNotFound, RefreshTarget, re
 from moulin_sync.hubspot.sync.state import SyncState
 from moulin_sync.refresh.contact_status import contact_status
 from moulin_sync.refresh.launcher import RefreshLauncher
+from moulin_sync.refresh.repeats import Repeats
 from moulin_sync.refresh.signature import SignatureCheck, SignatureRefused
 from moulin_sync.sources.app_du_moulin.reader import SourceReader
 
@@ -44,7 +47,9 @@ class RefreshService:
     reader: SourceReader
     hubspot: Callable[[], HubSpotClient]
     public_url: str | None = None  # the address HubSpot calls, when behind a proxy
+    nps: bool = False  # Typeform is set up: the status reads the contact's NPS answer
     answer_within_s: float = ANSWER_WITHIN_S
+    repeats: Repeats = field(default_factory=Repeats)
 
     def uri(self, request: Request) -> str:
         """The URL HubSpot called, as it signed it."""
@@ -86,18 +91,20 @@ def signed(
             body = await _body(request)
         except BodyTooLarge:
             return _error(413, f"the request body is over {MAX_BODY:,} bytes")
+        signature = request.headers.get("x-hubspot-signature-v3")
         try:
             service.check.verify(
                 request.method,
                 service.uri(request),
                 body,
-                request.headers.get("x-hubspot-signature-v3"),
+                signature,
                 request.headers.get("x-hubspot-request-timestamp"),
             )
         except SignatureRefused as refused:
             log.warning("refused %s %s: %s", request.method, request.url.path, refused)
             return _error(401, f"not a request signed by HubSpot: {refused}")
-        return await handler(service, request, body)
+        assert signature is not None  # verified
+        return await service.repeats.answer(signature, lambda: handler(service, request, body))
 
     return endpoint
 
@@ -130,13 +137,23 @@ async def refresh(service: RefreshService, request: Request, body: bytes) -> Res
         ):
             raise CustomerNotFound(f"customer {customer} is not in the App du Moulin")
     except CustomerNotFound as unknown:
-        return _error(404, str(unknown))
+        log.info("refresh of %s: %s", target.describe(), unknown)
+        return JSONResponse({"found": False, "reason": str(unknown)})
     press = await anyio.to_thread.run_sync(
         service.launcher.press, str(customer), {"moulin_customer_id": str(customer)}
     )
     answer = await anyio.to_thread.run_sync(service.launcher.wait, press, service.answer_within_s)
-    answer["launched"] = press.launched
-    return JSONResponse(answer, 202 if answer["status"] in ("queued", "running") else 200)
+    if answer["status"] == "failed":
+        log.warning(
+            "refresh run %s of customer %s failed: %s", press.run_id, customer, answer["error"]
+        )
+    joined = {
+        "launched": press.launched,
+        "joined": not press.launched,
+        "finishedSecondsAgo": press.finished_s_ago(),
+    }
+    running = answer["status"] in ("queued", "running")
+    return JSONResponse({"found": True, **answer, **joined}, 202 if running else 200)
 
 
 async def refresh_status(service: RefreshService, request: Request, body: bytes) -> Response:
@@ -152,10 +169,10 @@ async def status_of_contact(service: RefreshService, request: Request, body: byt
         return _error(400, "objectId must be the HubSpot contact id")
 
     def read() -> dict[str, Any]:
-        return contact_status(service.state, service.reader, service.hubspot(), contact)
+        client = service.hubspot()
+        return contact_status(service.state, service.reader, client, contact, nps=service.nps)
 
-    found = await anyio.to_thread.run_sync(read)
-    return JSONResponse(found, 200 if found["found"] else 404)
+    return JSONResponse(await anyio.to_thread.run_sync(read))
 
 
 async def healthz(request: Request) -> Response:

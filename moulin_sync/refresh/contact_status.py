@@ -1,6 +1,7 @@
 """What the contact card shows before anyone presses: when moulin-sync last wrote the
 contact, the customer's orders in the App du Moulin against the deals HubSpot holds for
-them, and why the contact or some of their orders are not in HubSpot, if they are not."""
+them, why the contact or some of their orders are not in HubSpot, if they are not, and
+the customer's latest NPS answer when Typeform is set up."""
 
 from __future__ import annotations
 
@@ -10,24 +11,31 @@ import polars as pl
 
 from moulin_sync.hubspot.client import HubSpotClient
 from moulin_sync.hubspot.sync.state import REJECTED, SyncState
+from moulin_sync.refresh.nps import latest_nps
 from moulin_sync.sources.app_du_moulin.reader import SourceReader
 
+# Shown on the card: in a salesperson's words.
 NOT_OURS = (
-    "moulin-sync has not written this contact: it is not a customer of the App du Moulin, "
-    "or the nightly run has not reached it yet."
+    "This contact is not a customer moulin-sync knows: they are not in the App du Moulin, "
+    "or they were added there since the last nightly update."
 )
 
 
 def contact_status(
-    state: SyncState, reader: SourceReader, client: HubSpotClient, contact_id: str
+    state: SyncState,
+    reader: SourceReader,
+    client: HubSpotClient,
+    contact_id: str,
+    *,
+    nps: bool = False,
 ) -> dict[str, Any]:
     """The card's fields for HubSpot contact `contact_id` (2 state reads, 1 source read,
-    1 HubSpot call)."""
+    1 HubSpot call; 2 with `nps`, which reads the contact's latest NPS answer)."""
     customer = state.keys_of("contacts", [contact_id]).get(contact_id)
     if customer is None:
         return {"objectId": contact_id, "found": False, "customerId": None,
                 "lastWrittenAt": None, "ordersInApp": 0, "dealsInHubSpot": 0,
-                "reason": NOT_OURS}  # fmt: skip
+                "reason": NOT_OURS, "nps": None}  # fmt: skip
     row = state.rows_of("contacts", [customer]).get(customer, {})
     orders = reader.read_customer(int(customer))["orders"]
     own = orders.filter(pl.col("customer_id") == int(customer))["id"].cast(pl.String).to_list()
@@ -41,6 +49,7 @@ def contact_status(
         "ordersInApp": len(own),
         "dealsInHubSpot": len(deals),
         "reason": _reason(state, row, own),
+        "nps": latest_nps(client, contact_id) if nps else None,
     }
 
 

@@ -75,7 +75,14 @@ class Press:
     run_id: str
     future: Future | None
     launched: bool  # False: this press joined a run already under way (or just done)
-    finished_at: float | None = None
+    finished_at: float | None = None  # time.monotonic() when the run ended
+
+    def finished_s_ago(self) -> int | None:
+        """For a press that joined a refresh already done: how long ago it ended, in
+        whole seconds. None for a press that launched its run or joined a running one."""
+        if self.launched or self.finished_at is None:
+            return None
+        return int(time.monotonic() - self.finished_at)
 
 
 class RefreshLauncher:
@@ -104,7 +111,13 @@ class RefreshLauncher:
         with self._lock:
             current = self._presses.get(customer_id)
             if current is not None and self._still_answers(current):
-                return Press(customer_id, current.run_id, current.future, launched=False)
+                return Press(
+                    customer_id,
+                    current.run_id,
+                    current.future,
+                    launched=False,
+                    finished_at=current.finished_at,
+                )
             elsewhere = self._running_elsewhere(customer_id)
             if elsewhere is not None:
                 return Press(customer_id, elsewhere, None, launched=False)

@@ -12,6 +12,7 @@ from moulin_sync.defs.hubspot.resources import HubSpot
 from moulin_sync.hubspot.sync.state import SyncState
 from moulin_sync.refresh.app import RefreshService, create_app
 from moulin_sync.refresh.launcher import COOLDOWN_S, RefreshLauncher
+from moulin_sync.refresh.nps import nps_is_on
 from moulin_sync.refresh.signature import SignatureCheck
 from moulin_sync.settings import MoulinSettings
 from moulin_sync.sources.app_du_moulin.reader import SourceReader
@@ -43,6 +44,7 @@ def build_service(
                 reader=SourceReader(settings.source_url),
                 hubspot=hubspot.client,
                 public_url=settings.refresh_public_url,
+                nps=nps_is_on(),
             )
         )
     finally:

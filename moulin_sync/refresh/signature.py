@@ -3,8 +3,10 @@
 `X-HubSpot-Signature-v3` = base64(HMAC-SHA256(app client secret, method + URI + body +
 timestamp)), where URI is the full URL HubSpot called — scheme, host, path and query —
 with the URL-encoded characters HubSpot lists decoded first, and timestamp is
-`X-HubSpot-Request-Timestamp` (epoch milliseconds). A request older than five minutes, or
-one whose signature was already seen, is refused: a captured request cannot be replayed.
+`X-HubSpot-Request-Timestamp` (epoch milliseconds). A request older than five minutes is
+refused. One received twice is still HubSpot's (it retries once after a failure): the
+service answers the repeat as it answered the first (`repeats.py`), so a captured request
+replayed within the five minutes launches nothing new either.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import threading
 import time
 from dataclasses import dataclass, field
 
@@ -52,14 +53,11 @@ def sign(secret: str, method: str, uri: str, body: bytes, timestamp: str) -> str
 
 @dataclass
 class SignatureCheck:
-    """Verifies requests with the app's client secret; remembers signatures seen within
-    the five minutes a request is valid, to refuse a replay."""
+    """Verifies requests with the app's client secret."""
 
     secret: str
     max_age_s: float = MAX_AGE_S
     clock: object = field(default=time.time, repr=False)
-    _seen: dict[str, float] = field(default_factory=dict, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __repr__(self) -> str:  # never print the secret
         return "SignatureCheck(secret=***)"
@@ -86,10 +84,3 @@ class SignatureCheck:
             raise SignatureRefused(
                 "the signature does not match (wrong secret, or a changed request)"
             )
-        with self._lock:
-            for seen, at in list(self._seen.items()):
-                if now - at > self.max_age_s * 2:
-                    del self._seen[seen]
-            if signature in self._seen:
-                raise SignatureRefused("this signed request was already received (a replay)")
-            self._seen[signature] = now

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +42,9 @@ def service_env(world: SyncWorld, dagster_home: Path) -> dict[str, str]:
         "HUBSPOT_ACCESS_TOKEN": world.hubspot.token,
         "HUBSPOT_TIER": "unlimited",
         "MOULIN_REFRESH_SECRET": SECRET,
+        # Typeform off unless a test turns it on, whatever this shell has set.
+        "TYPEFORM_TOKEN": "",
+        "TYPEFORM_FORM_ID": "",
     }
 
 
@@ -58,15 +62,15 @@ def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float
     raise AssertionError(f"{url} did not come up: {log.read_text()[-2000:]}")
 
 
-@pytest.fixture(scope="module")
-def service(hubspot: EmulatorHandle, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    root = tmp_path_factory.mktemp("refresh")
-    world = new_world(root / "world", hubspot, customers=120, companies=6, orders=1_500)
-    world.run(DEAL_ASSETS, MONTHS)
+@contextmanager
+def serve(
+    world: SyncWorld, root: Path, extra_env: dict[str, str] | None = None
+) -> Iterator[Service]:
+    """`moulin-sync serve-refresh` over `world`, in its own process group."""
     home = root / "dagster_home"
     home.mkdir()
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    env = service_env(world, home)
+    env = {**service_env(world, home), **(extra_env or {})}
     port = free_port()
     log = root / "serve-refresh.log"
     with log.open("w") as out:
@@ -81,3 +85,12 @@ def service(hubspot: EmulatorHandle, tmp_path_factory: pytest.TempPathFactory) -
         yield Service(url, world, home, env)
     finally:
         stop_process_groups(process)
+
+
+@pytest.fixture(scope="module")
+def service(hubspot: EmulatorHandle, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    root = tmp_path_factory.mktemp("refresh")
+    world = new_world(root / "world", hubspot, customers=120, companies=6, orders=1_500)
+    world.run(DEAL_ASSETS, MONTHS)
+    with serve(world, root) as running:
+        yield running

@@ -1,7 +1,8 @@
 /**
- * The card's body: the contact's App du Moulin status, the refresh button,
- * and what the last refresh changed. Kept apart from the `hubspot.extend`
- * entry point so tests can render it with a fake fetch and an instant sleep.
+ * The card's body: the contact's App du Moulin status and latest NPS answer,
+ * the refresh button, and what the last refresh changed. Kept apart from the
+ * `hubspot.extend` entry point so tests can render it with a fake fetch and an
+ * instant sleep.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import {
@@ -13,25 +14,34 @@ import {
   hubspot,
   List,
   LoadingSpinner,
+  StatusTag,
   Text,
   type CrmContext,
 } from '@hubspot/ui-extensions';
 import {
   loadContactStatus,
+  notOurs,
   realSleep,
   refreshContact,
   type ContactStatus,
   type FetchLike,
+  type Joined,
+  type Nps,
+  type NpsCategory,
   type Outcome,
   type Sleep,
 } from './moulin-api';
 import {
+  describeDay,
   describeError,
   describeHeld,
   describeLastWritten,
   describeMismatch,
+  describeNpsScore,
   describeOutcome,
+  describeRefreshTitle,
   NOT_OURS,
+  NPS_CATEGORY_WORDS,
 } from './sentences';
 
 export const REFRESH_LABEL = 'Refresh from the App du Moulin';
@@ -52,7 +62,7 @@ type StatusView =
 type RefreshView =
   | { phase: 'idle' }
   | { phase: 'running'; runId: string | null }
-  | { phase: 'done'; outcome: Outcome }
+  | { phase: 'done'; outcome: Outcome; joined: Joined }
   | { phase: 'failed'; message: string };
 
 export function RefreshPanel({
@@ -90,12 +100,14 @@ export function RefreshPanel({
   }, [reloadStatus]);
 
   const running = refresh.phase === 'running';
+  // Nothing to refresh for a contact that is not one of our customers.
+  const notACustomer = status.phase === 'loaded' && !status.status.found;
 
   const onRefresh = async () => {
     if (running) return;
     setRefresh({ phase: 'running', runId: null });
     try {
-      const { outcome } = await refreshContact(objectId, {
+      const refreshed = await refreshContact(objectId, {
         fetch,
         sleep,
         cancelled: () => gone.current,
@@ -103,7 +115,13 @@ export function RefreshPanel({
           if (!gone.current) setRefresh({ phase: 'running', runId });
         },
       });
-      if (!gone.current) setRefresh({ phase: 'done', outcome });
+      if (gone.current) return;
+      if (!refreshed.found) {
+        setRefresh({ phase: 'idle' });
+        setStatus({ phase: 'loaded', status: notOurs(objectId) });
+        return;
+      }
+      setRefresh({ phase: 'done', outcome: refreshed.outcome, joined: refreshed.joined });
     } catch (error) {
       if (!gone.current) setRefresh({ phase: 'failed', message: describeError(error) });
     }
@@ -114,27 +132,29 @@ export function RefreshPanel({
   return (
     <Flex direction="column" gap="sm">
       <StatusSection view={status} timeZone={timeZone} />
-      <Flex direction="row" gap="sm" align="center">
-        <Button
-          testId="refresh-button"
-          variant="primary"
-          disabled={running}
-          onClick={() => void onRefresh()}
-        >
-          {REFRESH_LABEL}
-        </Button>
-        {running && (
-          <LoadingSpinner
-            testId="refresh-spinner"
-            label={
-              refresh.runId
-                ? `Still refreshing in the App du Moulin (run ${refresh.runId})…`
-                : 'Refreshing from the App du Moulin…'
-            }
-            showLabel
-          />
-        )}
-      </Flex>
+      {!notACustomer && (
+        <Flex direction="row" gap="sm" align="center">
+          <Button
+            testId="refresh-button"
+            variant="primary"
+            disabled={running}
+            onClick={() => void onRefresh()}
+          >
+            {REFRESH_LABEL}
+          </Button>
+          {running && (
+            <LoadingSpinner
+              testId="refresh-spinner"
+              label={
+                refresh.runId
+                  ? 'Still refreshing from the App du Moulin…'
+                  : 'Refreshing from the App du Moulin…'
+              }
+              showLabel
+            />
+          )}
+        </Flex>
+      )}
       <RefreshResult view={refresh} />
     </Flex>
   );
@@ -158,12 +178,8 @@ function StatusSection({ view, timeZone }: { view: StatusView; timeZone?: string
   }
   const { status } = view;
   if (!status.found) {
-    return (
-      <Flex direction="column" gap="xs">
-        <Text testId="not-ours">{NOT_OURS}</Text>
-        {status.reason && <Text variant="microcopy">{status.reason}</Text>}
-      </Flex>
-    );
+    // The service's reason is for its logs; the card says it in its own words.
+    return <Text testId="not-ours">{NOT_OURS}</Text>;
   }
   const mismatch = describeMismatch(status);
   return (
@@ -190,6 +206,45 @@ function StatusSection({ view, timeZone }: { view: StatusView; timeZone?: string
           {status.reason}
         </Alert>
       )}
+      {status.nps && <NpsSection nps={status.nps} timeZone={timeZone} />}
+    </Flex>
+  );
+}
+
+const CATEGORY_TAGS: Record<NpsCategory, 'success' | 'warning' | 'danger'> = {
+  promoter: 'success',
+  passive: 'warning',
+  detractor: 'danger',
+};
+
+function NpsSection({ nps, timeZone }: { nps: Nps; timeZone?: string }) {
+  return (
+    <Flex direction="column" gap="xs">
+      <DescriptionList direction="row">
+        <DescriptionListItem label="NPS score">
+          <Text testId="nps-score">{describeNpsScore(nps.score)}</Text>
+        </DescriptionListItem>
+        {nps.category && (
+          <DescriptionListItem label="NPS category">
+            <StatusTag testId="nps-category" variant={CATEGORY_TAGS[nps.category]}>
+              {NPS_CATEGORY_WORDS[nps.category]}
+            </StatusTag>
+          </DescriptionListItem>
+        )}
+        <DescriptionListItem label="NPS answered on">
+          <Text testId="nps-date">{describeDay(nps.submittedAt, timeZone)}</Text>
+        </DescriptionListItem>
+      </DescriptionList>
+      {nps.comment && (
+        // One Text per line: the customer's line breaks are theirs to keep.
+        <Flex testId="nps-comment" direction="column" gap="flush">
+          {nps.comment.split('\n').map((line, i) => (
+            <Text key={i} format={{ italic: true }}>
+              {line}
+            </Text>
+          ))}
+        </Flex>
+      )}
     </Flex>
   );
 }
@@ -203,10 +258,10 @@ function RefreshResult({ view }: { view: RefreshView }) {
     );
   }
   if (view.phase !== 'done') return null;
-  const { outcome } = view;
+  const { outcome, joined } = view;
   return (
     <Flex direction="column" gap="xs">
-      <Alert testId="refresh-outcome" title="Refreshed from the App du Moulin" variant="success">
+      <Alert testId="refresh-outcome" title={describeRefreshTitle(joined)} variant="success">
         {describeOutcome(outcome)}
       </Alert>
       <HeldList testId="rejected" title="Rejected" held={describeHeld(outcome.rejected)} />

@@ -37,6 +37,16 @@ export interface RunStatus {
   error: string | null;
 }
 
+export type NpsCategory = 'promoter' | 'passive' | 'detractor';
+
+/** The customer's latest NPS answer (Typeform), as moulin-sync wrote it on the contact. */
+export interface Nps {
+  score: number;
+  category: NpsCategory | null;
+  submittedAt: string | null;
+  comment: string | null;
+}
+
 export interface ContactStatus {
   objectId: string;
   found: boolean;
@@ -45,6 +55,15 @@ export interface ContactStatus {
   ordersInApp: number;
   dealsInHubSpot: number;
   reason: string | null;
+  /** Null when Typeform is not set up or the customer never answered. */
+  nps: Nps | null;
+}
+
+/** A press joined to a refresh already running or just done, rather than launching one. */
+export interface Joined {
+  joined: boolean;
+  /** How long ago the joined refresh had finished; null if it was still running. */
+  finishedSecondsAgo: number | null;
 }
 
 // ---- Plumbing ---------------------------------------------------------------
@@ -70,17 +89,20 @@ export const MAX_POLLS = 60;
 /** Poll failures in a row we ride out (a blip, a 429) before giving up. */
 export const MAX_POLL_FAILURES_IN_A_ROW = 3;
 
-export type FailureKind =
-  | 'signature' // 401: the service refused HubSpot's request signature
-  | 'notFound' // 404: the contact is not in the App du Moulin
-  | 'runLost' // 404 while polling: the service no longer knows the run
-  | 'tooMany' // 429: from HubSpot's 20-request cap or from the service
-  | 'serviceDown' // 5xx
-  | 'timeout' // no answer in time
-  | 'network' // could not reach the service at all
-  | 'runFailed' // the run finished with status "failed"
-  | 'stillRunning' // we stopped polling before the run finished
-  | 'badResponse'; // an answer outside the contract
+export const FAILURE_KINDS = [
+  'signature', // 401: the service refused HubSpot's request signature
+  'notFound', // 404: from a service older than {found: false}
+  'runLost', // 404 while polling: the service no longer knows the run
+  'tooMany', // 429: from HubSpot's 20-request cap or from the service
+  'serviceDown', // 5xx
+  'timeout', // no answer in time
+  'network', // could not reach the service at all
+  'runFailed', // the run finished with status "failed"
+  'stillRunning', // we stopped polling before the run finished
+  'badResponse', // an answer outside the contract
+] as const;
+
+export type FailureKind = (typeof FAILURE_KINDS)[number];
 
 /** Every failure the card can meet, sorted into a kind it can put into words. */
 export class MoulinError extends Error {
@@ -173,28 +195,43 @@ function field(body: unknown, name: string): unknown {
     : undefined;
 }
 
-/** Either the refresh finished inside the first request, or it gave us a run to poll. */
+/**
+ * The contact is not one of our customers; or the refresh finished inside the first
+ * request; or it gave us a run to poll.
+ */
 export type RefreshStart =
-  | { done: true; runId: string; outcome: Outcome }
-  | { done: false; runId: string };
+  | { found: false }
+  | { found: true; done: true; runId: string; outcome: Outcome; joined: Joined }
+  | { found: true; done: false; runId: string; joined: Joined };
 
-/** POST /hubspot/refresh: 200 with the outcome, or 202 with a run to poll. */
+/** POST /hubspot/refresh: 200 with the outcome or `found: false`, or 202 with a run to poll. */
 export async function startRefresh(
   fetch: FetchLike,
   objectId: string,
 ): Promise<RefreshStart> {
-  const { body } = await call(fetch, refreshUrl(), {
-    method: 'POST',
-    body: { objectId },
-    timeout: REFRESH_TIMEOUT_MS,
-  });
+  let body: unknown;
+  try {
+    ({ body } = await call(fetch, refreshUrl(), {
+      method: 'POST',
+      body: { objectId },
+      timeout: REFRESH_TIMEOUT_MS,
+    }));
+  } catch (error) {
+    // A 404 is how a service older than `found: false` said it.
+    if (error instanceof MoulinError && error.kind === 'notFound') {
+      return { found: false };
+    }
+    throw error;
+  }
+  if (field(body, 'found') === false) return { found: false };
   const run = parseRun(body);
+  const joined = parseJoined(body);
   if (run.status === 'succeeded' && run.outcome) {
-    return { done: true, runId: run.runId, outcome: run.outcome };
+    return { found: true, done: true, runId: run.runId, outcome: run.outcome, joined };
   }
   if (run.status === 'failed') throw runFailed(run);
   if (run.status === 'queued' || run.status === 'running') {
-    return { done: false, runId: run.runId };
+    return { found: true, done: false, runId: run.runId, joined };
   }
   throw new MoulinError('badResponse', 'refresh answer without an outcome');
 }
@@ -263,21 +300,27 @@ export async function waitForRun(
   );
 }
 
+export type Refreshed =
+  | { found: false }
+  | { found: true; runId: string; outcome: Outcome; joined: Joined };
+
 /** The whole button press: start the refresh, then poll if the service said 202. */
 export async function refreshContact(
   objectId: string,
   options: PollOptions & { onRunning?: (runId: string) => void },
-): Promise<{ runId: string; outcome: Outcome }> {
+): Promise<Refreshed> {
   const start = await startRefresh(options.fetch, objectId);
-  if (start.done) return start;
-  options.onRunning?.(start.runId);
-  const outcome = await waitForRun(start.runId, options);
-  return { runId: start.runId, outcome };
+  if (!start.found) return start;
+  const { runId, joined } = start;
+  if (start.done) return { found: true, runId, outcome: start.outcome, joined };
+  options.onRunning?.(runId);
+  const outcome = await waitForRun(runId, options);
+  return { found: true, runId, outcome, joined };
 }
 
 /**
- * GET /hubspot/contact-status. A 404 (HubSpot's contact is not one of ours)
- * is an answer, not a failure, so it comes back as `found: false`.
+ * GET /hubspot/contact-status. `found: false` (or a 404, from an older service)
+ * is an answer, not a failure: the contact is not one of ours.
  */
 export async function loadContactStatus(
   fetch: FetchLike,
@@ -299,7 +342,10 @@ export async function loadContactStatus(
 
 // ---- Reading answers defensively: a half-deployed service must not crash the card.
 
-const notOurs = (objectId: string, reason: string | null): ContactStatus => ({
+export const notOurs = (
+  objectId: string,
+  reason: string | null = null,
+): ContactStatus => ({
   objectId,
   found: false,
   customerId: null,
@@ -307,6 +353,7 @@ const notOurs = (objectId: string, reason: string | null): ContactStatus => ({
   ordersInApp: 0,
   dealsInHubSpot: 0,
   reason,
+  nps: null,
 });
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
@@ -365,6 +412,31 @@ function parseContactStatus(body: unknown, objectId: string): ContactStatus {
     ordersInApp: int(field(body, 'ordersInApp')),
     dealsInHubSpot: int(field(body, 'dealsInHubSpot')),
     reason: str(field(body, 'reason')),
+    nps: parseNps(field(body, 'nps')),
+  };
+}
+
+const NPS_CATEGORIES: NpsCategory[] = ['promoter', 'passive', 'detractor'];
+
+function parseNps(v: unknown): Nps | null {
+  const score = field(v, 'score');
+  if (typeof score !== 'number' || !Number.isInteger(score) || score < 0 || score > 10) {
+    return null;
+  }
+  const category = field(v, 'category') as NpsCategory;
+  return {
+    score,
+    category: NPS_CATEGORIES.includes(category) ? category : null,
+    submittedAt: str(field(v, 'submittedAt')),
+    comment: str(field(v, 'comment')),
+  };
+}
+
+function parseJoined(body: unknown): Joined {
+  const ago = field(body, 'finishedSecondsAgo');
+  return {
+    joined: field(body, 'joined') === true,
+    finishedSecondsAgo: typeof ago === 'number' && ago >= 0 ? Math.floor(ago) : null,
   };
 }
 

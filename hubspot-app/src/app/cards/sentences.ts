@@ -1,8 +1,19 @@
 /**
  * Everything the card says, in words. Pure functions so each sentence is
- * tested directly and the component only arranges them.
+ * tested directly and the component only arranges them. The card is read by
+ * salespeople: no setting names, status codes or run ids here; those are in
+ * the service's logs and docs.
  */
-import { MoulinError, type ContactStatus, type HeldRecord, type Outcome } from './moulin-api';
+import {
+  MoulinError,
+  type ContactStatus,
+  type HeldRecord,
+  type Joined,
+  type NpsCategory,
+  type Outcome,
+} from './moulin-api';
+
+const ASK_FOR_HELP = 'if it keeps happening, tell whoever looks after the App du Moulin connection.';
 
 const plural = (n: number, one: string, many: string): string =>
   `${n} ${n === 1 ? one : many}`;
@@ -47,34 +58,51 @@ export function describeDuplicates(o: Outcome): string {
 export const describeHeld = (held: HeldRecord[]): string[] =>
   held.map(({ record, reason }) => `${record}: ${reason}`);
 
-/** Turns any failure into the sentence a HubSpot user sees. */
+/**
+ * Turns any failure into the sentence a salesperson sees. The technical
+ * reason (the service's own message, the run's error) is in the service's
+ * logs, never quoted here: it may name settings.
+ */
 export function describeError(error: unknown): string {
   if (!(error instanceof MoulinError)) {
-    const message = error instanceof Error ? error.message : String(error);
-    return `Something went wrong in the card: ${message}`;
+    return `Something went wrong in this card. Reload the page and try again; ${ASK_FOR_HELP}`;
   }
   switch (error.kind) {
     case 'signature':
-      return "The App du Moulin refused the request's signature: check the app's client secret in MOULIN_REFRESH_SECRET.";
+      return `The App du Moulin did not recognise this request as coming from HubSpot, so nothing was done. Try again in a few minutes; ${ASK_FOR_HELP}`;
     case 'notFound':
-      return 'This contact is not in the App du Moulin, so there is nothing to refresh from it.';
+      return NOT_OURS;
     case 'runLost':
-      return `The App du Moulin no longer knows this refresh (run ${error.runId ?? 'unknown'}); try again.`;
+      return 'The App du Moulin lost track of this refresh; press the button again.';
     case 'tooMany':
       return 'Too many refreshes at once, try again in a minute.';
     case 'serviceDown':
-      return `The App du Moulin refresh service is down or failing (HTTP ${error.status ?? '5xx'}); try again in a few minutes.`;
+      return `The App du Moulin is not answering properly right now. Try again in a few minutes; ${ASK_FOR_HELP}`;
     case 'timeout':
       return 'The App du Moulin did not answer in time; try again in a moment.';
     case 'network':
-      return 'Could not reach the App du Moulin refresh service: it may be down, or BACKEND_URL in config.ts may be wrong.';
+      return `Could not reach the App du Moulin. Try again in a few minutes; ${ASK_FOR_HELP}`;
     case 'runFailed':
-      return `The refresh failed in the App du Moulin: ${error.runError ?? 'it gave no reason.'}`;
+      return `The refresh did not go through in the App du Moulin. Try again in a few minutes; ${ASK_FOR_HELP}`;
     case 'stillRunning':
       return 'The refresh is still running after two minutes; reload this card later to see what it changed.';
     case 'badResponse':
-      return `The App du Moulin answered in a way this card does not understand (${error.message}); the card and the service may be out of step.`;
+      return `The App du Moulin gave an answer this card cannot read. Reload the page; ${ASK_FOR_HELP}`;
   }
+}
+
+/** "12 s ago", or "3 min ago" past two minutes. */
+export function describeAgo(seconds: number): string {
+  return seconds < 120 ? `${seconds} s ago` : `${Math.round(seconds / 60)} min ago`;
+}
+
+/** The refresh result's title: whether this press refreshed, or joined a refresh. */
+export function describeRefreshTitle({ joined, finishedSecondsAgo }: Joined): string {
+  if (!joined) return 'Refreshed from the App du Moulin';
+  if (finishedSecondsAgo === null) {
+    return 'A refresh of this contact was already under way; this is what it changed';
+  }
+  return `Already refreshed ${describeAgo(finishedSecondsAgo)}`;
 }
 
 /** "12 Mar 2026, 10:05" in the portal's time zone, or "never". */
@@ -94,6 +122,26 @@ export function describeLastWritten(iso: string | null, timeZone?: string): stri
   }
 }
 
+/** "1 Oct 2026" in the portal's time zone, or "unknown". */
+export function describeDay(iso: string | null, timeZone?: string): string {
+  if (!iso) return 'unknown';
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  try {
+    return new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone }).format(date);
+  } catch {
+    return `${date.toISOString().slice(0, 10)} UTC`;
+  }
+}
+
+export const describeNpsScore = (score: number): string => `${score} / 10`;
+
+export const NPS_CATEGORY_WORDS: Record<NpsCategory, string> = {
+  promoter: 'Promoter',
+  passive: 'Passive',
+  detractor: 'Detractor',
+};
+
 /** Null when the counts agree; otherwise why they may not. */
 export function describeMismatch(status: ContactStatus): string | null {
   if (status.ordersInApp === status.dealsInHubSpot) return null;
@@ -105,4 +153,4 @@ export function describeMismatch(status: ContactStatus): string | null {
 }
 
 export const NOT_OURS =
-  "This contact is not one of the App du Moulin's customers, so the App du Moulin has nothing to write here.";
+  'This contact is not a customer moulin-sync knows, so there is nothing from the App du Moulin to show or refresh here.';
