@@ -4,6 +4,7 @@ form definitions, responses posted in the API's item shape, and the emulator's s
 from __future__ import annotations
 
 import bisect
+import math
 from typing import Any
 
 from ..toolkit import Req, Result, RouteTable
@@ -17,13 +18,31 @@ from .timestamps import iso
 table = RouteTable()
 
 
+def standard_json(req: Req) -> Any:
+    """The body, refused when it holds NaN or Infinity: Python parses them, JSON has none,
+    and they would come back in answers no client can parse."""
+    if not _finite(req.body):
+        raise invalid([detail("body", "NaN and Infinity are not JSON numbers", where="body")])
+    return req.body
+
+
+def _finite(value: Any) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(_finite(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_finite(v) for v in value)
+    return True
+
+
 @table.add("POST", "/_emulator/forms/{form_id}", mutates=True)
 def put_form(em: TypeformEmulator, req: Req) -> Result:
     """Create or replace a form definition; its responses stay (a form edited since)."""
     form_id = req.params["form_id"]
     forms = em.data["forms"]
     previous = forms.get(form_id)
-    form, problems = build_form(form_id, req.body, iso(em.now()), previous)
+    form, problems = build_form(form_id, standard_json(req), iso(em.now()), previous)
     if problems:
         raise invalid(problems)
     forms[form_id] = form
@@ -38,7 +57,7 @@ def add_responses(em: TypeformEmulator, req: Req) -> Result:
     form = find_form(em, form_id)
     records: list[dict[str, Any]] = em.data["responses"].setdefault(form_id, [])
     taken = {r["item"][k] for r in records for k in ("token", "response_id")}
-    batch = build_batch(form, req.body, taken, em.now(), em.data["seq"])
+    batch = build_batch(form, standard_json(req), taken, em.now(), em.data["seq"])
     if batch.problems:
         raise invalid(batch.problems)
     for record in batch.records:
