@@ -8,11 +8,11 @@ import math
 from typing import Any
 
 from ..toolkit import Req, Result, RouteTable
+from .core import TypeformCore
 from .errors import detail, invalid
 from .forms import build_form
 from .handlers import find_form
 from .items import build_batch
-from .service import TypeformEmulator
 from .timestamps import iso
 
 table = RouteTable()
@@ -37,7 +37,7 @@ def _finite(value: Any) -> bool:
 
 
 @table.add("POST", "/_emulator/forms/{form_id}", mutates=True)
-def put_form(em: TypeformEmulator, req: Req) -> Result:
+def put_form(em: TypeformCore, req: Req) -> Result:
     """Create or replace a form definition; its responses stay (a form edited since)."""
     form_id = req.params["form_id"]
     forms = em.data["forms"]
@@ -51,7 +51,7 @@ def put_form(em: TypeformEmulator, req: Req) -> Result:
 
 
 @table.add("POST", "/_emulator/forms/{form_id}/responses", mutates=True)
-def add_responses(em: TypeformEmulator, req: Req) -> Result:
+def add_responses(em: TypeformCore, req: Req) -> Result:
     """Store `{"items": [...]}` whole, or nothing (400 naming each wrong item)."""
     form_id = req.params["form_id"]
     form = find_form(em, form_id)
@@ -69,7 +69,7 @@ def add_responses(em: TypeformEmulator, req: Req) -> Result:
 
 
 @table.add("DELETE", "/_emulator/forms/{form_id}/responses", mutates=True)
-def delete_responses(em: TypeformEmulator, req: Req) -> Result:
+def delete_responses(em: TypeformCore, req: Req) -> Result:
     """Forget every response of a form (its definition stays)."""
     form_id = req.params["form_id"]
     find_form(em, form_id)
@@ -79,12 +79,12 @@ def delete_responses(em: TypeformEmulator, req: Req) -> Result:
 
 
 @table.add("GET", "/_emulator/settings")
-def get_settings(em: TypeformEmulator, req: Req) -> Result:
+def get_settings(em: TypeformCore, req: Req) -> Result:
     return 200, _settings(em)
 
 
 @table.add("POST", "/_emulator/settings")
-def set_settings(em: TypeformEmulator, req: Req) -> Result:
+def set_settings(em: TypeformCore, req: Req) -> Result:
     """`{"listing_delay": s, "rate": r | null, "burst": n}`, each optional; not persisted."""
     body = req.body if isinstance(req.body, dict) else None
     if body is None or set(body) - {"listing_delay", "rate", "burst"}:
@@ -112,7 +112,7 @@ def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _settings(em: TypeformEmulator) -> dict[str, Any]:
+def _settings(em: TypeformCore) -> dict[str, Any]:
     return {"listing_delay": em.listing_delay, "rate": em.limiter.rate, "burst": em.limiter.burst}
 
 
