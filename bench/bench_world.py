@@ -4,6 +4,7 @@ runs (in process, or launched through the daemon), with the calls each made."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import random
 import sqlite3
@@ -23,6 +24,15 @@ from sync_limits import (
     WRITE_METHODS,
 )
 
+# The run's own events, by their stored names (Dagster still says PIPELINE_ for a run's).
+RUN_EVENT_NAMES = ("PIPELINE_ENQUEUED", "PIPELINE_STARTING", "PIPELINE_START")
+
+
+def _run_events() -> set[Any]:
+    from dagster import DagsterEventType
+
+    return {DagsterEventType(name) for name in RUN_EVENT_NAMES}
+
 
 # --------------------------------------------------------------------------- call counts
 @dataclass
@@ -35,6 +45,7 @@ class Calls:
     reads: int = 0
     searches: int = 0
     rate_limited: int = 0
+    searches_rate_limited: int = 0
     by_route: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -48,6 +59,8 @@ class Calls:
             method, route, status, count = row["method"], row["route"], row["status"], row["count"]
             if status == 429:
                 calls.rate_limited += count
+                if route.endswith("/search"):
+                    calls.searches_rate_limited += count
                 continue
             key = f"{method} {route}"
             calls.by_route[key] = calls.by_route.get(key, 0) + count
@@ -61,6 +74,39 @@ class Calls:
                 if route.endswith("/search"):
                     calls.searches += count
         return calls
+
+
+def phases(
+    launched: float,
+    finished: float,
+    run_events: dict[str, float],
+    began: dict[str, float],
+    ended: dict[str, float],
+) -> dict[str, float]:
+    """Where a run's time went, in seconds, from the launch request to its end: the run
+    made and queued (its planned materializations stored), waiting in the queue, the run
+    worker starting (a new process: Python, Dagster, our definitions), before its first
+    step, its steps (one after another, the gaps between them included), and after its
+    last step. A phase the run did not go through (in process: no queue, no run worker:
+    its start is the run's) is left out."""
+    marks = [("launched", launched)]
+    worker = "worker_start" if "PIPELINE_STARTING" in run_events else "run_start"
+    for name, kind in (
+        ("made_and_queued", "PIPELINE_ENQUEUED"),
+        ("in_queue", "PIPELINE_STARTING"),
+        (worker, "PIPELINE_START"),
+    ):
+        if kind in run_events:
+            marks.append((name, run_events[kind]))
+    if began:
+        marks.append(("before_first_step", min(began.values())))
+    if ended:
+        marks.append(("steps", max(ended.values())))
+    marks.append(("after_last_step", finished))
+    return {
+        name: round(at - previous_at, 3)
+        for (_, previous_at), (name, at) in itertools.pairwise(marks)
+    }
 
 
 def minimum_calls(records: dict[str, int]) -> int:
@@ -78,6 +124,8 @@ class Run:
     calls: Calls
     success: bool
     failures: list[str]
+    # Where the run's time went, from its events (see `phases`).
+    phases: dict[str, float] = field(default_factory=dict)
 
     def seconds(self, steps: Sequence[str]) -> float:
         return sum(self.steps.get(s, 0.0) for s in steps)
@@ -136,9 +184,10 @@ class World:
 
     def run(self, months: tuple[str, str], *, checks: str = "none") -> Run:
         """The nightly job's assets for [first, last]; `checks`: "none", "all" (every check
-        of the job), or "deals_only" (only the deal checks, assets not rematerialized).
-        In process (`dagster.materialize`), or launched through the daemon when the world
-        has a `deployment`."""
+        of the job), "deals_only" (only the deal checks, assets not rematerialized), or
+        "hubspot" (every check of the HubSpot records: the deal checks and each stream's
+        drift check, sharing the run's search budget). In process (`dagster.materialize`),
+        or launched through the daemon when the world has a `deployment`."""
         from dagster import AssetCheckKey, AssetKey, AssetSelection, DagsterInstance, materialize
 
         from moulin_sync.testing.sync_world import DEAL_ASSETS, nightly_assets
@@ -153,6 +202,7 @@ class World:
             "none": DEAL_ASSETS - hubspot_checks,
             "all": DEAL_ASSETS,
             "deals_only": deal_checks,
+            "hubspot": hubspot_checks,
         }[checks]
         self.hubspot.admin.reset_stats()
         tags = {
@@ -171,8 +221,9 @@ class World:
             )
             run_id, launched_at = self.deployment.launch(assets, check_keys, tags, run_config)
             success, wall = self.deployment.wait(run_id, launched_at)
-            return self._read_run(self.deployment.instance, run_id, wall, success)
+            return self._read_run(self.deployment.instance, run_id, wall, success, launched_at)
         with DagsterInstance.ephemeral() as instance:
+            launched_at = time.time()
             started = time.perf_counter()
             result = materialize(
                 nightly_assets(),
@@ -184,9 +235,11 @@ class World:
                 run_config=run_config,
             )
             wall = time.perf_counter() - started
-            return self._read_run(instance, result.run_id, wall, result.success)
+            return self._read_run(instance, result.run_id, wall, result.success, launched_at)
 
-    def _read_run(self, instance: Any, run_id: str, wall: float, success: bool) -> Run:
+    def _read_run(
+        self, instance: Any, run_id: str, wall: float, success: bool, launched_at: float
+    ) -> Run:
         """A finished run's figures, from its events in `instance`."""
         from dagster import DagsterEventType
 
@@ -200,9 +253,12 @@ class World:
                 DagsterEventType.STEP_FAILURE,
                 DagsterEventType.ASSET_MATERIALIZATION,
                 DagsterEventType.ASSET_CHECK_EVALUATION,
+                *_run_events(),
             },
         )
         began: dict[str, float] = {}
+        ended: dict[str, float] = {}
+        run_events: dict[str, float] = {}
         steps: dict[str, float] = {}
         assets_meta: dict[str, dict[str, Any]] = {}
         checks_meta: dict[str, dict[str, Any]] = {}
@@ -224,6 +280,8 @@ class World:
                     "passed": evaluation.passed,
                     **{k: getattr(v, "value", v) for k, v in evaluation.metadata.items()},
                 }
+            elif kind.value in RUN_EVENT_NAMES:
+                run_events.setdefault(kind.value, record.timestamp)
             elif event.step_key is None:
                 continue
             elif kind == DagsterEventType.STEP_START:
@@ -232,6 +290,7 @@ class World:
                 if kind == DagsterEventType.STEP_FAILURE:
                     failures.append(f"{event.step_key}: {event.message}")
                 if event.step_key in began:
+                    ended[event.step_key] = record.timestamp
                     steps[event.step_key] = record.timestamp - began[event.step_key]
         return Run(
             wall_s=wall,
@@ -241,6 +300,7 @@ class World:
             calls=Calls.from_stats(self.hubspot.admin.stats()),
             success=success,
             failures=failures,
+            phases=phases(launched_at, launched_at + wall, run_events, began, ended),
         )
 
     def sql(self, statement: str, rows: Sequence[Sequence[Any]] = ()) -> None:

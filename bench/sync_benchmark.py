@@ -13,8 +13,10 @@ assets the nightly job runs — source → payloads → HubSpot, every month in 
    associations are inline, so none), and the HubSpot write steps' wall time against the
    floor of the calls they made;
 2. the nightly run with nothing changed — the schedule's window, previous and current
-   month: write calls (must be 0), read calls, wall time against the load's; the deal
-   checks of that window timed apart; and a rerun of every month;
+   month: write calls (must be 0), read calls, wall time from the launch request; every
+   check of the HubSpot records over that window (the deal checks, each stream's drift
+   check) timed apart, its searches against their 5/s and 429s; and a rerun of every
+   month against the load's time;
 3. a rerun of every month after 1% of customers and orders changed (new addresses,
    orders moving on in their lifecycle): write calls against ⌈changes/100⌉ per type, the
    changes being the records HubSpot holds whose payload differs;
@@ -23,17 +25,21 @@ assets the nightly job runs — source → payloads → HubSpot, every month in 
 5. the naive way on a subset of the same orders: one `basic_api.create` and one
    association call per order through hubspot-api-client, at the same tier.
 
-Prints one table and writes `bench/results/<date>.json` with the machine it ran on. The
-deal checks (which read HubSpot heavily) are timed apart from the writes: `--checks`
-also runs them over the whole history after the initial load, `--no-nightly-checks`
-skips the nightly window's. `--months N` syncs only the last N months (the smoke test).
-The machine is shared: the JSON keeps the load average at the start, and the transform's
-CPU seconds next to its wall time. `--daemon` launches every run through dagster-daemon
-(`daemon_runs.py`), as `make bench` does.
+Prints one table and writes `bench/results/<date>.json` (`-large`, or the sizes when
+they are not a preset's) with the machine it ran on, then the block the README's
+Benchmarks section shows (date, commit, machine, load). The checks (which read HubSpot
+heavily) are timed apart from the writes: `--checks` also runs the deal checks over the
+whole history after the initial load, `--no-nightly-checks` skips the nightly window's.
+`--months N` syncs only the last N months (the smoke test). The machine may be shared:
+the JSON keeps the load average at the start and end and at each measure, and the
+transform's CPU seconds next to its wall time; a figure taken on a loaded machine is not
+a quiet machine's. `--daemon` launches every run through dagster-daemon
+(`daemon_runs.py`), as `make bench` does. Python's bytecode is compiled first, as
+production's image has it (`bytecode.py`).
 
 Beside this script: `sync_limits.py` (sizes, limits, targets), `bench_world.py` (the world
 and its runs), `sync_measures.py` (one function per measure), `transform_measure.py`,
-`naive_way.py`, `sync_report.py` (the table).
+`naive_way.py`, `sync_report.py` (the table), `bytecode.py`.
 """
 
 from __future__ import annotations
@@ -52,11 +58,13 @@ from typing import Any
 
 from bench_machine import machine
 from bench_world import World
+from bytecode import compile_bytecode
 from sync_limits import (
     DIRTY_RATE,
     LAUNCHED_BY,
     NAIVE_ORDERS,
     RESULTS,
+    ROOT,
     SEED,
     SIZES,
     TIER,
@@ -66,15 +74,22 @@ from sync_measures import (
     against_the_naive_way,
     all_deal_checks,
     initial_load,
-    nightly_deal_checks,
+    load_average,
+    nightly_checks,
     one_percent_changed,
     unchanged,
 )
-from sync_report import build_rows, print_table
+from sync_report import build_rows, readme_block, table_text
 from transform_measure import measure_transform
 
 
 # --------------------------------------------------------------------------- main
+def say(figure: str, measure: dict[str, Any]) -> None:
+    """A figure as it comes, with the machine's load when it was taken."""
+    loads = "/".join(f"{x:.2f}" for x in measure.get("load_average", []))
+    print(f"{figure} (load average {loads})", flush=True)
+
+
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--large", action="store_true", help="100,000 / 2,000 / 1,000,000")
@@ -89,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "--no-window",
         dest="no_window",
         action="store_true",
-        help="skip the deal checks of the nightly window",
+        help="skip the checks of the nightly window",
     )
     parser.add_argument(
         "--months", type=int, help="sync only the last N months of orders (default: all)"
@@ -118,6 +133,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     orders = args.orders if args.orders is not None else orders
     sizes = f"{customers:,} customers, {companies:,} companies, {orders:,} orders"
     facts = machine()
+    facts["date"] = dt.date.today().isoformat()
     result: dict[str, Any] = {
         "benchmark": "sync",
         "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -138,6 +154,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         scratch = tempfile.TemporaryDirectory(prefix="moulin-sync-bench-")
         root = Path(scratch.name)
     try:
+        result["bytecode"] = compile_bytecode()
         # History ends yesterday: an order dated later today would start counting in its
         # customer's totals between two runs, and "nothing changed" would not hold.
         today = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
@@ -171,7 +188,10 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
 
             # 1. Initial load -------------------------------------------------------
             load, result["initial_load"] = initial_load(world, months)
-            print(f"initial load: {load.wall_s:.1f} s, {load.calls.writes} writes", flush=True)
+            say(
+                f"initial load: {load.wall_s:.1f} s, {load.calls.writes} writes",
+                result["initial_load"],
+            )
             # HubSpot's search index always exists; the emulator builds one on the first
             # search of a property: built here, untimed, so the checks pay what HubSpot's would.
             result["emulator_index_build"] = world.hubspot.admin.build_indexes(
@@ -179,54 +199,64 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             )
             if args.checks:
                 result["checks"] = all_deal_checks(world, months)
-                print(f"deal checks: {result['checks']['wall_s']:.1f} s", flush=True)
+                say(f"deal checks: {result['checks']['wall_s']:.1f} s", result["checks"])
 
             # 2. Nothing changed: every month, then the schedule's (previous and current)
             result["rerun_unchanged"] = unchanged(world, months, load)
-            rerun_s = result["rerun_unchanged"]["wall_s"]
-            print(f"rerun of every month, nothing changed: {rerun_s:.1f} s", flush=True)
+            rerun = result["rerun_unchanged"]
+            say(f"rerun of every month, nothing changed: {rerun['wall_s']:.1f} s", rerun)
             nightly = nightly_partition_keys(dt.datetime.now(dt.UTC))
             if args.months:
                 nightly = [k for k in nightly if k in keys] or keys[-1:]
             window = unchanged(world, (nightly[0], nightly[-1]), load)
             result["nightly_unchanged"] = {"months": nightly, **window}
-            print(f"nightly, nothing changed: {window['wall_s']:.1f} s", flush=True)
+            say(f"nightly, nothing changed: {window['wall_s']:.1f} s", window)
             if not args.no_window:
-                result["nightly_checks"] = nightly_deal_checks(world, nightly)
-                print(
-                    f"nightly deal checks: {result['nightly_checks']['wall_s']:.1f} s", flush=True
-                )
+                result["nightly_checks"] = nightly_checks(world, nightly)
+                checks = result["nightly_checks"]
+                say(f"nightly checks: {checks['wall_s']:.1f} s", checks)
 
             # 3. 1% changed ---------------------------------------------------------
             result["nightly_one_percent"] = one_percent_changed(world, keys, months, args.seed)
-            print(f"rerun, 1% changed: {result['nightly_one_percent']['wall_s']:.1f} s", flush=True)
+            changed = result["nightly_one_percent"]
+            say(f"rerun, 1% changed: {changed['wall_s']:.1f} s", changed)
 
             # 5. The naive way ------------------------------------------------------
             if args.naive_orders:
                 deals = result["initial_load"]["records"]["deals"]
                 naive = against_the_naive_way(world, keys, args.naive_orders, load, deals)
                 result["naive"] = naive
-                print(
-                    f"naive way: {naive['seconds']:.1f} s for {naive['orders']} orders", flush=True
-                )
+                say(f"naive way: {naive['seconds']:.1f} s for {naive['orders']} orders", naive)
 
         # 4. Transform throughput (a child process: its own peak memory) ------------
         if args.transform_orders:
+            machine_load = load_average()
             result["transform"] = measure_transform(world.data_dir, keys, args.transform_orders)
+            result["transform"]["load_average"] = machine_load
+            say(
+                f"transform: {result['transform']['orders_per_s']:,.0f} orders/s",
+                result["transform"],
+            )
     finally:
         if scratch is not None:
             scratch.cleanup()
 
     result["finished_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    rows = build_rows(result)
-    result["table"] = print_table(rows, facts, sizes, result["launched_by"])
+    facts["load_average_at_end"] = load_average()
+    result["table"] = table_text(build_rows(result), facts, sizes, result["launched_by"])
+    print(result["table"])
     args.results.mkdir(parents=True, exist_ok=True)
-    name = dt.date.today().isoformat() + ("-large" if args.large else "")
-    if (args.customers, args.companies, args.orders) != (None, None, None) and not args.large:
+    name = facts["date"] + ("-large" if args.large else "")
+    if (args.customers, args.companies, args.orders) != (None, None, None):
         name += f"-{customers}-{companies}-{orders}"
     path = args.results / f"{name}.json"
     path.write_text(json.dumps(result, indent=2, default=str) + "\n")
-    print(f"results: {path}")
+    print(f"results: {path}\n\nFor the README's Benchmarks section:\n")
+    print(
+        readme_block(
+            result["table"], str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+        )
+    )
     return result
 
 

@@ -13,7 +13,9 @@ SEED = 42
 DIRTY_RATE = 0.02  # the demo-data CLI's default: real data has dirt
 CHANGED_SHARE = 0.01
 TIER = "professional"
-CALLS_PER_S = 19.0  # 190 per rolling 10 s
+WINDOW_CALLS = 190  # HubSpot's limit: 190 calls in any rolling 10 s (professional)
+WINDOW_S = 10.0
+CALLS_PER_S = WINDOW_CALLS / WINDOW_S  # the steady rate a saturated window sustains
 BATCH = 100
 WRITE_METHODS = {"POST", "PATCH", "PUT", "DELETE"}
 READ_SUFFIXES = ("/batch/read", "/search")
@@ -31,11 +33,15 @@ LAUNCHED_BY = {
 
 # What each measure must reach.
 MAX_CALLS_OVER_MINIMUM = 1.05
-MAX_TIME_OVER_FLOOR = 1.10
-MAX_NIGHTLY_SHARE = 0.05
-MAX_NIGHTLY_S = 60.0  # launched through the daemon, at the large size
-MIN_ORDERS_PER_S = 500_000
-MAX_PEAK_BYTES = 2 * 1024**3
+# The HubSpot write steps against the steady floor (their calls ÷ 19/s), with no 429.
+MAX_TIME_OVER_FLOOR = 1.02
+# The whole run, launch and source included, against the same floor.
+MAX_RUN_OVER_FLOOR = 1.10
+MAX_RERUN_SHARE = 0.10  # a rerun of every month, nothing changed, against the load
+MAX_NIGHTLY_S = 10.0  # a nothing-changed nightly, from the launch request to its end
+MIN_ORDERS_PER_S = 1_000_000
+MAX_PEAK_BYTES = int(1.2 * 1024**3)
 MIN_NAIVE_RATIO = 100
 # HubSpot's search limit (the client's `SEARCH_PER_S`): the deal checks' floor.
 SEARCH_PER_S = 5
+MAX_CHECKS_OVER_SEARCH_FLOOR = 1.10

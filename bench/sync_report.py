@@ -6,14 +6,17 @@ from typing import Any
 
 from sync_limits import (
     MAX_CALLS_OVER_MINIMUM,
+    MAX_CHECKS_OVER_SEARCH_FLOOR,
     MAX_NIGHTLY_S,
-    MAX_NIGHTLY_SHARE,
     MAX_PEAK_BYTES,
+    MAX_RERUN_SHARE,
+    MAX_RUN_OVER_FLOOR,
     MAX_TIME_OVER_FLOOR,
     MIN_NAIVE_RATIO,
     MIN_ORDERS_PER_S,
     SEARCH_PER_S,
     TIER,
+    WINDOW_CALLS,
 )
 
 
@@ -41,19 +44,25 @@ def build_rows(result: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         (
             "   HubSpot write steps, wall time",
             f"{load['hubspot_write_s']:.1f} s",
-            f"floor {load['floor_s']:.1f} s = {load['hubspot_write_api_calls']:,} calls ÷ 19/s "
-            f"(×{load['time_over_floor']})",
-            verdict(load["time_over_floor"] <= MAX_TIME_OVER_FLOOR),
+            f"steady floor {load['floor_s']:.1f} s = {load['hubspot_write_api_calls']:,} calls "
+            f"÷ 19/s (×{load['time_over_floor']}); burst-aware floor "
+            f"{load['burst_floor_s']:.1f} s = 10 s × ⌊(calls − 1) ÷ {WINDOW_CALLS}⌋ "
+            f"({_times(load['time_over_burst_floor'])}); 429s {load['rate_limited_429s']} (target: "
+            f"≤ ×{MAX_TIME_OVER_FLOOR} the steady floor, no 429)",
+            verdict(
+                load["time_over_floor"] <= MAX_TIME_OVER_FLOOR and load["rate_limited_429s"] == 0
+            ),
         )
     )
+    run_over_floor = ratio(load["wall_s"], load["floor_s"])
     rows.append(
         (
-            "   whole run (source → HubSpot)",
+            "   whole run (launch → source → HubSpot)",
             f"{load['wall_s']:.1f} s",
-            f"×{ratio(load['wall_s'], load['floor_s']):.3f} the floor; "
-            f"{load['records']['deals']:,} deals, {load['records']['contacts']:,} contacts, "
-            f"{load['records']['companies']:,} companies; 429s {load['rate_limited_429s']}",
-            verdict(ratio(load["wall_s"], load["floor_s"]) <= MAX_TIME_OVER_FLOOR),
+            f"×{run_over_floor:.3f} the steady floor; {load['records']['deals']:,} deals, "
+            f"{load['records']['contacts']:,} contacts, {load['records']['companies']:,} "
+            f"companies; {_launch(load)}",
+            verdict(run_over_floor <= MAX_RUN_OVER_FLOOR),
         )
     )
     if "checks" in result:
@@ -71,39 +80,41 @@ def build_rows(result: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     rows.append(
         (
             "2. nightly, nothing changed",
-            f"{window['write_calls']} writes",
-            f"{window['read_calls']:,} reads, {window['wall_s']:.1f} s = "
-            f"{window['share_of_load'] * 100:.1f}% of the load (months {window['months'][0]} "
-            f"to {window['months'][-1]}, checks apart; target under {MAX_NIGHTLY_S:.0f} s)",
-            verdict(
-                window["write_calls"] == 0
-                and window["share_of_load"] < MAX_NIGHTLY_SHARE
-                and window["wall_s"] < MAX_NIGHTLY_S
-            ),
+            f"{window['wall_s']:.1f} s",
+            f"{window['write_calls']} writes, {window['read_calls']:,} reads; months "
+            f"{window['months'][0]} to {window['months'][-1]}, checks apart; "
+            f"{_launch(window)} (target: no write, ≤ {MAX_NIGHTLY_S:.0f} s from the launch)",
+            verdict(window["write_calls"] == 0 and window["wall_s"] <= MAX_NIGHTLY_S),
         )
     )
     if "nightly_checks" in result:
         checks = result["nightly_checks"]
         rows.append(
             (
-                "   nightly deal checks (step)",
-                f"{checks.get('step_s', checks['wall_s']):.1f} s",
-                f"search floor {checks['search_floor_s']:.1f} s = {checks['searches']:,} "
-                f"searches ÷ {SEARCH_PER_S}/s (×{checks['time_over_search_floor']:.3f}); "
-                f"whole run {checks['wall_s']:.1f} s; "
-                f"{checks['read_calls']:,} reads, {checks['write_calls']} writes",
+                "   nightly checks (deal checks step)",
+                f"{checks['step_s']:.1f} s",
+                f"search floor {checks['search_floor_s']:.1f} s = "
+                f"{checks['deal_check_searches']:,} searches ÷ {SEARCH_PER_S}/s "
+                f"(×{checks['time_over_search_floor']:.3f}); the run's {checks['searches']:,} "
+                f"searches (drift checks too): {checks['searches_rate_limited']} × 429; whole "
+                f"run {checks['wall_s']:.1f} s; {checks['write_calls']} writes (target: "
+                f"≤ ×{MAX_CHECKS_OVER_SEARCH_FLOOR} the search floor, no 429)",
                 ("passed, " if checks["passed"] else "FAILED, ")
-                + verdict(checks["time_over_search_floor"] <= MAX_TIME_OVER_FLOOR),
+                + verdict(
+                    checks["time_over_search_floor"] <= MAX_CHECKS_OVER_SEARCH_FLOOR
+                    and checks["searches_rate_limited"] == 0
+                ),
             )
         )
     same = result["rerun_unchanged"]
     rows.append(
         (
             "   rerun of every month, nothing changed",
-            f"{same['write_calls']} writes",
-            f"{same['read_calls']:,} reads, {same['wall_s']:.1f} s = "
-            f"{same['share_of_load'] * 100:.1f}% of the load",
-            verdict(same["write_calls"] == 0),
+            f"{same['wall_s']:.1f} s",
+            f"{same['write_calls']} writes, {same['read_calls']:,} reads; "
+            f"{same['share_of_load'] * 100:.1f}% of the load; {_launch(same)} "
+            f"(target: no write, ≤ {MAX_RERUN_SHARE * 100:.0f}% of the load)",
+            verdict(same["write_calls"] == 0 and same["share_of_load"] <= MAX_RERUN_SHARE),
         )
     )
     changed = result["nightly_one_percent"]
@@ -126,7 +137,8 @@ def build_rows(result: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                 "4. deal transform, 1M orders",
                 f"{transform['orders_per_s']:,.0f} orders/s",
                 f"{transform['orders']:,} orders in {transform['seconds']:.2f} s"
-                + (" (source tiled)" if transform["tiled"] else ""),
+                + (" (source tiled)" if transform["tiled"] else "")
+                + f" (target ≥ {MIN_ORDERS_PER_S:,}/s)",
                 verdict(transform["orders_per_s"] >= MIN_ORDERS_PER_S),
             )
         )
@@ -135,8 +147,8 @@ def build_rows(result: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                 "   peak memory",
                 f"{transform['peak_rss_bytes'] / 1024**3:.2f} GiB",
                 f"peak RSS during the transform; {transform['rss_before_bytes'] / 1024**3:.2f} GiB "
-                "with its inputs loaded",
-                verdict(transform["peak_rss_bytes"] < MAX_PEAK_BYTES),
+                f"with its inputs loaded (target ≤ {MAX_PEAK_BYTES / 1024**3:.1f} GiB)",
+                verdict(transform["peak_rss_bytes"] <= MAX_PEAK_BYTES),
             )
         )
     naive = result.get("naive")
@@ -162,18 +174,42 @@ def build_rows(result: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     return rows
 
 
-def print_table(
+def _launch(measure: dict[str, Any]) -> str:
+    """Where a run's time went, from its events: launch, queue, run worker, steps."""
+    phases = measure.get("phases_s") or {}
+    named = [
+        (PHASES[name], seconds) for name, seconds in phases.items() if name in PHASES and seconds
+    ]
+    return ", ".join(f"{label} {seconds:.1f} s" for label, seconds in named)
+
+
+PHASES = {
+    "made_and_queued": "run made",
+    "in_queue": "queued",
+    "worker_start": "run worker start",
+    "run_start": "run start",
+    "before_first_step": "to 1st step",
+    "steps": "steps",
+    "after_last_step": "to end",
+}
+
+
+def table_text(
     rows: list[tuple[str, str, str, str]], facts: dict[str, Any], sizes: str, launched_by: str
 ) -> str:
+    """The table, under what it ran on: the date, the commit, the machine and its load."""
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     head = ("measure", "result", "against", "target")
     widths = [max(w, len(h)) for w, h in zip(widths, head, strict=True)]
+    dirty = " (uncommitted changes)" if facts.get("git_dirty") else ""
     lines = [
         f"moulin-sync sync benchmark — {sizes}; HubSpot emulator, {TIER} tier (19 calls/s); "
         f"runs {launched_by}",
-        f"{facts['cpu_model']}, {facts['cores']} cores, {facts['ram_gib']} GiB, "
-        f"Python {facts['python']}, polars {facts['versions']['polars']}, "
-        f"dagster {facts['versions']['dagster']}",
+        f"{facts.get('date', '')}, commit {facts.get('git_commit')}{dirty}; "
+        f"{facts['cpu_model']}, {facts['cores']} cores, {facts['ram_gib']} GiB; load average "
+        f"{_loads(facts.get('load_average_at_start'))} at the start, "
+        f"{_loads(facts.get('load_average_at_end'))} at the end; Python {facts['python']}, "
+        f"polars {facts['versions']['polars']}, dagster {facts['versions']['dagster']}",
         "| " + " | ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)) + " |",
         "|" + "|".join("-" * (w + 2) for w in widths) + "|",
     ]
@@ -181,6 +217,17 @@ def print_table(
         "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
         for row in rows
     ]
-    text = "\n".join(lines)
-    print(text)
-    return text
+    return "\n".join(lines)
+
+
+def readme_block(table: str, results_file: str) -> str:
+    """What the README's Benchmarks section shows for this run, to paste as it is."""
+    return f"`{results_file}`:\n\n```\n{table}\n```"
+
+
+def _times(value: float | None) -> str:
+    return "—" if value is None else f"×{value}"
+
+
+def _loads(values: list[float] | None) -> str:
+    return "/".join(f"{v:.2f}" for v in values) if values else "?"

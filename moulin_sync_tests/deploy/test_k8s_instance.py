@@ -38,7 +38,9 @@ def test_shared_blocks_are_the_repos():
         if block in repo:
             assert k8s[block] == repo[block], block
     assert k8s["storage"] == repo["storage"]
-    assert k8s["storage"]["postgres"]["postgres_db"]["scheme"] == "postgresql+psycopg2"
+    storage = k8s["storage"]["custom"]
+    assert storage["class"] == "PooledPostgresStorage"
+    assert storage["config"]["postgres_db"]["scheme"] == "postgresql+psycopg2"
     assert k8s["run_monitoring"]["enabled"] is True
     assert k8s["run_retries"]["retry_on_asset_or_op_failure"] is False
 

@@ -340,6 +340,33 @@ def test_deals_are_mapped_and_bad_orders_quarantined() -> None:
     assert payloads.quarantine["partition_key"].null_count() == 0
 
 
+def test_deal_lookups_and_order_numbers_as_the_source_gives_them() -> None:
+    # A customer's id twice (the source's ids are unique: one deal per order all the
+    # same, the first row's name); order numbers with a control character or blanks.
+    customers = frame("customers", [customer(1), customer(1, first_name="Autre"), customer(2)])
+    orders = frame(
+        "orders",
+        [order(10, 1, order_number="M-2026-\x000000010 "), order(11, 2, order_number="  ")],
+    ).with_columns(partition_key=pl.lit("2026-03-01"))
+    pipeline = PipelineStages(
+        object_type="deals", pipeline_id="p", label="Commandes", stage_ids={"picked_up": "won"}
+    )
+    frames = {
+        "orders": orders,
+        "customers": customers,
+        "companies": EMPTY["companies"],
+        "pickup_points": EMPTY["pickup_points"],
+    }
+    payloads = build_payloads(DEALS, frames, TransformContext("Europe/Paris", pipeline))
+    records = {r["source_key"]: r for r in payloads.records.iter_rows(named=True)}
+    assert payloads.records.height == 2 and sorted(records) == ["10", "11"]
+    assert records["10"]["dealname"].endswith("Jeanne Moulin")
+    assert records["10"]["moulin_order_number"] == "M-2026-0000010"
+    assert records["11"]["moulin_order_number"] == ""  # nothing left: no value
+    # The month the orders' snapshot holds each order in (23:30 UTC on March 31st).
+    assert set(payloads.records["partition_key"]) == {"2026-03-01"}
+
+
 def test_payload_hashes_are_stable_and_sensitive() -> None:
     a = pl.DataFrame({"x": ["1", "2"], "y": ["a", "b"]})
     first = payload_hashes(a, ("x", "y")).to_list()

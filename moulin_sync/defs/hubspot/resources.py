@@ -11,13 +11,14 @@ from pydantic import Field, PrivateAttr
 
 from moulin_sync.hubspot.client import HubSpotClient
 from moulin_sync.hubspot.client.errors import HubSpotConfigError
+from moulin_sync.hubspot.client.pacing import forget_pacing
 from moulin_sync.hubspot.sync.state import SyncState
 
 
 class HubSpot(dg.ConfigurableResource):
     """HubSpot CRM. Each call to `client()` builds a fresh client, so its counters describe
-    one asset's work; pacing stays correct across clients because each follows the
-    server's headers."""
+    one asset's work; the clients of a run pace as one (the portal's window and search
+    limit, shared by its steps and checks: `hubspot/client/pacing.py`)."""
 
     base_url: str = Field(description="HubSpot API base URL (HUBSPOT_BASE_URL).")
     access_token: str = Field(
@@ -42,6 +43,15 @@ class HubSpot(dg.ConfigurableResource):
         "fraction of the rate limit; the rate limiter paces them either way.",
     )
 
+    _run_id: Optional[str] = PrivateAttr(default=None)  # noqa: UP045
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        self._run_id = context.run_id
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._run_id is not None:
+            forget_pacing(self._run_id)
+
     def __repr_args__(self) -> Any:
         # Pydantic's repr would print the token.
         for name, value in super().__repr_args__():
@@ -63,6 +73,7 @@ class HubSpot(dg.ConfigurableResource):
             max_retries=self.max_retries,
             daily_reserve=self.daily_reserve,
             max_in_flight=self.max_in_flight,
+            pacing_scope=self._run_id,
         )
 
 

@@ -4,26 +4,45 @@ form definitions, responses posted in the API's item shape, and the emulator's s
 from __future__ import annotations
 
 import bisect
+import math
 from typing import Any
 
 from ..toolkit import Req, Result, RouteTable
+from .core import TypeformCore
 from .errors import detail, invalid
 from .forms import build_form
 from .handlers import find_form
 from .items import build_batch
-from .service import TypeformEmulator
 from .timestamps import iso
 
 table = RouteTable()
 
 
+def standard_json(req: Req) -> Any:
+    """The body, refused when it holds NaN or Infinity: Python parses them, JSON has none,
+    and they would come back in answers no client can parse."""
+    if not _finite(req.body):
+        raise invalid([detail("body", "NaN and Infinity are not JSON numbers", where="body")])
+    return req.body
+
+
+def _finite(value: Any) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(_finite(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_finite(v) for v in value)
+    return True
+
+
 @table.add("POST", "/_emulator/forms/{form_id}", mutates=True)
-def put_form(em: TypeformEmulator, req: Req) -> Result:
+def put_form(em: TypeformCore, req: Req) -> Result:
     """Create or replace a form definition; its responses stay (a form edited since)."""
     form_id = req.params["form_id"]
     forms = em.data["forms"]
     previous = forms.get(form_id)
-    form, problems = build_form(form_id, req.body, iso(em.now()), previous)
+    form, problems = build_form(form_id, standard_json(req), iso(em.now()), previous)
     if problems:
         raise invalid(problems)
     forms[form_id] = form
@@ -32,13 +51,13 @@ def put_form(em: TypeformEmulator, req: Req) -> Result:
 
 
 @table.add("POST", "/_emulator/forms/{form_id}/responses", mutates=True)
-def add_responses(em: TypeformEmulator, req: Req) -> Result:
+def add_responses(em: TypeformCore, req: Req) -> Result:
     """Store `{"items": [...]}` whole, or nothing (400 naming each wrong item)."""
     form_id = req.params["form_id"]
     form = find_form(em, form_id)
     records: list[dict[str, Any]] = em.data["responses"].setdefault(form_id, [])
     taken = {r["item"][k] for r in records for k in ("token", "response_id")}
-    batch = build_batch(form, req.body, taken, em.now(), em.data["seq"])
+    batch = build_batch(form, standard_json(req), taken, em.now(), em.data["seq"])
     if batch.problems:
         raise invalid(batch.problems)
     for record in batch.records:
@@ -50,7 +69,7 @@ def add_responses(em: TypeformEmulator, req: Req) -> Result:
 
 
 @table.add("DELETE", "/_emulator/forms/{form_id}/responses", mutates=True)
-def delete_responses(em: TypeformEmulator, req: Req) -> Result:
+def delete_responses(em: TypeformCore, req: Req) -> Result:
     """Forget every response of a form (its definition stays)."""
     form_id = req.params["form_id"]
     find_form(em, form_id)
@@ -60,12 +79,12 @@ def delete_responses(em: TypeformEmulator, req: Req) -> Result:
 
 
 @table.add("GET", "/_emulator/settings")
-def get_settings(em: TypeformEmulator, req: Req) -> Result:
+def get_settings(em: TypeformCore, req: Req) -> Result:
     return 200, _settings(em)
 
 
 @table.add("POST", "/_emulator/settings")
-def set_settings(em: TypeformEmulator, req: Req) -> Result:
+def set_settings(em: TypeformCore, req: Req) -> Result:
     """`{"listing_delay": s, "rate": r | null, "burst": n}`, each optional; not persisted."""
     body = req.body if isinstance(req.body, dict) else None
     if body is None or set(body) - {"listing_delay", "rate", "burst"}:
@@ -93,7 +112,7 @@ def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _settings(em: TypeformEmulator) -> dict[str, Any]:
+def _settings(em: TypeformCore) -> dict[str, Any]:
     return {"listing_delay": em.listing_delay, "rate": em.limiter.rate, "burst": em.limiter.burst}
 
 

@@ -6,15 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 from ..toolkit import Req, Result, RouteTable
+from .core import TypeformCore
 from .errors import form_not_found, invalid
 from .listing import list_page
 from .query import parse_list_query
-from .service import TypeformEmulator
 
 table = RouteTable()
 
 
-def find_form(em: TypeformEmulator, form_id: str) -> dict[str, Any]:
+def find_form(em: TypeformCore, form_id: str) -> dict[str, Any]:
     form = em.data["forms"].get(form_id)
     if form is None:
         raise form_not_found(form_id)
@@ -22,7 +22,7 @@ def find_form(em: TypeformEmulator, form_id: str) -> dict[str, Any]:
 
 
 @table.add("GET", "/forms/{form_id}/responses")
-def list_responses(em: TypeformEmulator, req: Req) -> Result:
+def list_responses(em: TypeformCore, req: Req) -> Result:
     form_id = req.params["form_id"]
     form = find_form(em, form_id)
     query = parse_list_query(req.query, form)
@@ -33,7 +33,7 @@ def list_responses(em: TypeformEmulator, req: Req) -> Result:
 
 
 @table.add("GET", "/forms/{form_id}")
-def get_form(em: TypeformEmulator, req: Req) -> Result:
+def get_form(em: TypeformCore, req: Req) -> Result:
     return 200, find_form(em, req.params["form_id"])
 
 

@@ -77,15 +77,24 @@ def build_batch(
         problems += item_problems
         if item is None:
             continue
-        for key in ("token", "response_id"):
-            if item[key] in seen and not (key == "response_id" and item[key] == item["token"]):
-                problems.append(detail(f"items[{index}].{key}",
-                                       f"{item[key]!r} is already a response of this form",
-                                       where="body"))  # fmt: skip
+        problems += _taken(item, seen, f"items[{index}]")
         seen.update({item["token"], item["response_id"]})
         at = item["submitted_at"] if item["response_type"] == "completed" else item["landed_at"]
         records.append({"seq": first_seq + index, "at": parse_iso(at), "item": item})
     return Batch(records if not problems else [], problems)
+
+
+def _taken(item: dict[str, Any], seen: set[str], where: str) -> list[Detail]:
+    """The item's token or response id when another response of the form has it (both
+    name a response in cursors)."""
+    problems = []
+    for key in ("token", "response_id"):
+        if key == "response_id" and item[key] == item["token"]:
+            continue  # one value, named once
+        if item[key] in seen:
+            problems.append(detail(f"{where}.{key}", f"{item[key]!r} is already a response "
+                                   "of this form", where="body"))  # fmt: skip
+    return problems
 
 
 class _FieldIndex:
@@ -221,23 +230,24 @@ def _answer(
     return {"field": field, "type": kind, kind: raw[kind]}, None
 
 
+# The item's other objects: (key, default, check, what it must be).
+OBJECTS: tuple[tuple[str, Any, Callable[[Any], bool], str], ...] = (
+    ("hidden", {}, lambda v: isinstance(v, dict) and all(isinstance(x, str) for x in v.values()),
+     "must map hidden field names to strings"),
+    ("metadata", {}, lambda v: isinstance(v, dict), "must be an object"),
+    ("calculated", {}, lambda v: isinstance(v, dict) and _is_number(v.get("score", 0)),
+     'must be {"score": <number>}'),
+    ("variables", [], lambda v: isinstance(v, list) and all(isinstance(x, dict) for x in v),
+     "must be a list of {key, type, text or number}"),
+)  # fmt: skip
+
+
 def _objects(raw: dict[str, Any], where: str) -> list[Detail]:
-    problems: list[Detail] = []
-    hidden = raw.get("hidden", {})
-    if not isinstance(hidden, dict) or not all(isinstance(v, str) for v in hidden.values()):
-        problems.append(detail(f"{where}.hidden", "must map hidden field names to strings",
-                               where="body"))  # fmt: skip
-    if not isinstance(raw.get("metadata", {}), dict):
-        problems.append(detail(f"{where}.metadata", "must be an object", where="body"))
-    score = raw.get("calculated", {}).get("score", 0) if isinstance(raw.get("calculated", {}),
-                                                                   dict) else None  # fmt: skip
-    if not _is_number(score):
-        problems.append(detail(f"{where}.calculated", 'must be {"score": <number>}', where="body"))
-    variables = raw.get("variables", [])
-    if not isinstance(variables, list) or not all(isinstance(v, dict) for v in variables):
-        problems.append(detail(f"{where}.variables", "must be a list of {key, type, value}",
-                               where="body"))  # fmt: skip
-    return problems
+    return [
+        detail(f"{where}.{key}", must, where="body")
+        for key, default, check, must in OBJECTS
+        if not check(raw.get(key, default))
+    ]
 
 
 def _metadata(form_id: str) -> dict[str, str]:

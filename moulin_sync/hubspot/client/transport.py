@@ -32,16 +32,8 @@ import urllib3
 from moulin_sync.hubspot.client import sdk
 from moulin_sync.hubspot.client.endpoints import Endpoint
 from moulin_sync.hubspot.client.errors import HubSpotApiError
-from moulin_sync.hubspot.client.ratelimit import (
-    SEARCH_PER_S,
-    SEARCH_WINDOW_S,
-    WINDOW_S,
-    Clock,
-    DailyBudget,
-    Sleep,
-    SlidingWindowLimiter,
-    tier_limits,
-)
+from moulin_sync.hubspot.client.pacing import PacingOptions, new_pacing, shared_pacing
+from moulin_sync.hubspot.client.ratelimit import SEARCH_PER_S, Clock, Sleep
 from moulin_sync.hubspot.client.retry import RetryPolicy, cause, may_have_applied, never_sent
 
 T = TypeVar("T")
@@ -75,6 +67,11 @@ class CallStats:
         self.write_calls = 0
         self.read_calls = 0
         self.backoff_s = 0.0
+        self.throttled_s = 0.0  # waited for the rate limits before sending
+
+    def paced(self, waited_s: float) -> None:
+        with self._lock:
+            self.throttled_s += waited_s
 
     def sent(self, endpoint: Endpoint, key: str) -> None:
         with self._lock:
@@ -103,6 +100,8 @@ class Transport:
     ignores the server's interval), `search_per_s`, `locked_wait_s` (the pause after a 423),
     `backoff_base_s`/`backoff_max_s`, `max_retry_after_s` (a longer Retry-After fails fast).
     `daily_reserve=None` keeps 1 % of the daily budget for the portal's other integrations.
+    `pacing_scope`: pace as one with every client of the same portal (base URL and token),
+    options and scope in this process (`pacing.py`); None: alone.
     """
 
     def __init__(
@@ -125,6 +124,7 @@ class Transport:
         backoff_max_s: float = 30.0,
         max_retry_after_s: float = 120.0,
         pool_maxsize: int = 10,
+        pacing_scope: str | None = None,
     ) -> None:
         if not access_token:
             raise ValueError("access_token is empty: set HUBSPOT_ACCESS_TOKEN")
@@ -134,28 +134,24 @@ class Transport:
             raise ValueError("timeout_s must be positive")
         if max_retries < 0:
             raise ValueError("max_retries must be >= 0")
-        limits = tier_limits(tier)
         self.pool_maxsize = pool_maxsize
         self.base_url = base_url.rstrip("/")
         self.tier = tier.lower()
         self.timeout_s = float(timeout_s)
         self._token = access_token
+        self._clock = clock
         self._sleep = sleep
-        self.limiter = SlidingWindowLimiter(
-            rate_limit if rate_limit is not None else limits.per_window,
-            rate_window_s or WINDOW_S,
-            clock=clock,
-            sleep=sleep,
-            cap=rate_limit,
-            fixed_window=rate_window_s is not None,
+        options = PacingOptions(
+            self.tier, daily_reserve, rate_limit, rate_window_s, search_per_s, clock, sleep
         )
-        self.search_limiter = SlidingWindowLimiter(
-            search_per_s if limits.per_window is not None else None,
-            SEARCH_WINDOW_S,
-            clock=clock,
-            sleep=sleep,
+        pacing = (
+            new_pacing(options)
+            if pacing_scope is None
+            else shared_pacing(pacing_scope, self.base_url, access_token, options)
         )
-        self.daily = DailyBudget(limits.daily, daily_reserve)
+        self.limiter = pacing.window
+        self.search_limiter = pacing.search
+        self.daily = pacing.daily
         self.policy = RetryPolicy(
             base_url=self.base_url,
             max_retries=max_retries,
@@ -204,7 +200,7 @@ class Transport:
             "rate_limited": stats.rate_limited,
             "retries": stats.retries,
             "calls_by_endpoint": dict(sorted(stats.calls.items())),
-            "throttled_s": round(self.limiter.waited_s + self.search_limiter.waited_s, 3),
+            "throttled_s": round(stats.throttled_s, 3),
             "backoff_s": round(stats.backoff_s, 3),
             "daily_remaining": self.daily.remaining,
             "daily_reserve": self.daily.reserve,
@@ -233,7 +229,9 @@ class Transport:
         lost_answer = False
         while True:
             self.daily.take_one()
+            asked = self._clock()
             slot = limiter.acquire()
+            self.stats.paced(slot.sent - asked)
             self.stats.sent(endpoint, key)
             try:
                 status, headers, raw = self._exchange(call)

@@ -6,11 +6,14 @@ import polars as pl
 
 from moulin_sync.hubspot.streams.values import MAX_STRING_CHARS
 
+# What `clean_text` removes: control characters, NUL included (tab and newline kept).
+CONTROL_CHARACTERS = r"[\x00-\x08\x0b-\x1f\x7f]"
+
 
 def clean_text(column: str | pl.Expr) -> pl.Expr:
     """Control characters (NUL included) removed, whitespace trimmed, empty → null."""
     expr = pl.col(column) if isinstance(column, str) else column
-    cleaned = expr.str.replace_all(r"[\x00-\x08\x0b-\x1f\x7f]", "").str.strip_chars()
+    cleaned = expr.str.replace_all(CONTROL_CHARACTERS, "").str.strip_chars()
     return pl.when(cleaned == "").then(None).otherwise(cleaned)
 
 
