@@ -129,7 +129,7 @@ def test_demo_syncs_everything_then_finds_nothing_to_do(tmp_path: Path) -> None:
     # waits, and the summary says so instead of rejecting them.
     assert "Waiting deals" not in report and deals[5] == "0", report
     assert "Contacts created without email (" in report and "missing email ×" in report
-    assert "Rejected contacts" not in report
+    assert "Rejected contacts:" not in report
     assert "Where to look next:" in first.stdout and "moulin-sync plan" in first.stdout
     assert "Duplicate deals found: 0" in first.stdout
     created = int(first.stdout.split("Deals created this run: ")[1].split(".")[0].replace(",", ""))

@@ -23,6 +23,7 @@ from moulin_sync.defs.app_du_moulin.resources import AppDuMoulinSource
 from moulin_sync.defs.hubspot.property_schema import property_schema
 from moulin_sync.defs.hubspot.resources import HubSpot
 from moulin_sync.defs.io_manager import ParquetIOManager
+from moulin_sync.defs.resources import SyncSettings
 from moulin_sync.sources.app_du_moulin.reader import SourceReader
 from moulin_sync.testing.hubspot_emulator import run_hubspot_emulator
 from moulin_sync_tests.e2e.conftest import REPO_ROOT
@@ -177,6 +178,7 @@ def test_a_run_is_stored_in_postgres_and_read_back(
                 "source": AppDuMoulinSource(url=source_url),
                 "io_manager": ParquetIOManager(root=str(tmp_path / "data")),
                 "hubspot": HubSpot(base_url=hs.base_url, access_token=hs.token, tier="unlimited"),
+                "settings": SyncSettings(timezone="Europe/Paris", gdpr_erasure="delete"),
             },
             instance=instance,
         )
