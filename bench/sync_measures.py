@@ -178,6 +178,8 @@ def one_percent_changed(
         "wall_s": round(run.wall_s, 2),
         "hubspot_write_s": round(run.seconds(WRITE_STEPS), 2),
         "updated": {t: run.assets[f"hubspot/{t}"].get("updated") for t in OBJECT_TYPES},
+        "rate_limited_429s": run.calls.rate_limited,
+        "phases_s": run.phases,
         "steps_s": _steps(run),
         "calls_by_route": run.calls.by_route,
     }

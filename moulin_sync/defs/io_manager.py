@@ -112,25 +112,34 @@ class ParquetIOManager(ConfigurableIOManager):
             return
         key = context.asset_key.path
         partitions = context.asset_partition_keys if context.has_asset_partitions else [None]
-        for relative, write in self._files(key, obj, partitions):
+        # A folder's months without rows all hold the same empty file: written once, linked
+        # for the others (most months of a run have no quarantine, no warning).
+        empty_in: dict[Path, Path] = {}
+        for relative, write, empty in self._files(key, obj, partitions):
             own = Path(self.root, RUNS, context.run_id, relative)
-            _write_atomically(own, write)
+            if empty and relative.parent in empty_in:
+                _publish(empty_in[relative.parent], own)
+            else:
+                _write_atomically(own, write)
+                if empty:
+                    empty_in[relative.parent] = own
             _publish(own, Path(self.root, relative))
         context.add_output_metadata({"snapshot": MetadataValue.path(str(Path(self.root, *key)))})
 
     def _files(
         self, key: Sequence[str], obj: Any, partitions: Sequence[str | None]
-    ) -> Iterator[tuple[Path, Any]]:
+    ) -> Iterator[tuple[Path, Any, bool]]:
+        """(where, how to write it, whether it holds no rows) of each file of an output."""
         if isinstance(obj, BaseModel):
             if partitions != [None]:
                 raise TypeError(f"asset {'/'.join(key)}: a model output cannot be partitioned")
             text = obj.model_dump_json()
-            yield Path(*key, f"{UNPARTITIONED}.json"), lambda path: path.write_text(text)
+            yield Path(*key, f"{UNPARTITIONED}.json"), lambda path: path.write_text(text), False
             return
         for folder, frame in _frames(key, obj):
             for partition, part in _by_partition(folder, frame, partitions):
                 name = f"{partition or UNPARTITIONED}.parquet"
-                yield Path(*folder, name), part.write_parquet
+                yield Path(*folder, name), part.write_parquet, part.is_empty()
 
     # Reading ---------------------------------------------------------------
 

@@ -31,20 +31,25 @@ def run_figures(metadata: dict[str, Any]) -> dict[str, Any]:
     return of_the_run or metadata
 
 
-def _month(frame: pl.DataFrame, month: str) -> pl.DataFrame:
+def _by_month(frame: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """A frame's rows by month, split once (a run may cover a hundred months)."""
     if "partition_key" not in frame.columns:
-        return frame.head(0)
-    return frame.filter(pl.col("partition_key") == month)
+        return {}
+    parts = frame.partition_by("partition_key", as_dict=True)
+    return {key[0]: part for key, part in parts.items()}
 
 
 def payload_month_metadata(payloads: Payloads, months: Sequence[str]) -> dict[str, dict]:
     """Each month's payload figures: its records, its quarantine and their causes."""
+    records, quarantines, warned = (
+        _by_month(frame) for frame in (payloads.records, payloads.quarantine, payloads.warnings)
+    )
     found = {}
     for month in months:
-        quarantine = _month(payloads.quarantine, month)
-        warnings = _month(payloads.warnings, month)
+        quarantine = quarantines.get(month, payloads.quarantine.head(0))
+        warnings = warned.get(month, payloads.warnings.head(0))
         found[month] = {
-            "dagster/row_count": _month(payloads.records, month).height,
+            "dagster/row_count": records[month].height if month in records else 0,
             "warned": warnings.height,
             "warnings_by_cause": table_sample(by_cause(warnings), rows=30),
             "quarantined": quarantine.height,

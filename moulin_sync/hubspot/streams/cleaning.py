@@ -26,7 +26,10 @@ def hubspot_date(column: str | pl.Expr, timezone: str) -> pl.Expr:
 def hubspot_datetime(column: str | pl.Expr) -> pl.Expr:
     """A HubSpot `datetime` value: ISO 8601 in UTC with milliseconds."""
     expr = pl.col(column) if isinstance(column, str) else column
-    return expr.dt.convert_time_zone("UTC").dt.strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
+    # Formatted as a plain UTC wall time: formatting with the zone attached costs a
+    # quarter more, for the same text.
+    utc = expr.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+    return utc.dt.strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
 
 
 def decimal_string(column: str | pl.Expr) -> pl.Expr:

@@ -7,9 +7,6 @@ import hashlib
 import polars as pl
 import polars_hash  # noqa: F401  (registers the `nchash` expression namespace)
 
-# Rows encoded and hashed at a time: bounds the text alive at once (a few hundred MB),
-# large enough that the per-slice overhead does not count.
-HASH_SLICE = 500_000
 UNIT_SEPARATOR = "\x1f"  # between the values of a payload, where it is hashed
 HASH_PREFIX = "xxh3:"
 
@@ -23,29 +20,29 @@ def payload_hashes(frame: pl.DataFrame, columns: tuple[str, ...]) -> pl.Series:
     unit separator (U+001F), after a fingerprint of the property names, so a property
     added, renamed or reordered changes every hash (and re-sends every record). A row
     where a value holds the separator, or is null, would make that text ambiguous: such
-    rows (rare, found by a cheap literal search) are encoded as JSON instead. The two
-    encodings cannot give the same text: JSON starts with "{", a joined text with the
-    fingerprint's hex digits.
+    rows (rare, found by a cheap literal search) are hashed from their JSON instead. The
+    two encodings cannot give the same text: JSON starts with "{", a joined text with
+    the fingerprint's hex digits.
     """
     values = [pl.col(c) for c in columns]
     joined = pl.concat_str([pl.lit(_fingerprint(columns)), *values], separator=UNIT_SEPARATOR)
     ambiguous = pl.any_horizontal(
         [v.str.contains(UNIT_SEPARATOR, literal=True).fill_null(True) for v in values]
     )
-    parts = []
-    # By slices, so the text of only one slice is alive at a time (memory).
-    for start in range(0, frame.height, HASH_SLICE):
-        chunk = frame.slice(start, HASH_SLICE)
-        texts = chunk.select(joined.alias("text"), ambiguous.alias("ambiguous"))
-        odd = texts["ambiguous"].arg_true()
-        text = texts["text"]
-        if odd.len():
-            encoded = chunk[odd].select(pl.struct(list(columns)).struct.json_encode())
-            text = text.scatter(odd, encoded.to_series())
-        parts.append(text.to_frame().select(stable_hash(pl.col("text"))).to_series())
-    if not parts:
-        return pl.Series("payload_hash", [], dtype=pl.String)
-    return pl.concat(parts, rechunk=False).alias("payload_hash")
+    # Streamed: each batch of rows has its text made, hashed and dropped on its own, on
+    # every core, so only a batch's text is alive at a time (memory), and the hashing runs
+    # beside the search for separators.
+    hashed = (
+        frame.lazy()
+        .select(stable_hash(joined).alias("payload_hash"), ambiguous.alias("ambiguous"))
+        .collect(engine="streaming")
+    )
+    hashes = hashed["payload_hash"]
+    odd = hashed["ambiguous"].arg_true()
+    if odd.len():
+        encoded = frame[odd].select(stable_hash(pl.struct(list(columns)).struct.json_encode()))
+        hashes = hashes.scatter(odd, encoded.to_series())
+    return hashes.alias("payload_hash")
 
 
 def _fingerprint(columns: tuple[str, ...]) -> str:

@@ -66,18 +66,21 @@ class SyncReport:
     seconds: float = 0.0
     # Records counted by (month, counter): each month's own figures.
     by_month: Counter[tuple[str | None, str]] = field(default_factory=Counter)
+    _by_month: dict[int, _Months] = field(default_factory=dict, repr=False, compare=False)
 
     def rejections(self, month: str | None = None) -> pl.DataFrame:
         """What was refused (quarantined at the source, or by HubSpot), in `month` or in
         all; never the waiting records, which are valid."""
-        return _of_month(self.rejected, month)
+        return self._of_month(self.rejected, month)
 
     def waiting_records(self, month: str | None = None) -> pl.DataFrame:
-        return _of_month(self.waits, month)
+        return self._of_month(self.waits, month)
 
     def warnings(self, month: str | None = None) -> pl.DataFrame:
         """Records written with a warning (each once), those HubSpot gave first."""
-        return _of_month(self.warned, month).unique("source_key", keep="first", maintain_order=True)
+        return self._of_month(self.warned, month).unique(
+            "source_key", keep="first", maintain_order=True
+        )
 
     def month_counts(self, month: str) -> dict[str, int]:
         """Created, updated, unchanged, rejected and waiting records of one month."""
@@ -85,16 +88,37 @@ class SyncReport:
         waiting = self.waiting_records(month).height
         return counts | {"rejected": self.rejections(month).height, "waiting": waiting}
 
+    def _of_month(self, rows: list[tuple[str, str, str | None]], month: str | None) -> pl.DataFrame:
+        """(source_key, reason) of `rows` in `month`, or in all. The report of a run of
+        many months asks for each month's: the list is made a frame once (as long as it
+        does not grow), and split by month once."""
+        months = self._by_month.get(id(rows))
+        if months is None or months.rows != len(rows):
+            months = _Months.split(rows)
+            self._by_month[id(rows)] = months
+        return months.whole if month is None else months.month(month)
 
-def _of_month(rows: list[tuple[str, str, str | None]], month: str | None) -> pl.DataFrame:
-    frame = pl.DataFrame(
-        rows,
-        schema={"source_key": pl.String, "reason": pl.String, "partition_key": pl.String},
-        orient="row",
-    )
-    if month is not None:
-        frame = frame.filter(pl.col("partition_key") == month)
-    return frame.drop("partition_key")
+
+_ROWS_SCHEMA = {"source_key": pl.String, "reason": pl.String, "partition_key": pl.String}
+
+
+@dataclass(frozen=True)
+class _Months:
+    """A report's list of (source key, reason, month) as a frame, and by month."""
+
+    rows: int
+    whole: pl.DataFrame
+    by_month: dict[str | None, pl.DataFrame]
+
+    @classmethod
+    def split(cls, rows: list[tuple[str, str, str | None]]) -> _Months:
+        frame = pl.DataFrame(rows, schema=_ROWS_SCHEMA, orient="row")
+        parts = frame.partition_by("partition_key", as_dict=True, include_key=False)
+        by_month = {key[0]: part for key, part in parts.items()}
+        return cls(len(rows), frame.drop("partition_key"), by_month)
+
+    def month(self, month: str) -> pl.DataFrame:
+        return self.by_month.get(month, self.whole.head(0))
 
 
 class Ledger:
