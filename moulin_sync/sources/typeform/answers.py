@@ -156,9 +156,7 @@ def matched(answers: pl.DataFrame, customers: pl.DataFrame) -> pl.DataFrame:
         pl.col("hidden_customer_id").is_in(gone_ids).fill_null(False)
         | pl.col("email").is_in(gone_emails).fill_null(False)
     ) & pl.col("customer_id").is_null()
-    return found.filter(~of_erased).select(
-        *ANSWERS_SCHEMA, *MATCH_SCHEMA
-    )
+    return found.filter(~of_erased).select(*ANSWERS_SCHEMA, *MATCH_SCHEMA)
 
 
 def nps_of(scores: pl.Series) -> float | None:
