@@ -87,6 +87,8 @@ def test_first_pull_writes_each_customers_answer_on_their_contact(
             answer("r2", T0 + dt.timedelta(hours=1), score=3, customer_id=str(b)),
             answer("r3", T0 + dt.timedelta(hours=2), score=8, email=email_c.upper()),
             answer("r4", T0 + dt.timedelta(hours=3), score=9, email="personne@inconnu.fr"),
+            answer("r6", T0 + dt.timedelta(hours=5), score=12, email=email_c),
+            answer("r7", T0 + dt.timedelta(hours=6), score=5, email="pas-un-email"),
             answer("r5", T0 + dt.timedelta(hours=4), email=email_a, comment="sans note"),
         ]
     )
@@ -109,8 +111,10 @@ def test_first_pull_writes_each_customers_answer_on_their_contact(
         o["properties"].get("email") == "personne@inconnu.fr" for o in world.objects("contacts")
     )
     check = meta[f"check:{SOURCE}:nps_answers_have_a_customer"]
-    assert not check["passed"] and check["unmatched"] == 1
-    assert "personne@inconnu.fr" in table_text(check["examples"])
+    assert not check["passed"] and check["unmatched"] == 2
+    found = table_text(check["examples"])
+    assert "personne@inconnu.fr" in found and "no live customer has this email" in found
+    assert "the hidden email is not an email" in found
     # An answer without a score is reported with its reason; the customer's scored one wins.
     with world.state() as state:
         rejected = dict(
@@ -118,8 +122,10 @@ def test_first_pull_writes_each_customers_answer_on_their_contact(
             .select("source_key", "last_error").iter_rows()
         )  # fmt: skip
     assert "no answer to the score question (ref nps)" in rejected["r5"]
+    assert rejected["r6"] == "score 12 is outside 0–10", "a score out of range is reported"
+    assert nps[str(c)]["nps_score"] == "8", "and the earlier valid answer stays"
     source = meta[SOURCE]
-    assert (source["matched"], source["unmatched"], source["answers"]) == (4, 1, 5)
+    assert (source["matched"], source["unmatched"], source["answers"]) == (5, 2, 7)
     assert source["nps"] == pytest.approx(0.0)  # 1 promoter, 1 passive, 1 detractor
     assert "2026-10" in table_text(source["nps_by_month"])
     written = meta[WRITE]

@@ -21,7 +21,13 @@ from moulin_sync.defs.retries import TRANSIENT
 from moulin_sync.defs.typeform.resources import Typeform
 from moulin_sync.lib.metadata import table_sample
 from moulin_sync.lib.snapshots import published_path
-from moulin_sync.sources.typeform.answers import check_form, matched, nps_by_month, nps_of
+from moulin_sync.sources.typeform.answers import (
+    check_form,
+    matched,
+    nps_by_month,
+    nps_of,
+    why_unmatched,
+)
 from moulin_sync.sources.typeform.client import TypeformError
 from moulin_sync.sources.typeform.pull import pull
 from moulin_sync.sources.typeform.source import NPS_RESPONSES
@@ -95,6 +101,7 @@ def _figures(answers: pl.DataFrame, pulled, timezone: str) -> dict:
         "unmatched": answers.height - ours.height,
         "without_score": int(answers["score_problem"].is_not_null().sum()),
         "requests": pulled.requests,
+        "pull_seconds": round(pulled.seconds, 2),
         "pulled_since": MetadataValue.text(
             pulled.since.isoformat() if pulled.since else "the form's first answer"
         ),
@@ -106,8 +113,9 @@ def _unmatched_check(answers: pl.DataFrame) -> AssetCheckResult:
     """Answers whose hidden fields name no customer: written nowhere (never a new
     contact), shown for whoever sends the survey."""
     nobody = answers.filter(pl.col("customer_id").is_null()).select(
-        "token", "submitted_at", "hidden_email", "hidden_customer_id", "score"
-    )
+        "token", "submitted_at", "hidden_email", "hidden_customer_id", "score",
+        why_unmatched().alias("why"),
+    )  # fmt: skip
     return AssetCheckResult(
         check_name=UNMATCHED,
         passed=nobody.is_empty(),

@@ -8,7 +8,12 @@ from typing import Any
 
 import polars as pl
 
-from moulin_sync.sources.app_du_moulin.quality import email_problem, is_erased, normalised_email
+from moulin_sync.sources.app_du_moulin.quality import (
+    EMAIL_PATTERN,
+    email_problem,
+    is_erased,
+    normalised_email,
+)
 from moulin_sync.sources.typeform.client import TypeformError
 
 SCORE_TYPES = ("opinion_scale", "nps", "rating", "number")
@@ -157,6 +162,23 @@ def matched(answers: pl.DataFrame, customers: pl.DataFrame) -> pl.DataFrame:
         | pl.col("email").is_in(gone_emails).fill_null(False)
     ) & pl.col("customer_id").is_null()
     return found.filter(~of_erased).select(*ANSWERS_SCHEMA, *MATCH_SCHEMA)
+
+
+def why_unmatched() -> pl.Expr:
+    """Why an answer names no customer, in words (for the answers that name none)."""
+    email = pl.col("hidden_email").str.strip_chars().str.to_lowercase()
+    return (
+        pl.when(pl.col("hidden_email").is_null() & pl.col("hidden_customer_id").is_null())
+        .then(pl.lit("neither hidden field email nor customer_id is filled"))
+        .when(
+            pl.col("hidden_email").is_not_null()
+            & ~email.str.contains(EMAIL_PATTERN).fill_null(False)
+        )
+        .then(pl.lit("the hidden email is not an email"))
+        .when(pl.col("hidden_email").is_not_null())
+        .then(pl.lit("no live customer has this email"))
+        .otherwise(pl.format("no live customer {}", "hidden_customer_id"))
+    )
 
 
 def nps_of(scores: pl.Series) -> float | None:

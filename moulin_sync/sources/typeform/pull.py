@@ -10,6 +10,7 @@ mid-way keeps nothing of it: the next pull starts again from the same mark.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass
 
 import polars as pl
@@ -28,6 +29,7 @@ class Pulled:
     new: int  # answers this pull added
     requests: int
     since: dt.datetime | None  # None: the whole form
+    seconds: float = 0.0
 
 
 def pull(
@@ -47,6 +49,7 @@ def pull(
         params["since"] = int(since.timestamp())
     pages = []
     requests = 0
+    started = time.monotonic()
     while True:
         page = client.responses(form_id, params)
         requests += 1
@@ -58,7 +61,7 @@ def pull(
     pulled = pl.concat(pages, how="vertical")
     answers = merged(known, pulled)
     new = answers.height - (known.height if known is not None else 0)
-    return Pulled(answers, new, requests, since)
+    return Pulled(answers, new, requests, since, time.monotonic() - started)
 
 
 def _mark(known: pl.DataFrame | None) -> dt.datetime | None:
