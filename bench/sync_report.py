@@ -83,6 +83,7 @@ def build_rows(result: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             f"{window['wall_s']:.1f} s",
             f"{window['write_calls']} writes, {window['read_calls']:,} reads; months "
             f"{window['months'][0]} to {window['months'][-1]}, checks apart; "
+            f"{window['share_of_load'] * 100:.1f}% of the load; "
             f"{_launch(window)} (target: no write, ≤ {MAX_NIGHTLY_S:.0f} s from the launch)",
             verdict(window["write_calls"] == 0 and window["wall_s"] <= MAX_NIGHTLY_S),
         )
