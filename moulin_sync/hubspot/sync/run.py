@@ -42,6 +42,12 @@ def owner_ids(spec: StreamSpec, targets: Mapping[str, pl.DataFrame]) -> dict[str
     return held_ids(targets[spec.enriches], merged=False)
 
 
+def payload_keys(payloads: Payloads) -> pl.Series:
+    """Every source key the payloads name: to send, quarantined or erased."""
+    frames = (payloads.records, payloads.quarantine, payloads.erased)
+    return pl.concat([frame["source_key"].cast(pl.String) for frame in frames])
+
+
 def sync_stream(
     client: HubSpotClient,
     state: SyncState,
@@ -57,7 +63,8 @@ def sync_stream(
     owners: Mapping[str, str] | None = None,
 ) -> tuple[SyncPlan, SyncReport]:
     """Plan `payloads` against what the state store holds (`known`: those rows only, for a
-    run that writes a few records; default: the whole stream) and write the plan."""
+    run that writes a few records; default: the store's records of the payloads) and
+    write the plan."""
     refused = refused_by_portal(
         payloads.records,
         portal.properties.get(spec.object_type, {}),
@@ -67,7 +74,7 @@ def sync_stream(
     plan = plan_sync(
         spec,
         payloads.reject(refused),
-        state.load(spec.name) if known is None else known,
+        state.records_of(spec.name, payload_keys(payloads)) if known is None else known,
         links=links,
         erasure=erasure,
         owner_ids=owners,

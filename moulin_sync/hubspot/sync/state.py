@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Row, Select, and_, select
+from sqlalchemy import Row, Select, Text, and_, cast, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -52,6 +52,8 @@ STATE_SCHEMA = {
 }
 # Keys per query when reading some records by key.
 _KEYS_PER_QUERY = 500
+# A record read with the whole stream costs about a third of one looked up by key.
+WHOLE_READ_GAIN = 3
 
 
 @dataclass(frozen=True)
@@ -150,6 +152,28 @@ class SyncState(SyncMarks):
         rows = self._retrying(f"read the {stream} records", read)
         return pl.DataFrame(rows, schema={c: STATE_SCHEMA[c] for c in columns}, orient="row")
 
+    def records_of(self, stream: str, source_keys: pl.Series) -> pl.DataFrame:
+        """The stored records of these source keys (of those the store holds): what a
+        plan needs. Looked up by key when they are few next to the stream's records (a
+        night's two months of a long history); else the stream is read whole and kept to
+        them, a whole read costing a third of a lookup per record."""
+        keys = source_keys.cast(pl.String).unique(maintain_order=True)
+        if keys.len() * WHOLE_READ_GAIN < self.count(stream):
+            return self.load(stream, source_keys=keys.to_list())
+        return self.load(stream).filter(pl.col("source_key").is_in(keys.implode()))
+
+    def count(self, stream: str) -> int:
+        """How many records of `stream` the store holds."""
+        query = (
+            select(func.count()).select_from(sync_records).where(sync_records.c.stream == stream)
+        )
+
+        def read() -> int:
+            with self.engine.connect() as connection:
+                return int(connection.execute(query).scalar_one())
+
+        return self._retrying(f"count the {stream} records", read)
+
     def held(self, stream: str, partitions: Sequence[str] | None = None) -> pl.DataFrame:
         """(source_key, hubspot_id, status, partition_key) of the records of `stream` (of
         those months only, when given): which HubSpot record holds each, if any."""
@@ -218,27 +242,55 @@ class SyncState(SyncMarks):
 
     def id_table(self, stream: str) -> pl.DataFrame:
         """(source_key, hubspot_id, partition_key, synced_at) of every record of `stream`
-        HubSpot holds, by source key: what the App du Moulin links its rows to."""
-        query = select(
-            sync_records.c.source_key,
-            sync_records.c.hubspot_id,
-            sync_records.c.partition_key,
-            sync_records.c.synced_at,
-        ).where(and_(sync_records.c.stream == stream, sync_records.c.hubspot_id.is_not(None)))
-
-        def read() -> list[tuple]:
-            with self.engine.connect() as connection:
-                return [
-                    (key, hubspot_id, month, synced.isoformat() if synced else None)
-                    for key, hubspot_id, month, synced in connection.execute(query)
-                ]
-
-        rows = self._retrying(f"read the {stream} ids", read)
+        HubSpot holds, by source key: what the App du Moulin links its rows to; when it
+        was synced as Python's `isoformat` writes the stored time."""
+        c = sync_records.c
+        held = and_(c.stream == stream, c.hubspot_id.is_not(None))
         schema = dict.fromkeys(
             ("source_key", "hubspot_id", "partition_key", "synced_at"), pl.String
         )
-        frame = pl.DataFrame(rows, schema=schema, orient="row")
+        if self.engine.dialect.name == "sqlite":
+            frame = self._sqlite_id_table(stream, held, schema)
+        else:
+            query = select(c.source_key, c.hubspot_id, c.partition_key, c.synced_at).where(held)
+
+            def read() -> list[tuple]:
+                with self.engine.connect() as connection:
+                    return [
+                        (key, hubspot_id, month, synced.isoformat() if synced else None)
+                        for key, hubspot_id, month, synced in connection.execute(query)
+                    ]
+
+            rows = self._retrying(f"read the {stream} ids", read)
+            frame = pl.DataFrame(rows, schema=schema, orient="row")
         return frame.sort(pl.col("source_key").cast(pl.Int64, strict=False), "source_key")
+
+    def _sqlite_id_table(
+        self, stream: str, held: Any, schema: dict[str, pl.DataType]
+    ) -> pl.DataFrame:
+        """`id_table`'s rows from SQLite as its driver gives them: made into SQLAlchemy
+        rows and datetimes only to be written back as text, they took two fifths more.
+        SQLite keeps a time as SQLAlchemy wrote it, "2026-12-01 06:00:00.000000";
+        `isoformat` writes it with a "T", and without the microseconds when they are 0."""
+        c = sync_records.c
+        synced = cast(c.synced_at, Text).label("synced_at")
+        query = select(c.source_key, c.hubspot_id, c.partition_key, synced).where(held)
+        sql = str(
+            query.compile(dialect=self.engine.dialect, compile_kwargs={"literal_binds": True})
+        )
+
+        def read() -> list[tuple]:
+            with self.engine.connect() as connection:
+                cursor = connection.connection.cursor()
+                try:
+                    return cursor.execute(sql).fetchall()
+                finally:
+                    cursor.close()
+
+        rows = self._retrying(f"read the {stream} ids", read)
+        text = pl.col("synced_at").str.replace(" ", "T", literal=True)
+        frame = pl.DataFrame(rows, schema=schema, orient="row")
+        return frame.with_columns(text.str.replace(r"\.000000$", ""))
 
     # Writing ---------------------------------------------------------------
 
