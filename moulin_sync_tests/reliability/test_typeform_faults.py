@@ -49,9 +49,7 @@ def test_the_audit_sees_a_lost_an_older_and_a_stray_answer(
 
 
 def test_sigkill_between_the_pull_and_the_write(world: World, reference: Reference) -> None:
-    outcome = scenarios.crash_between_pull_and_write(
-        world, reference.image, in_process_rerun=True
-    )
+    outcome = scenarios.crash_between_pull_and_write(world, reference.image, in_process_rerun=True)
     assert outcome.left_missing, outcome.describe()
     assert outcome.passed, outcome.describe()
 
