@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 import polars as pl
+from dagster import AssetKey
 
 from moulin_sync.hubspot.streams import STREAMS, enabled_streams
 from moulin_sync.hubspot.sync.state import REJECTED, SyncState
@@ -218,7 +219,8 @@ def drill_daily_limit(
         said = str(result.metadata.get(f"hubspot/{step}", {}).get("stopped_early", ""))
         if "daily" in said.lower():
             stopped[step] = said
-        failed = [f for f in result.failures if f.startswith(f"hubspot__{step}: ")]
+        step_key = AssetKey(["hubspot", step]).to_python_identifier()
+        failed = [f for f in result.failures if f.startswith(f"{step_key}: ")]
         if failed:
             outcome.problems.append(
                 f"the hubspot/{step} write step failed instead of stopping cleanly: {failed[0]}"
