@@ -87,12 +87,13 @@ def _nps_lost(world: World) -> int:
 
 def crash_between_pull_and_write(world: World, expected: HubSpotImage, *,
                                  in_process_rerun: bool = False) -> Outcome:  # fmt: skip
-    """`moulin-sync sync` SIGKILLed once Typeform was pulled, while its first NPS write is
-    held before HubSpot executes it; then rerun."""
+    """`moulin-sync sync` SIGKILLed once Typeform was pulled, as its first NPS write is
+    refused (a 503: nothing executed) and the run waits to retry it; then rerun. (A write
+    held by a `hang` fault would still be executed by HubSpot after the kill.)"""
     outcome, run, started = _begin(world, "tf-crash-pull-write", "SIGKILL between the "
                                    "Typeform pull and the HubSpot write")  # fmt: skip
     admin = world.hubspot.admin
-    fault = admin.add_fault(kind="hang", seconds=3600, route=NPS_WRITES, count=1_000)
+    fault = admin.add_fault(kind="status", status=503, route=NPS_WRITES, count=1_000)
     process = world.start(run, "killed")
     hit = admin.wait_for_fault(fault["id"], timeout=RUN_TIMEOUT_S, still_waiting=process.running)
     if hit is None:
