@@ -131,12 +131,13 @@ def nps_write_faults(world: World, reference: Reference) -> Iterator[Outcome | N
 
 
 def new_answers(world: World, count: int, *, after: dt.datetime) -> list[dict]:
-    """`count` answers of the customers with a contact, each newer than `after`."""
+    """`count` answers of the customers with a contact, each newer than `after`, two
+    minutes apart (fewer than 1,000 a day: the pull's look-back then fits a page)."""
     rng = random.Random(f"new-answers:{count}")
     customers = sorted(capture(world.hubspot).records["contacts"], key=int)
     return [
         answer_item(
-            after + dt.timedelta(seconds=30 * (i + 1)),
+            after + dt.timedelta(minutes=2 * (i + 1)),
             rng.choice(customers),
             rng.randint(0, 10),
             f"Nouvel avis {i}.",
