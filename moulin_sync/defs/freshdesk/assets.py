@@ -64,6 +64,7 @@ def figures(pulled: Pulled, customers: pl.DataFrame, timezone: str) -> dict:
         "windows": pulled.windows,
         "rereads": pulled.rereads,
         "rate_limited": pulled.rate_limited,
+        "retry_after_seconds": round(pulled.retry_after_s, 2),
         "paced_seconds": round(pulled.waited_s, 2),
         "pull_seconds": round(pulled.seconds, 2),
         "pulled_since": MetadataValue.json({k: v.isoformat() for k, v in pulled.since.items()}),

@@ -54,6 +54,7 @@ class Pulled:
     since: dict[str, dt.datetime]  # where each listing started
     seconds: float = 0.0
     rate_limited: int = 0
+    retry_after_s: float = 0.0  # waited on 429s, as their Retry-After said
     waited_s: float = 0.0  # paced, to keep to the plan's limits
 
     @property
@@ -126,6 +127,7 @@ def pull(
         since=since,
         seconds=time.monotonic() - started,
         rate_limited=client.rate_limited,
+        retry_after_s=client.retry_after_s,
         waited_s=client.pacer.waited_s,
     )
 
