@@ -58,6 +58,7 @@ format: install
 bench: install
 	$(RUN)/python bench/sync_benchmark.py --daemon
 	$(RUN)/python bench/nps_benchmark.py
+	$(RUN)/python bench/tickets_benchmark.py
 
 bench-large: install
 	$(RUN)/python bench/sync_benchmark.py --large --daemon
