@@ -376,3 +376,22 @@ def test_a_tickets_snapshot_holds_each_ticket_once(
     world.run(TICKET_ASSETS)
     kept = pl.read_parquet(Path(world.data_dir, "freshdesk", "tickets", "all.parquet"))
     assert kept["id"].to_list() == [ticket] and kept["priority"].to_list() == [3]
+
+
+def test_without_freshdesk_settings_its_assets_are_absent() -> None:
+    from moulin_sync.definitions import enabled_defs
+
+    def keys(made) -> set[str]:
+        found = {k.to_user_string() for a in made.assets for k in a.keys}
+        return found | {
+            f"{c.asset_key.to_user_string()}:{c.name}"
+            for checks in [*made.assets, *made.asset_checks]
+            for c in checks.check_keys
+        }
+
+    off = keys(enabled_defs(["app_du_moulin"]))
+    on = keys(enabled_defs(["app_du_moulin", "freshdesk"]))
+    assert on - off == {
+        "freshdesk/tickets", "hubspot_payloads/tickets", "hubspot/tickets",
+        "hubspot/ticket_pipeline", "hubspot/tickets:no_drift", "hubspot/tickets:no_duplicate_tickets",
+    }  # fmt: skip
