@@ -18,6 +18,7 @@ from moulin_sync.sources.freshdesk.settings import API_KEY, BASE_URL, DOMAIN, PL
 TICKETS = "/api/v2/tickets"
 RETRY_DELAYS_S = (0.5, 1.0, 2.0, 4.0)  # a 5xx or a lost answer, then again
 TIMEOUT_S = 30.0
+MAX_429S = 10  # in a row for one call: another client keeps the account's credits
 
 
 class FreshdeskError(RuntimeError):
@@ -91,7 +92,7 @@ class FreshdeskClient:
     def _get(
         self, url: str, params: dict[str, Any] | None, credits: int, endpoint: str | None
     ) -> httpx.Response:
-        attempt = 0
+        attempt = refused = 0
         while True:
             self.pacer.wait(credits, endpoint)
             try:
@@ -109,8 +110,9 @@ class FreshdeskClient:
                 ) from None
             self.requests += 1
             self.pacer.heard(answer.headers, credits)
-            if answer.status_code == 429:
+            if answer.status_code == 429 and refused < MAX_429S:
                 # Not an attempt: the limit says when to come back.
+                refused += 1
                 self.rate_limited += 1
                 wait = _retry_after(answer)
                 self.retry_after_s += wait
