@@ -24,6 +24,7 @@ import datetime as dt
 import json
 import math
 import random
+import re
 import sys
 import tempfile
 import time
@@ -35,6 +36,7 @@ from bench_machine import machine
 from dagster import AssetKey, AssetSelection
 
 from moulin_sync.defs.freshdesk.resources import Freshdesk
+from moulin_sync.sources.app_du_moulin.quality import EMAIL_PATTERN
 from moulin_sync.sources.freshdesk.pacing import PLAN_LIMITS
 from moulin_sync.sources.freshdesk.pull import INCLUDE
 from moulin_sync.testing.freshdesk_emulator import DOMAIN, iso, run_freshdesk_emulator
@@ -73,6 +75,7 @@ def main() -> int:
                 "SELECT DISTINCT lower(trim(email)) FROM customers WHERE email LIKE '%@%.%' "
                 "AND deleted_at IS NULL AND anonymized_at IS NULL"
             )
+            if re.match(EMAIL_PATTERN, e)  # a customer's usable email (the dirty ones aside)
         ]
         _load(freshdesk, args.tickets, emails)
         freshdesk.set_plan(args.plan)  # the limits apply from the pull on
