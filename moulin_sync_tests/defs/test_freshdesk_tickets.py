@@ -250,6 +250,8 @@ def test_deleted_and_spam_tickets_are_archived(
     kept, deleted, spam = _tickets(
         freshdesk, {"requester_id": r}, {"requester_id": r}, {"requester_id": r}
     )
+    # Not a GDPR erasure: archived whatever MOULIN_GDPR_ERASURE says, even "ignore".
+    world.gdpr_erasure = "ignore"
     world.run(TICKET_ASSETS)
     assert len(_hubspot_tickets(world)) == 3
 
