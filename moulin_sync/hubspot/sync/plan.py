@@ -194,18 +194,18 @@ def _resolve_links(
     resolved = []
     names_target: dict[str, pl.Expr] = {}
     for link in spec.links:
-        looked_up = link.lookup is not None and link.column in lookups
-        if link.column not in links and not looked_up:
+        if link.column not in links and link.lookup is None:
             continue
         resolved.append(link.resolved)
         found = pl.col(link.column).replace_strict(
             dict(links.get(link.column, {})), default=None, return_dtype=pl.String
         )
         names_target[link.column] = pl.col(link.column).is_not_null()
-        if link.lookup is not None and looked_up:
+        if link.lookup is not None:
+            # Not looked up (a dry run): such a record waits, never goes without its target.
             value = pl.col(link.lookup.column)
             by_lookup = value.replace_strict(
-                dict(lookups[link.column]), default=None, return_dtype=pl.String
+                dict(lookups.get(link.column, {})), default=None, return_dtype=pl.String
             )
             found = pl.coalesce(found, by_lookup)
             names_target[link.column] = names_target[link.column] | value.is_not_null()
