@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from moulin_sync.sources.freshdesk.client import FreshdeskClient, Page
 from moulin_sync.sources.freshdesk.pacing import CreditPacer
@@ -89,3 +90,18 @@ def test_an_address_from_the_domain_names_the_domain() -> None:
     assert client_of(from_domain).address_setting == "FRESHDESK_DOMAIN"
     given = FreshdeskSettings(domain="lemoulin", api_key="k", base_url="http://127.0.0.1:9")
     assert client_of(given).address_setting == "FRESHDESK_BASE_URL"
+
+
+def test_the_probe_names_a_wrong_key_in_one_line(freshdesk: FreshdeskHandle) -> None:
+    from moulin_sync.sources.freshdesk.client import FreshdeskError
+    from moulin_sync.sources.freshdesk.source import FRESHDESK
+
+    good = FreshdeskSettings(domain="lemoulin", api_key=freshdesk.api_key,
+                             base_url=freshdesk.base_url, plan="unlimited")  # fmt: skip
+    FRESHDESK.probe(good)
+    wrong = good.model_copy(update={"api_key": SecretStr("wrong")})
+    with pytest.raises(FreshdeskError) as refused:
+        FRESHDESK.probe(wrong)
+    assert str(refused.value).startswith(f"FRESHDESK_API_KEY: Freshdesk at {freshdesk.base_url} "
+                                         "refused the API key (HTTP 401)")  # fmt: skip
+    assert "\n" not in str(refused.value)
