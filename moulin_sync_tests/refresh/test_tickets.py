@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
+from dagster import AssetKey, AssetSelection
 
 from moulin_sync.defs.freshdesk.resources import Freshdesk
 from moulin_sync.testing.freshdesk_emulator import (
@@ -16,9 +17,9 @@ from moulin_sync.testing.freshdesk_emulator import (
     run_freshdesk_emulator,
 )
 from moulin_sync.testing.hubspot_emulator import EmulatorHandle
-from moulin_sync.testing.sync_world import DEAL_ASSETS, SyncWorld, new_world
+from moulin_sync.testing.sync_world import SyncWorld, new_world
 
-from .conftest import MONTHS, Service, serve
+from .conftest import Service, serve
 from .signing import send, signed, status_request
 
 T0 = dt.datetime(2026, 10, 1, 9, 0, tzinfo=dt.UTC)
@@ -50,7 +51,7 @@ def service(
               "created_at": iso(T0), "updated_at": iso(T0)}  # fmt: skip
     freshdesk.bulk(tickets=[{**common, "subject": "Pain rassis", "status": 2},
                             {**common, "subject": "Vieille facture", "status": 5}])  # fmt: skip
-    world.run(DEAL_ASSETS, MONTHS)
+    world.run(AssetSelection.assets(AssetKey(["hubspot", "tickets"])).upstream())
     env = {"FRESHDESK_DOMAIN": DOMAIN, "FRESHDESK_API_KEY": freshdesk.api_key,
            "FRESHDESK_BASE_URL": freshdesk.base_url, "FRESHDESK_PLAN": "unlimited"}  # fmt: skip
     with serve(world, root, env) as running:

@@ -13,7 +13,7 @@ from moulin_sync.sources.app_du_moulin.quality import email_problem, is_erased
 from moulin_sync.sources.freshdesk.client import FreshdeskError
 from moulin_sync.sources.freshdesk.pull import Pulled, pull
 from moulin_sync.sources.freshdesk.source import TICKETS, last_pull
-from moulin_sync.sources.freshdesk.tickets import LISTED, status_label
+from moulin_sync.sources.freshdesk.tickets import LISTED, is_open, status_label
 
 GROUP = "freshdesk"
 
@@ -87,7 +87,7 @@ def by_status(tickets: pl.DataFrame) -> pl.DataFrame:
 def by_month(tickets: pl.DataFrame, timezone: str) -> pl.DataFrame:
     """Tickets created each month, and how many of them are still open."""
     month = pl.col("created_at").dt.convert_time_zone(timezone).dt.strftime("%Y-%m")
-    still_open = pl.col("status").is_in([2, 3]) | (pl.col("status") >= 6)
+    still_open = is_open(pl.col("status"))
     return (
         tickets.group_by(month.alias("month"))
         .agg(pl.len().alias("created"), still_open.sum().alias("still_open"))
