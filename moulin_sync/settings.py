@@ -279,14 +279,22 @@ class PipelineChoice(BaseSettings):
 
 @cache
 def _pipeline_settings(
-    label_variable: str, stages_variable: str, statuses: tuple[str, ...], noun: str
+    label_variable: str,
+    stages_variable: str,
+    statuses: tuple[str, ...],
+    noun: str,
+    pattern: str | None = None,
 ) -> type[PipelineChoice]:
     def known_statuses(cls: type, value: dict[str, str]) -> dict[str, str]:
-        unknown = sorted(set(value) - set(statuses))
+        unknown = sorted(
+            s for s in set(value) - set(statuses) if pattern is None or not re.fullmatch(pattern, s)
+        )
         if unknown:
+            others = f" (or any matching {pattern})" if pattern else ""
             raise ValueError(
                 f"unknown {noun} {', '.join(map(repr, unknown))}; the statuses are "
                 + ", ".join(statuses)
+                + others
             )
         return value
 
@@ -307,6 +315,7 @@ def pipeline_choice(spec: PipelineSpec) -> PipelineChoice:
         spec.stages_variable,
         tuple(spec.default_stage_for_status),
         spec.status_noun,
+        spec.status_pattern,
     )
     return load(model, fallback=spec.stages_variable)
 

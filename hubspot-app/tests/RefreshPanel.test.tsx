@@ -3,7 +3,7 @@
  * with a fake hubspot.fetch standing in for the moulin-sync service.
  */
 import { describe, expect, it } from 'vitest';
-import { Alert, Button, Flex, List, LoadingSpinner, StatusTag, Text } from '@hubspot/ui-extensions';
+import { Alert, Button, Flex, Link, List, LoadingSpinner, StatusTag, Text } from '@hubspot/ui-extensions';
 import { createRenderer } from '@hubspot/ui-extensions/testing';
 import { BACKEND_URL } from '../src/app/cards/config';
 import { REFRESH_LABEL, RefreshPanel } from '../src/app/cards/RefreshPanel';
@@ -98,6 +98,32 @@ describe('on load', () => {
       'Le pain est parfait.',
       'La livraison, un peu lente.',
     ]);
+  });
+
+  it("lists the customer's open support tickets: subject as a link, status, age", async () => {
+    const tickets = [
+      { subject: 'Pain rassis', status: 'Open', createdAt: '2026-10-01T09:00:00+00:00', ageDays: 3, url: 'https://lemoulin.freshdesk.com/a/tickets/1' },
+      { subject: 'Sans lien', status: 'custom status 6', createdAt: null, ageDays: 0, url: null },
+    ];
+    const card = renderCard({ status: () => ({ status: 200, body: { ...FOUND_STATUS, tickets } }) });
+    await card.statusLoaded();
+    const list = card.findByTestId(List, 'open-tickets');
+    expect(list.findAll(Link).map((l) => [l.text, l.props.href])).toEqual([
+      ['Pain rassis', 'https://lemoulin.freshdesk.com/a/tickets/1'],
+    ]);
+    const texts = list.findAll(Text).map((t) => t.text);
+    expect(texts).toEqual(['opened 3 days ago', 'Sans lien', 'opened today']);
+    expect(list.findAll(StatusTag).map((t) => t.text)).toEqual(['Open', 'custom status 6']);
+  });
+
+  it('says when no ticket is open, and shows nothing of tickets when Freshdesk is off', async () => {
+    const none = renderCard({ status: () => ({ status: 200, body: { ...FOUND_STATUS, tickets: [] } }) });
+    await none.statusLoaded();
+    expect(none.textOf('no-open-tickets')).toBe('No open support ticket.');
+    const off = renderCard({});
+    await off.statusLoaded();
+    expect(off.maybeFindByTestId(Text, 'no-open-tickets')).toBeNull();
+    expect(off.maybeFindByTestId(List, 'open-tickets')).toBeNull();
   });
 
   it('shows a detractor without comment, and no category it does not know', async () => {

@@ -69,6 +69,7 @@ export const FOUND_STATUS: ContactStatus = {
   dealsInHubSpot: 3,
   reason: null,
   nps: null,
+  tickets: null,
 };
 
 export const NPS: Nps = {

@@ -256,4 +256,16 @@ describe('loadContactStatus', () => {
       comment: null,
     });
   });
+
+  it("reads the customer's open tickets, none when Freshdesk is off, and leaves out a link that is no web address", async () => {
+    const withTickets = (tickets: unknown) =>
+      loadContactStatus(fakeFetch(() => ({ status: 200, body: { ...FOUND_STATUS, tickets } })), '123');
+    expect((await withTickets(undefined)).tickets).toBeNull();
+    expect((await withTickets([])).tickets).toEqual([]);
+    const ticket = { subject: 'Pain rassis', status: 'Open', createdAt: '2026-10-01T09:00:00+00:00', ageDays: 3, url: 'https://lemoulin.freshdesk.com/a/tickets/1' };
+    expect((await withTickets([ticket])).tickets).toEqual([ticket]);
+    expect((await withTickets([{ ...ticket, url: 'javascript:alert(1)', ageDays: -2 }])).tickets).toEqual([
+      { ...ticket, url: null, ageDays: null },
+    ]);
+  });
 });

@@ -48,6 +48,7 @@ class RefreshService:
     hubspot: Callable[[], HubSpotClient]
     public_url: str | None = None  # the address HubSpot calls, when behind a proxy
     nps: bool = False  # Typeform is set up: the status reads the contact's NPS answer
+    tickets: bool = False  # Freshdesk is set up: the status lists the open tickets
     answer_within_s: float = ANSWER_WITHIN_S
     repeats: Repeats = field(default_factory=Repeats)
 
@@ -170,7 +171,10 @@ async def status_of_contact(service: RefreshService, request: Request, body: byt
 
     def read() -> dict[str, Any]:
         client = service.hubspot()
-        return contact_status(service.state, service.reader, client, contact, nps=service.nps)
+        return contact_status(
+            service.state, service.reader, client, contact, nps=service.nps,
+            tickets=service.tickets,
+        )  # fmt: skip
 
     return JSONResponse(await anyio.to_thread.run_sync(read))
 

@@ -1,7 +1,8 @@
 """What the contact card shows before anyone presses: when moulin-sync last wrote the
 contact, the customer's orders in the App du Moulin against the deals HubSpot holds for
 them, why the contact or some of their orders are not in HubSpot, if they are not, and
-the customer's latest NPS answer when Typeform is set up."""
+the customer's latest NPS answer when Typeform is set up, and their open support tickets
+when Freshdesk is."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import polars as pl
 from moulin_sync.hubspot.client import HubSpotClient
 from moulin_sync.hubspot.sync.state import REJECTED, SyncState
 from moulin_sync.refresh.nps import latest_nps
+from moulin_sync.refresh.tickets import open_tickets
 from moulin_sync.sources.app_du_moulin.reader import SourceReader
 
 # Shown on the card: in a salesperson's words.
@@ -28,14 +30,16 @@ def contact_status(
     contact_id: str,
     *,
     nps: bool = False,
+    tickets: bool = False,
 ) -> dict[str, Any]:
     """The card's fields for HubSpot contact `contact_id` (2 state reads, 1 source read,
-    1 HubSpot call; 2 with `nps`, which reads the contact's latest NPS answer)."""
+    1 HubSpot call; 1 more with `nps`, which reads the contact's latest NPS answer; 2
+    more with `tickets`, which read the contact's open support tickets)."""
     customer = state.keys_of("contacts", [contact_id]).get(contact_id)
     if customer is None:
         return {"objectId": contact_id, "found": False, "customerId": None,
                 "lastWrittenAt": None, "ordersInApp": 0, "dealsInHubSpot": 0,
-                "reason": NOT_OURS, "nps": None}  # fmt: skip
+                "reason": NOT_OURS, "nps": None, "tickets": None}  # fmt: skip
     row = state.rows_of("contacts", [customer]).get(customer, {})
     orders = reader.read_customer(int(customer))["orders"]
     own = orders.filter(pl.col("customer_id") == int(customer))["id"].cast(pl.String).to_list()
@@ -50,6 +54,8 @@ def contact_status(
         "dealsInHubSpot": len(deals),
         "reason": _reason(state, row, own),
         "nps": latest_nps(client, contact_id) if nps else None,
+        # None: Freshdesk is not set up; []: no open ticket.
+        "tickets": open_tickets(client, contact_id) if tickets else None,
     }
 
 

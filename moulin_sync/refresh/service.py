@@ -14,6 +14,7 @@ from moulin_sync.refresh.app import RefreshService, create_app
 from moulin_sync.refresh.launcher import COOLDOWN_S, RefreshLauncher
 from moulin_sync.refresh.nps import nps_is_on
 from moulin_sync.refresh.signature import SignatureCheck
+from moulin_sync.refresh.tickets import tickets_are_on
 from moulin_sync.settings import MoulinSettings
 from moulin_sync.sources.app_du_moulin.reader import SourceReader
 
@@ -45,6 +46,7 @@ def build_service(
                 hubspot=hubspot.client,
                 public_url=settings.refresh_public_url,
                 nps=nps_is_on(),
+                tickets=tickets_are_on(),
             )
         )
     finally:

@@ -12,13 +12,14 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from moulin_sync.sources.app_du_moulin.source import APP_DU_MOULIN
+from moulin_sync.sources.freshdesk.source import FRESHDESK
 from moulin_sync.sources.spec import Frames, Scope, SourceFrames, SourceSpec
 from moulin_sync.sources.typeform.source import TYPEFORM
 
 if TYPE_CHECKING:
     from moulin_sync.settings import MoulinSettings
 
-SOURCES: tuple[SourceSpec, ...] = (APP_DU_MOULIN, TYPEFORM)
+SOURCES: tuple[SourceSpec, ...] = (APP_DU_MOULIN, TYPEFORM, FRESHDESK)
 
 
 def source(name: str) -> SourceSpec:

@@ -69,6 +69,12 @@ class AdminClient(EmulatorAdmin):
     def limits(self) -> dict[str, Any]:
         return self._call("GET", "/_emulator/limits")
 
+    def set_unique(self, object_type: str, name: str, unique: bool) -> dict[str, Any]:
+        """Switch a property's unique flag in place, whatever the records hold (HubSpot's
+        API refuses it): how a test makes the copies a portal can hold all the same."""
+        path = f"/_emulator/properties/{object_type}/{name}/unique"
+        return self._call("PUT", path, {"unique": unique})
+
 
 class EmulatorHandle(EmulatorProcess):
     """A running HubSpot emulator process: `base_url`, `token`, `admin`, `restart()`, `stop()`."""

@@ -46,6 +46,10 @@ GOOD = {
     "nps_score": "9",
     "nps_category": "promoter",
     "nps_submitted_at": "2024-05-01T10:00:00.000Z",
+    "freshdesk_ticket_id": "42",
+    "hs_ticket_priority": "HIGH",
+    "source_type": "EMAIL",
+    "freshdesk_created_at": "2024-05-01T10:00:00.000Z",
 }
 
 

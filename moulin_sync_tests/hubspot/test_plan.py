@@ -231,3 +231,34 @@ def test_partitions_load_only_their_months(tmp_path: Path) -> None:
         store.record_rejected("deals", [Rejected("3", "refused", "2026-02-01")])
         february = store.load("deals", partitions=["2026-02-01"])
     assert sorted(february["source_key"]) == ["2", "3"]
+
+
+def test_a_link_with_a_lookup_resolves_by_its_stream_else_by_the_lookup_else_waits() -> None:
+    from moulin_sync.hubspot.streams.tickets import TICKETS
+
+    records = pl.DataFrame(
+        {
+            "source_key": ["1", "2", "3", "4"],
+            "payload_hash": ["h1", "h2", "h3", "h4"],
+            "contact_key": ["10", None, None, "11"],
+            "company_key": [None, None, None, None],
+            "requester_email": ["a@x.fr", "known@x.fr", "nobody@x.fr", "b@x.fr"],
+        }
+    )
+    made = Payloads(records, pl.DataFrame(schema=QUARANTINE), pl.DataFrame(schema=KEYS))
+    links = {"contact_key": {"10": "910"}, "company_key": {}}
+
+    plan = plan_sync(
+        TICKETS, made, state([]), links=links, lookups={"contact_key": {"known@x.fr": "920"}}
+    )
+
+    ids = dict(plan.create.select("source_key", "contact_key_id").iter_rows())
+    assert ids == {"1": "910", "2": "920"}
+    reasons = dict(plan.waiting.select("source_key", "reason").iter_rows())
+    assert reasons == {
+        "3": "waiting for contact with email nobody@x.fr to reach HubSpot",
+        "4": "waiting for contact 11 to reach HubSpot",
+    }
+    # Not looked up (a dry run): those it would find wait, none goes without its contact.
+    unlooked = plan_sync(TICKETS, made, state([]), links=links)
+    assert keys(unlooked.create) == ["1"] and keys(unlooked.waiting) == ["2", "3", "4"]

@@ -1,11 +1,16 @@
-"""HubSpot's own admin routes (`/_emulator/limits`), beside the toolkit's reset, state,
-stats and faults. Admin requests never consume rate-limit budget and are not counted."""
+"""HubSpot's own admin routes, beside the toolkit's reset, state, stats and faults: the
+limits (`/_emulator/limits`), and a property's unique flag switched in place
+(`PUT /_emulator/properties/{objectType}/{propertyName}/unique`, `{"unique": false}`),
+which HubSpot's API refuses: tests make the copies a portal can hold all the same (a
+property made unique after copies were in, an import) by switching it off, writing the
+copy through the API, and switching it on again. Admin requests never consume rate-limit
+budget and are not counted."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from .core import Emulator, Req, Result, RouteTable
+from .core import Emulator, Req, Result, RouteTable, schema_changed
 from .errors import bad_request
 
 table = RouteTable()
@@ -63,6 +68,21 @@ def _latency(value: Any) -> tuple[float, float] | None:
     ):
         raise bad_request("latency_ms must be [low, high] milliseconds (0 to 30000) or null")
     return float(value[0]), float(value[1])
+
+
+@table.add("PUT", "/_emulator/properties/{objectType}/{propertyName}/unique", mutates=True)
+def set_unique(em: Emulator, req: Req) -> Result:
+    """Make a property unique or not, whatever the records hold (the index is rebuilt:
+    of several records sharing a value, one holds it)."""
+    unique = req.dict_body().get("unique")
+    if not isinstance(unique, bool):
+        raise bad_request("unique must be true or false")
+    t = req.object_type()
+    prop = em.store.schema.get_property(t, req.params["propertyName"])
+    prop["hasUniqueValue"] = unique
+    em.store.schema.recompile()
+    em.store.rebuild_indexes()
+    return schema_changed(em, 200, prop)
 
 
 ROUTES = table.routes

@@ -42,6 +42,7 @@ BATCH_READ = Endpoint("POST", f"{_OBJECTS}/batch/read")
 BATCH_ARCHIVE = Endpoint("POST", f"{_OBJECTS}/batch/archive")
 SEARCH = Endpoint("POST", f"{_OBJECTS}/search", search=True)
 GET_OBJECT = Endpoint("GET", f"{_OBJECTS}/{{objectId}}")
+LIST_OBJECTS = Endpoint("GET", _OBJECTS)
 MERGE = Endpoint("POST", f"{_OBJECTS}/merge", idempotent=False)
 # Sent twice, a GDPR delete finds nothing the second time (404): nothing is duplicated.
 GDPR_DELETE = Endpoint("POST", "/crm/v3/objects/contacts/gdpr-delete")

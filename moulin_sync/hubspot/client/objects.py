@@ -236,6 +236,28 @@ class ObjectsApi:
             return None
         return record(answer.body)
 
+    def every(self, object_type: str, properties: Sequence[str]) -> Iterator[dict[str, Any]]:
+        """Every live record of the type, 100 a page (the list API: the general rate
+        limit, not search's, and no 10,000-result cap)."""
+        check_type(object_type)
+        after: str | None = None
+        while True:
+            kwargs: dict[str, Any] = {"limit": MAX_BATCH_INPUTS, "properties": list(properties)}
+            if after is not None:
+                kwargs["after"] = after
+            answer = self._send(
+                e.LIST_OBJECTS,
+                lambda kwargs=kwargs, **kw: self._basic.get_page_with_http_info(
+                    object_type, **kwargs, **kw
+                ),
+                objectType=object_type,
+            )
+            for raw in answer.body.get("results") or []:
+                yield record(raw)
+            after = next_after(answer.body)
+            if after is None:
+                return
+
     def gdpr_delete(self, contact_id: str) -> bool:
         """Delete a contact for good (HubSpot's GDPR delete); False when HubSpot has no
         such contact (already deleted: a retry after a lost answer, say)."""

@@ -14,6 +14,7 @@ from moulin_sync.hubspot.streams.contacts import CONTACTS
 from moulin_sync.hubspot.streams.deals import DEALS
 from moulin_sync.hubspot.streams.nps import NPS
 from moulin_sync.hubspot.streams.spec import Custom, PropertyGroup, StreamSpec
+from moulin_sync.hubspot.streams.tickets import TICKETS
 
 
 class GroupedProperty(NamedTuple):
@@ -21,7 +22,7 @@ class GroupedProperty(NamedTuple):
     group: PropertyGroup
 
 
-STREAMS: tuple[StreamSpec, ...] = (COMPANIES, CONTACTS, DEALS, NPS)
+STREAMS: tuple[StreamSpec, ...] = (COMPANIES, CONTACTS, DEALS, NPS, TICKETS)
 
 
 def enabled_streams(sources: Collection[str] | None = None) -> tuple[StreamSpec, ...]:

@@ -20,6 +20,7 @@ from moulin_sync.sources.app_du_moulin.vocabulary import Choice
 
 if TYPE_CHECKING:
     from moulin_sync.hubspot.streams.payloads import Payloads
+    from moulin_sync.settings import GdprErasure
 
 PropertyType = Literal["string", "number", "date", "datetime", "enumeration", "bool"]
 
@@ -92,6 +93,16 @@ class Custom(Property):
 
 
 @dataclass(frozen=True)
+class Lookup:
+    """Where a link's target is found when the target stream does not hold it: the HubSpot
+    record of the target's type whose `property` holds the payload's `column` value (a
+    requester's contact by email, made by someone else). Found, never created."""
+
+    column: str  # e.g. "requester_email"
+    property: str  # a unique property of the target type, e.g. "email"
+
+
+@dataclass(frozen=True)
 class Link:
     """A payload column naming another stream's record, sent as an association."""
 
@@ -104,6 +115,9 @@ class Link:
     # this one (a B2B deal goes with its company when its contact cannot be made); the
     # missing association is added when the target lands.
     unless: str | None = None
+    # Where the target is found in HubSpot when the column names none the target stream
+    # holds; a record whose target is found neither way waits (a required link).
+    lookup: Lookup | None = None
 
     @property
     def resolved(self) -> str:
@@ -138,10 +152,23 @@ class PipelineSpec:
     label_variable: str
     stages_variable: str
     status_noun: str = "status"  # what a status is, in errors: "order status"
+    # The statuses a source may have beyond the defaults' (a regular expression: Freshdesk's
+    # custom statuses, numbered from 6), which the stages variable may map too.
+    status_pattern: str | None = None
+    # The status whose stage a status with no stage goes to (reported); None: such a
+    # record is quarantined by its stream.
+    fallback_status: str | None = None
 
     @property
     def default_stage_for_status(self) -> dict[str, str]:
         return {status: stage.label for stage in self.stages for status in stage.statuses}
+
+    def stage_metadata(self, stage: Stage) -> dict[str, str]:
+        """A stage's metadata as HubSpot wants it for the object type: a ticket stage is
+        open or closed (`ticketState`), a deal stage has a probability."""
+        if self.object_type == "tickets":
+            return {"ticketState": "CLOSED" if stage.closed else "OPEN"}
+        return {"probability": stage.probability, "isClosed": str(stage.closed).lower()}
 
     def body(self, label: str) -> dict[str, Any]:
         """The body of `POST /crm/v3/pipelines/{objectType}` for the default stages."""
@@ -152,10 +179,7 @@ class PipelineSpec:
                 {
                     "label": stage.label,
                     "displayOrder": i,
-                    "metadata": {
-                        "probability": stage.probability,
-                        "isClosed": str(stage.closed).lower(),
-                    },
+                    "metadata": self.stage_metadata(stage),
                 }
                 for i, stage in enumerate(self.stages)
             ],
@@ -234,6 +258,15 @@ class StreamSpec:
     # (the email): another of our records holds it ("shared": both stay, neither merged
     # on a guess), or HubSpot finds it "invalid".
     withhold: Callable[[Mapping[str, str], str], dict[str, str]] | None = None
+    # What becomes of a record the source took out (`Payloads.erased`): "gdpr", as
+    # MOULIN_GDPR_ERASURE says (a person erased at the source); "archive", archived
+    # whatever it says (a ticket deleted or marked spam is nobody's erasure).
+    erasure: Literal["gdpr", "archive"] = "gdpr"
+
+    def erasure_policy(self, gdpr: GdprErasure) -> GdprErasure:
+        """What this stream does with the records the source took out, given the GDPR
+        policy."""
+        return "archive" if self.erasure == "archive" else gdpr
 
     @property
     def object_type(self) -> str:
@@ -286,7 +319,10 @@ class StreamSpec:
 
     @property
     def link_columns(self) -> tuple[str, ...]:
-        return tuple(link.column for link in self.links)
+        """The payload columns its links need: each target's source key, and the value
+        a target is looked up by when the target stream does not hold it."""
+        lookups = tuple(link.lookup.column for link in self.links if link.lookup is not None)
+        return tuple(dict.fromkeys((*(link.column for link in self.links), *lookups)))
 
     @cached_property
     def model(self) -> type[BaseModel]:

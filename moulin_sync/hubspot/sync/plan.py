@@ -58,6 +58,7 @@ def plan_sync(
     links: Mapping[str, Mapping[str, str]] | None = None,
     erasure: GdprErasure = "delete",
     owner_ids: Mapping[str, str] | None = None,
+    lookups: Mapping[str, Mapping[str, str]] | None = None,
 ) -> SyncPlan:
     """Split payloads into create / update / unchanged, and erasures to do.
 
@@ -66,10 +67,14 @@ def plan_sync(
     re-sent when its association target changes or first appears in HubSpot. Records
     whose required link cannot be resolved wait for a later run. A stream enriching
     another's records (`spec.enriches`) is planned on `owner_ids`: see `plan_enrichment`.
+    `lookups` maps a link column with a `Lookup` to {looked-up value: HubSpot id}: the
+    targets found in HubSpot for the records the target stream does not hold
+    (`lookups.looked_up`).
     """
     if spec.enriches is not None:
         return plan_enrichment(spec, payloads, state, owner_ids or {})
-    records, waiting = _resolve_links(spec, payloads.records, links or {})
+    erasure = spec.erasure_policy(erasure)
+    records, waiting = _resolve_links(spec, payloads.records, links or {}, lookups or {})
     known = state.select(
         "source_key",
         "hubspot_id",
@@ -178,20 +183,33 @@ def _to_erase(
 
 
 def _resolve_links(
-    spec: StreamSpec, records: pl.DataFrame, links: Mapping[str, Mapping[str, str]]
+    spec: StreamSpec,
+    records: pl.DataFrame,
+    links: Mapping[str, Mapping[str, str]],
+    lookups: Mapping[str, Mapping[str, str]],
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(records ready to plan, records waiting): each link column resolved into its
-    `<column>_id`, and the resolved ids made part of the hash."""
+    `<column>_id` (by the target stream's records, else by a lookup), and the resolved ids
+    made part of the hash."""
     resolved = []
+    names_target: dict[str, pl.Expr] = {}
     for link in spec.links:
-        if link.column not in links:
+        if link.column not in links and link.lookup is None:
             continue
         resolved.append(link.resolved)
-        records = records.with_columns(
-            pl.col(link.column)
-            .replace_strict(dict(links[link.column]), default=None, return_dtype=pl.String)
-            .alias(link.resolved)
+        found = pl.col(link.column).replace_strict(
+            dict(links.get(link.column, {})), default=None, return_dtype=pl.String
         )
+        names_target[link.column] = pl.col(link.column).is_not_null()
+        if link.lookup is not None:
+            # Not looked up (a dry run): such a record waits, never goes without its target.
+            value = pl.col(link.lookup.column)
+            by_lookup = value.replace_strict(
+                dict(lookups.get(link.column, {})), default=None, return_dtype=pl.String
+            )
+            found = pl.coalesce(found, by_lookup)
+            names_target[link.column] = names_target[link.column] | value.is_not_null()
+        records = records.with_columns(found.alias(link.resolved))
     # A record waits when it names a target (a contact, a company) not in HubSpot yet,
     # unless another of its targets lets it go without that one.
     by_column = {link.column: link for link in spec.links}
@@ -199,12 +217,16 @@ def _resolve_links(
     waits_for = []
     for link in spec.links:
         if link.required and link.resolved in resolved:
-            missing = pl.col(link.column).is_not_null() & pl.col(link.resolved).is_null()
+            missing = names_target[link.column] & pl.col(link.resolved).is_null()
             if link.unless is not None and by_column[link.unless].resolved in resolved:
                 missing = missing & pl.col(by_column[link.unless].resolved).is_null()
             unresolved = unresolved | missing
             noun = RECORD_NOUNS.get(link.stream, link.stream)
-            waits_for.append(pl.when(missing).then(pl.format(f"{noun} {{}}", link.column)))
+            target = pl.format(f"{noun} {{}}", link.column)
+            if link.lookup is not None:
+                by_value = pl.format(f"{noun} with {link.lookup.property} {{}}", link.lookup.column)
+                target = pl.when(pl.col(link.column).is_not_null()).then(target).otherwise(by_value)
+            waits_for.append(pl.when(missing).then(target))
     waiting = records.filter(unresolved).with_columns(
         waits_for=pl.coalesce(waits_for) if waits_for else pl.lit(None, pl.String)
     )

@@ -11,6 +11,7 @@ from moulin_sync.hubspot.streams import link_target_types
 from moulin_sync.hubspot.streams.payloads import Payloads
 from moulin_sync.hubspot.streams.spec import StreamSpec
 from moulin_sync.hubspot.sync.ledger import SyncReport
+from moulin_sync.hubspot.sync.lookups import looked_up
 from moulin_sync.hubspot.sync.plan import SyncPlan, plan_sync
 from moulin_sync.hubspot.sync.portal import PortalSchema, refused_by_portal
 from moulin_sync.hubspot.sync.progress import Report
@@ -71,13 +72,15 @@ def sync_stream(
         spec.property_names,
         spec.object_type,
     )
+    checked = payloads.reject(refused)
     plan = plan_sync(
         spec,
-        payloads.reject(refused),
+        checked,
         state.records_of(spec.name, payload_keys(payloads)) if known is None else known,
         links=links,
         erasure=erasure,
         owner_ids=owners,
+        lookups=looked_up(client, spec, checked.records, links),
     )
     log(f"{spec.name}: plan {plan.counts()}")
     sync = StreamSync(

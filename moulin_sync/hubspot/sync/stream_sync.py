@@ -128,7 +128,7 @@ class StreamSync:
         progress: Report | None = None,
     ) -> None:
         self.spec = spec
-        self.erasure = erasure
+        self.erasure = spec.erasure_policy(erasure)
         self.pool = InFlight(client.max_in_flight, f"hubspot-{spec.name}")
         self.writer = Writer(client, spec)
         self.resolver = Resolver(client, spec, self.pool)

@@ -1,5 +1,6 @@
 /**
- * The card's body: the contact's App du Moulin status and latest NPS answer,
+ * The card's body: the contact's App du Moulin status, latest NPS answer and
+ * open support tickets,
  * the refresh button, and what the last refresh changed. Kept apart from the
  * `hubspot.extend` entry point so tests can render it with a fake fetch and an
  * instant sleep.
@@ -12,6 +13,7 @@ import {
   DescriptionListItem,
   Flex,
   hubspot,
+  Link,
   List,
   LoadingSpinner,
   StatusTag,
@@ -30,6 +32,7 @@ import {
   type NpsCategory,
   type Outcome,
   type Sleep,
+  type SupportTicket,
 } from './moulin-api';
 import {
   describeDay,
@@ -38,6 +41,7 @@ import {
   describeLastWritten,
   describeMismatch,
   describeNpsScore,
+  describeTicketAge,
   describeOutcome,
   describeRefreshTitle,
   NOT_OURS,
@@ -207,6 +211,7 @@ function StatusSection({ view, timeZone }: { view: StatusView; timeZone?: string
         </Alert>
       )}
       {status.nps && <NpsSection nps={status.nps} timeZone={timeZone} />}
+      {status.tickets && <TicketsSection tickets={status.tickets} />}
     </Flex>
   );
 }
@@ -245,6 +250,30 @@ function NpsSection({ nps, timeZone }: { nps: Nps; timeZone?: string }) {
           ))}
         </Flex>
       )}
+    </Flex>
+  );
+}
+
+function TicketsSection({ tickets }: { tickets: SupportTicket[] }) {
+  if (tickets.length === 0) {
+    return <Text testId="no-open-tickets">No open support ticket.</Text>;
+  }
+  return (
+    <Flex direction="column" gap="xs">
+      <Text format={{ fontWeight: 'bold' }}>Open support tickets</Text>
+      <List testId="open-tickets">
+        {tickets.map((ticket, i) => (
+          <Flex key={i} direction="row" gap="xs">
+            {ticket.url ? (
+              <Link href={ticket.url}>{ticket.subject}</Link>
+            ) : (
+              <Text>{ticket.subject}</Text>
+            )}
+            <StatusTag variant="warning">{ticket.status}</StatusTag>
+            <Text>{describeTicketAge(ticket.ageDays)}</Text>
+          </Flex>
+        ))}
+      </List>
     </Flex>
   );
 }

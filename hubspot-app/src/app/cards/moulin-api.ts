@@ -47,6 +47,15 @@ export interface Nps {
   comment: string | null;
 }
 
+/** One of the customer's open support tickets (Freshdesk), as moulin-sync wrote it in HubSpot. */
+export interface SupportTicket {
+  subject: string;
+  status: string;
+  createdAt: string | null;
+  ageDays: number | null;
+  url: string | null;
+}
+
 export interface ContactStatus {
   objectId: string;
   found: boolean;
@@ -57,6 +66,8 @@ export interface ContactStatus {
   reason: string | null;
   /** Null when Typeform is not set up or the customer never answered. */
   nps: Nps | null;
+  /** Null when Freshdesk is not set up; empty when no ticket is open. */
+  tickets: SupportTicket[] | null;
 }
 
 /** A press joined to a refresh already running or just done, rather than launching one. */
@@ -354,6 +365,7 @@ export const notOurs = (
   dealsInHubSpot: 0,
   reason,
   nps: null,
+  tickets: null,
 });
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
@@ -413,7 +425,24 @@ function parseContactStatus(body: unknown, objectId: string): ContactStatus {
     dealsInHubSpot: int(field(body, 'dealsInHubSpot')),
     reason: str(field(body, 'reason')),
     nps: parseNps(field(body, 'nps')),
+    tickets: parseTickets(field(body, 'tickets')),
   };
+}
+
+function parseTickets(v: unknown): SupportTicket[] | null {
+  if (!Array.isArray(v)) return null;
+  return v.map((item) => {
+    const age = field(item, 'ageDays');
+    const url = str(field(item, 'url'));
+    return {
+      subject: str(field(item, 'subject')) ?? '',
+      status: str(field(item, 'status')) ?? '',
+      createdAt: str(field(item, 'createdAt')),
+      ageDays: typeof age === 'number' && Number.isFinite(age) && age >= 0 ? Math.floor(age) : null,
+      // Only a web address is a link: anything else is left out.
+      url: url && /^https?:\/\//.test(url) ? url : null,
+    };
+  });
 }
 
 const NPS_CATEGORIES: NpsCategory[] = ['promoter', 'passive', 'detractor'];

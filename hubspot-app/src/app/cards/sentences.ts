@@ -154,3 +154,10 @@ export function describeMismatch(status: ContactStatus): string | null {
 
 export const NOT_OURS =
   'This contact is not a customer moulin-sync knows, so there is nothing from the App du Moulin to show or refresh here.';
+
+/** A ticket's age in a salesperson's words: "opened today", "opened 1 day ago", "opened 12 days ago". */
+export function describeTicketAge(days: number | null): string {
+  if (days === null) return 'opened on an unknown day';
+  if (days === 0) return 'opened today';
+  return `opened ${days} day${days === 1 ? '' : 's'} ago`;
+}

@@ -1,0 +1,1 @@
+"""Freshdesk: the support tickets of Le Moulin's customers (pulled incrementally)."""
