@@ -183,6 +183,15 @@ class MoulinSettings(BaseSettings):
         description="Seconds a change may wait for HubSpot before an alert: the lag is the "
         "oldest change not yet synced.",
     )
+    live_max_runtime: int = Field(
+        default=1800,
+        ge=30,
+        validation_alias="MOULIN_LIVE_MAX_RUNTIME",
+        description="Seconds a live run may go (waiting for the hubspot_api pool included) "
+        "before run monitoring fails it and run retries run it again: a run whose worker "
+        "died with its daemon would otherwise stay STARTED. A run of many customers gets "
+        "a second more per ten.",
+    )
     ui_url: str | None = Field(
         default=None,
         validation_alias="MOULIN_UI_URL",

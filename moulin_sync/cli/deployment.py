@@ -1,6 +1,6 @@
 """`moulin-sync up` / `down` (`make up` / `make down`): the production deployment on this
 machine — dagster-webserver and dagster-daemon on the production `dagster.yaml`, against
-PostgreSQL, schedules on — left running in the background until `down`.
+PostgreSQL, schedules on, live sync on (MOULIN_LIVE=on unless set) — left running in the background until `down`.
 
 PostgreSQL is the local one unless `DAGSTER_PG_*` say otherwise; its database is created
 when missing. Each process runs in its own process group (dagster-webserver and
@@ -95,7 +95,8 @@ def up(host: str, port: int, root: Path) -> None:
     home = Path(os.environ.get("DAGSTER_HOME") or root / "dagster_home").resolve()
     home.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(config, home / "dagster.yaml")
-    env = {**PG_DEFAULTS, **os.environ, "DAGSTER_HOME": str(home)}
+    # Live sync is on in production unless MOULIN_LIVE says otherwise (off in the demo).
+    env = {**PG_DEFAULTS, "MOULIN_LIVE": "on", **os.environ, "DAGSTER_HOME": str(home)}
     ensure_database(env)
     commands = dagster_commands(root, host, port)
     processes = {}

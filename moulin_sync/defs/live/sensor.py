@@ -86,14 +86,14 @@ class Tick:
     message: str = ""
 
 
-def max_runtime_s(interval_s: int, customers: int) -> int:
+def max_runtime_s(base_s: int, customers: int) -> int:
     """How long a live run may go before run monitoring fails it (and run retries run it
     again): a run whose worker died with its daemon would otherwise stay STARTED."""
-    return 60 + 10 * interval_s + customers // 20
+    return base_s + customers // 10
 
 
 def run_requests(
-    source: str, before: dict[str, Any], found: LiveChanges, now: dt.datetime, interval_s: int
+    source: str, before: dict[str, Any], found: LiveChanges, now: dt.datetime, runtime_s: int
 ) -> list[RunRequest]:
     """The runs of what `found` holds: `CUSTOMERS_PER_RUN` customers each (the changed
     companies in the first), keyed by the cursor's range and the run's place in it."""
@@ -125,7 +125,7 @@ def run_requests(
                     SOURCE_TAG: source,
                     CHANGES_TAG: str(changes),
                     **({OLDEST_TAG: oldest} if oldest else {}),
-                    MAX_RUNTIME_TAG: str(max_runtime_s(interval_s, len(part))),
+                    MAX_RUNTIME_TAG: str(max_runtime_s(runtime_s, len(part))),
                 },
             )
         )
@@ -138,7 +138,7 @@ def look(
     cursor: SensorCursor,
     in_flight: Sequence[dt.datetime],
     now: dt.datetime,
-    interval_s: int,
+    runtime_s: int,
 ) -> Tick:
     """One tick of the sensor, given the oldest change of each live run still in flight."""
     feed = spec.live
@@ -153,7 +153,7 @@ def look(
     after = SensorCursor(found.cursor, cursor.alerted, cursor.lagging)
     if found.empty:
         return Tick(cursor=after, lag_s=lag, message=f"nothing changed; lag {lag:.0f} s")
-    requests = run_requests(spec.name, cursor.feed, found, now, interval_s)
+    requests = run_requests(spec.name, cursor.feed, found, now, runtime_s)
     counted = ", ".join(f"{n} {table}" for table, n in found.counts.items() if n)
     message = (
         f"{counted} changed: {len(found.customer_ids)} customers, {len(found.company_ids)} "
@@ -215,7 +215,7 @@ def live_sensor(spec: SourceSpec) -> SensorDefinition:
         cursor = SensorCursor.parse(context.cursor)
         tick = look(
             spec, spec.config(current), cursor, in_flight_oldest(context, spec.name), now,
-            current.live_interval,
+            current.live_max_runtime,
         )  # fmt: skip
         late = tick.lag_s > current.live_max_lag
         if late and not tick.cursor.alerted:
