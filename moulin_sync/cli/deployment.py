@@ -98,6 +98,8 @@ def up(host: str, port: int, root: Path) -> None:
     # Live sync is on in production unless MOULIN_LIVE says otherwise (off in the demo).
     env = {**PG_DEFAULTS, "MOULIN_LIVE": "on", **os.environ, "DAGSTER_HOME": str(home)}
     ensure_database(env)
+    if env["MOULIN_LIVE"] == "on":
+        _warn_missing_live_indexes()
     commands = dagster_commands(root, host, port)
     processes = {}
     for name, command in commands.items():
@@ -118,6 +120,19 @@ def up(host: str, port: int, root: Path) -> None:
         f"{env['DAGSTER_PG_HOST']}:{env['DAGSTER_PG_PORT']}; logs in {root}; "
         "`make down` stops it)"
     )
+
+
+def _warn_missing_live_indexes() -> None:
+    """Each index live sync needs and the source lacks, named with its statement."""
+    from moulin_sync.settings import SettingsError, load_settings
+    from moulin_sync.sources.indexes import live_index_warnings
+
+    try:
+        warnings = live_index_warnings(load_settings())
+    except SettingsError:
+        return  # the daemon's code server says which setting, in the UI
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
 
 
 @click.command()

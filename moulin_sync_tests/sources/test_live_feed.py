@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 
 from moulin_sync.demo_data.generator import generate
+from moulin_sync.settings import MoulinSettings
 from moulin_sync.sources.app_du_moulin.live import INDEXES, WATCHED, changes, missing_indexes, start
 from moulin_sync.sources.app_du_moulin.source import APP_DU_MOULIN
+from moulin_sync.sources.indexes import live_index_warnings
 
 NOW = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
 AT = "2026-11-27 11:00:00"
@@ -149,3 +151,6 @@ def test_a_missing_index_is_named_with_its_ddl_and_never_created(source: Path) -
         "CREATE INDEX ix_companies_updated_at ON companies (updated_at)"
     ]
     assert len(INDEXES) == len({(w.table, w.stamp) for w in WATCHED})
+    [warning] = live_index_warnings(MoulinSettings(source_url=url(source)))
+    assert warning.startswith("MOULIN_LIVE: the App du Moulin has no index")
+    assert "CREATE INDEX ix_companies_updated_at ON companies (updated_at)" in warning

@@ -213,6 +213,11 @@ def live_sensor(spec: SourceSpec) -> SensorDefinition:
             return SensorResult(skip_message="MOULIN_LIVE is off: the nightly run syncs changes")
         now = dt.datetime.now(dt.UTC)
         cursor = SensorCursor.parse(context.cursor)
+        if cursor.feed is None:
+            from moulin_sync.sources.indexes import live_index_warnings
+
+            for warning in live_index_warnings(current):
+                context.log.warning(warning)
         tick = look(
             spec, spec.config(current), cursor, in_flight_oldest(context, spec.name), now,
             current.live_max_runtime,
