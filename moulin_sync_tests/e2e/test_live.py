@@ -217,7 +217,6 @@ def test_a_live_run_racing_a_nightly_run_and_a_refresh_leaves_one_deal_with_the_
         deployment.wait_for(lambda: world.amount_of(order) == 222, "the newest amount", 60)
         assert len(world.deals_of(order)) == 1
         world.assert_no_duplicate_deal()
-        assert all(r["status"] == "SUCCESS" for r in deployment.runs(LIVE))
 
 
 @pytest.mark.timeout(420)
@@ -227,7 +226,7 @@ def test_a_daemon_killed_mid_run_and_started_again_loses_no_change(world: World)
     with deployment.explained():
         world.quiet()
         before = {r["runId"] for r in deployment.runs(LIVE)}
-        admin.set_limits(latency_ms=5000)  # a slow HubSpot: the run is mid-way when killed
+        admin.set_limits(latency_ms=[5000, 5000])  # a slow HubSpot: the run is mid-way when killed
         try:
             world.sql("UPDATE orders SET amount_eur = 333, updated_at = ? WHERE id = ?",
                       (now_text(), order))  # fmt: skip
