@@ -18,4 +18,4 @@ RUN_FAILURE_REASON_TAG = "dagster/failure_reason"
 
 # Run monitoring fails a run still going after this many seconds (a run whose worker
 # died with its daemon would otherwise stay STARTED for ever), and run retries retry it.
-MAX_RUNTIME_TAG = "dagster/max_runtime"
+MAX_RUNTIME_SECONDS_TAG = "dagster/max_runtime"

@@ -35,7 +35,7 @@ from dagster import (
 from moulin_sync.alerts.channels import AlertChannels
 from moulin_sync.alerts.messages import live_lag_paragraph, live_lag_subject
 from moulin_sync.defs.live.job import LIVE_JOB, OP, live_sync_job
-from moulin_sync.runs.tags import MAX_RUNTIME_TAG
+from moulin_sync.runs.tags import MAX_RUNTIME_SECONDS_TAG
 from moulin_sync.settings import MoulinSettings, load_settings, settings
 from moulin_sync.sources.spec import LiveChanges, SourceSpec
 
@@ -125,7 +125,7 @@ def run_requests(
                     SOURCE_TAG: source,
                     CHANGES_TAG: str(changes),
                     **({OLDEST_TAG: oldest} if oldest else {}),
-                    MAX_RUNTIME_TAG: str(max_runtime_s(runtime_s, len(part))),
+                    MAX_RUNTIME_SECONDS_TAG: str(max_runtime_s(runtime_s, len(part))),
                 },
             )
         )
