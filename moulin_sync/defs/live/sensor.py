@@ -210,7 +210,7 @@ def live_sensor(spec: SourceSpec) -> SensorDefinition:
     def watch(context: SensorEvaluationContext) -> SensorResult:
         current = load_settings()
         if current.live != "on":
-            return SensorResult(skip_message="MOULIN_LIVE is off: the nightly run syncs changes")
+            return SensorResult(skip_reason="MOULIN_LIVE is off: the nightly run syncs changes")
         now = dt.datetime.now(dt.UTC)
         cursor = SensorCursor.parse(context.cursor)
         if cursor.feed is None:
@@ -241,7 +241,7 @@ def live_sensor(spec: SourceSpec) -> SensorDefinition:
                 run_requests=tick.requests, cursor=tick.cursor.dump(), asset_events=events
             )
         return SensorResult(
-            skip_message=tick.message, cursor=tick.cursor.dump(), asset_events=events
+            skip_reason=tick.message, cursor=tick.cursor.dump(), asset_events=events
         )
 
     return watch
