@@ -15,7 +15,8 @@ against the source. Then:
   requests hanging past the timeout, the state store (SQLite, PostgreSQL) unreachable;
 - the data's life after the first load: an erasure cut by a SIGKILL between the contact
   and its deals, a merge in HubSpot followed by new orders, a refund in a months-old
-  partition followed by `sync --nightly`;
+  partition followed by `sync --nightly`, a live run SIGKILLed after HubSpot committed
+  its writes, then caught up;
 - the bad-input corpus; the security checks.
 
 Every scenario ends with HubSpot compared to the expected state: zero duplicates, zero
@@ -33,7 +34,7 @@ import warnings
 from pathlib import Path
 
 from moulin_sync.testing.hubspot_emulator import run_hubspot_emulator
-from moulin_sync.testing.reliability import drills, lifecycle
+from moulin_sync.testing.reliability import drills, lifecycle, live
 from moulin_sync.testing.reliability.corpus import run_corpus
 from moulin_sync.testing.reliability.crash_matrix import CrashMatrix, crash_points, reference_run
 from moulin_sync.testing.reliability.harness import MONTHS, World, make_source
@@ -112,6 +113,7 @@ def main() -> int:
             report(lifecycle.erasure_cut_by_a_crash(world))
             report(lifecycle.merge_then_new_orders(world))
             report(lifecycle.late_refund_then_nightly(world))
+            report(live.live_run_killed_then_caught_up(world))
         if "corpus" in parts:
             corpus = run_corpus(world)
             tally.bad_inputs_tried += corpus.bad_tried
