@@ -115,7 +115,7 @@ def world(
         "MOULIN_LIVE": "on",
         "MOULIN_LIVE_INTERVAL": "1",
         # A run left STARTED by a killed daemon is failed (and retried) this soon.
-        "MOULIN_LIVE_MAX_RUNTIME": "40",
+        "MOULIN_LIVE_MAX_RUNTIME": "30",
         "HUBSPOT_BASE_URL": hubspot.base_url,
         "HUBSPOT_ACCESS_TOKEN": hubspot.token,
         "HUBSPOT_TIER": "unlimited",
