@@ -170,3 +170,24 @@ def test_a_burst_is_a_few_large_runs_with_a_runtime_bound() -> None:
     again = run_requests("app_du_moulin", {"orders": [None, []]}, found, now, 1800)
     assert [r.run_key for r in again] == [r.run_key for r in made]
     assert made[0].tags["dagster/max_runtime"] == str(max_runtime_s(1800, 2_000)) == "2000"
+
+
+def test_an_erasure_then_a_change_to_the_erased_customers_order_both_reach_hubspot(
+    world: SyncWorld,
+) -> None:
+    cursor, _ = live_run(world, SensorCursor())
+    order_id, customer_id, _ = synced_order(world)
+    world.sql("UPDATE customers SET deleted_at = ? WHERE id = ?", (now_text(), customer_id))
+    cursor, [erased] = live_run(world, cursor)
+    assert erased["customers"] == 1
+    assert "client effacé" in deal(world, order_id)["dealname"]
+    assert not [
+        c
+        for c in world.objects("contacts")
+        if c["properties"].get("moulin_customer_id") == str(customer_id)
+    ]
+    # Their deal is kept without the person; a refund of the order still reaches it.
+    world.sql("UPDATE orders SET amount_eur = 12.5, updated_at = ? WHERE id = ?",
+              (now_text(), order_id))  # fmt: skip
+    live_run(world, cursor)
+    assert float(deal(world, order_id)["amount"]) == 12.5

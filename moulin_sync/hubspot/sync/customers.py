@@ -94,7 +94,10 @@ def customers_payloads(
     mine = spec.customer_column
     if mine is None:
         return made
-    own = pl.col(mine).is_in([str(i) for i in customer_ids])
+    # A record naming no customer is an erased customer's (a deal kept without its
+    # person): in the customers' share of the sources, it is one of theirs (or an erased
+    # colleague's, written as the nightly run would write it all the same).
+    own = pl.col(mine).is_in([str(i) for i in customer_ids]) | pl.col(mine).is_null()
 
     def keep(frame: pl.DataFrame) -> pl.DataFrame:
         # Quarantined rows that do not say whose they are: all of the customers' share.
