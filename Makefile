@@ -54,9 +54,10 @@ format: install
 
 # Benchmarks and the full reliability suite are not part of `make test` (minutes each).
 # The sync benchmark launches its runs as production does: through dagster-daemon on the
-# local PostgreSQL (`moulin-sync up`).
+# local PostgreSQL (`moulin-sync up`); then the NPS stream at 100,000 answers.
 bench: install
 	$(RUN)/python bench/sync_benchmark.py --daemon
+	$(RUN)/python bench/nps_benchmark.py
 
 bench-large: install
 	$(RUN)/python bench/sync_benchmark.py --large --daemon

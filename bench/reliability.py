@@ -1,6 +1,6 @@
 """The reliability suite, in full: `make reliability`.
 
-    .venv/bin/python bench/reliability.py [--points N] [--only crash,drills,corpus,security]
+    .venv/bin/python bench/reliability.py [--points N] [--only crash,drills,typeform,...]
                                           [--root DIR] [--postgres URL]
 
 A first load (150 customers, 6 companies, ~750 orders over three months; ~45 HubSpot write
@@ -17,7 +17,13 @@ against the source. Then:
   and its deals, a merge in HubSpot followed by new orders, a refund in a months-old
   partition followed by `sync --nightly`, a live run SIGKILLed after HubSpot committed
   its writes, then caught up;
-- the bad-input corpus; the security checks.
+- the bad-input corpus; the security checks;
+- each other source's faults (a file each in moulin_sync/testing/reliability/scenarios/:
+  Typeform's NPS pull crashed before the write, NPS writes killed or their answers lost,
+  a fault mid-paging, a 429 storm at 2 requests/s, an older answer arriving late).
+
+The world has every such source on (Typeform: its emulator, filled consistently with the
+App du Moulin), so the crash matrix and the drills cover their streams too.
 
 Every scenario ends with HubSpot compared to the expected state: zero duplicates, zero
 records lost. The summary goes to stdout and `<root>/summary.txt` (details in
@@ -27,25 +33,48 @@ records lost. The summary goes to stdout and `<root>/summary.txt` (details in
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import sys
 import tempfile
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 from moulin_sync.testing.hubspot_emulator import run_hubspot_emulator
 from moulin_sync.testing.reliability import drills, lifecycle, live
 from moulin_sync.testing.reliability.corpus import run_corpus
-from moulin_sync.testing.reliability.crash_matrix import CrashMatrix, crash_points, reference_run
+from moulin_sync.testing.reliability.crash_matrix import (
+    CrashMatrix,
+    Reference,
+    crash_points,
+    reference_run,
+)
 from moulin_sync.testing.reliability.harness import MONTHS, World, make_source
 from moulin_sync.testing.reliability.oracle import Verdict, audit_reference
 from moulin_sync.testing.reliability.outcomes import Outcome, Tally
 from moulin_sync.testing.reliability.security import postgres_reachable, run_security
+from moulin_sync.testing.reliability.services import scenario_files
 
 warnings.filterwarnings("ignore")
 
-PARTS = ("crash", "drills", "lifecycle", "corpus", "security")
+SCENARIO_FILES = scenario_files()
+PARTS = ("crash", "drills", "lifecycle", "corpus", "security", *(f.NAME for f in SCENARIO_FILES))
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def restart_matrix(
+    root: Path, world: World, reference: Reference, points: list[int], report: Callable
+) -> None:
+    """The crash matrix with HubSpot restarted mid-write (a HubSpot with a state file)."""
+    with run_hubspot_emulator(
+        token="reliability-token", state_path=root / "hubspot-state.sqlite"
+    ) as hubspot:
+        restarted = dataclasses.replace(world, root=root / "runs-restart", hubspot=hubspot)
+        for n, k in enumerate(points):
+            matrix = CrashMatrix(restarted, reference.image)
+            report(matrix.restart(k, committed=n % 2 == 0, graceful=n % 4 < 2))
 
 
 def main() -> int:
@@ -78,10 +107,14 @@ def main() -> int:
 
     print(f"moulin-sync reliability suite — work folder {root}", flush=True)
     source = make_source(root / "app_du_moulin.db")
-    with run_hubspot_emulator(token="reliability-token") as hubspot:
-        world = World(root / "runs", source, hubspot, MONTHS)
+    services_started = contextlib.ExitStack()
+    services = tuple(
+        services_started.enter_context(f.service(root / f.NAME, source)) for f in SCENARIO_FILES
+    )
+    with services_started, run_hubspot_emulator(token="reliability-token") as hubspot:
+        world = World(root / "runs", source, hubspot, MONTHS, services)
         reference = reference_run(world)
-        audit = audit_reference(reference.image, source, MONTHS)
+        audit = audit_reference(reference.image, source, MONTHS, world.audits())
         report(
             Outcome(
                 family="reference run",
@@ -135,17 +168,12 @@ def main() -> int:
                 details.write(f"corpus problem: {problem}\n")
             for key, reason in corpus.reasons.items():
                 details.write(f"corpus quarantine: {key}: {reason[:200]}\n")
-    if "crash" in parts:
-        with run_hubspot_emulator(
-            token="reliability-token", state_path=root / "hubspot-state.sqlite"
-        ) as hubspot:
-            world = World(root / "runs-restart", source, hubspot, MONTHS)
-            for n, k in enumerate(points):
-                report(
-                    CrashMatrix(world, reference.image).restart(
-                        k, committed=n % 2 == 0, graceful=n % 4 < 2
-                    )
-                )
+        for scenario_file in SCENARIO_FILES:
+            if scenario_file.NAME in parts:
+                for outcome in scenario_file.scenarios(world, reference):
+                    report(outcome)
+        if "crash" in parts:
+            restart_matrix(root, world, reference, points, report)
     if "security" in parts:
         security = run_security(root / "security", source, MONTHS, postgres)
         tally.security_checks += security.checks

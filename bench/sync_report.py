@@ -10,7 +10,6 @@ from sync_limits import (
     MAX_NIGHTLY_S,
     MAX_PEAK_BYTES,
     MAX_RERUN_SHARE,
-    MAX_RUN_OVER_FLOOR,
     MAX_TIME_OVER_FLOOR,
     MIN_NAIVE_RATIO,
     MIN_ORDERS_PER_S,
@@ -61,8 +60,9 @@ def build_rows(result: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             f"{load['wall_s']:.1f} s",
             f"×{run_over_floor:.3f} the steady floor; {load['records']['deals']:,} deals, "
             f"{load['records']['contacts']:,} contacts, {load['records']['companies']:,} "
-            f"companies; {_launch(load)}",
-            verdict(run_over_floor <= MAX_RUN_OVER_FLOOR),
+            f"companies; {_launch(load)} (the fixed cost beside the writes: shown, not a "
+            "target)",
+            "",
         )
     )
     if "checks" in result:

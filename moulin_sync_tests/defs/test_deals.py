@@ -407,3 +407,32 @@ def test_each_month_carries_its_own_figures_and_each_check_one_result(world: Syn
     in_later = _orders_in(world, later).height
     accounted = check["orders_expected"] + check["orders_quarantined"]
     assert accounted + check["orders_waiting_for_contact"] == in_later
+
+
+def test_the_deal_id_export_is_written_again_only_when_an_id_changed(world: SyncWorld) -> None:
+    export = world.root / "data" / "exports" / "deal_ids.csv"
+    with DagsterInstance.ephemeral() as instance:
+        first = world.run(DEAL_ASSETS, MONTHS, instance=instance)
+        rows = first["exports/deal_ids"]["dagster/row_count"]
+        assert rows > 0 and export.exists()
+        written = export.stat().st_mtime_ns
+        # Nothing changed: the file stands, no materialization.
+        again = world.run(DEAL_ASSETS, MONTHS, instance=instance)
+        assert "exports/deal_ids" not in again
+        assert export.stat().st_mtime_ns == written
+        # A deal updated (its sync time moves): exported again.
+        order = next(iter(_deals_by_order(world)))
+        world.sql("UPDATE orders SET status = 'refunded' WHERE id = ?", (int(order),))
+        updated = world.run(DEAL_ASSETS, MONTHS, instance=instance)
+        assert updated["hubspot/deals"]["updated"] == 1
+        assert updated["exports/deal_ids"]["dagster/row_count"] == rows
+        # A deal HubSpot moved to another id (a merge kept another record): exported again.
+        state = world.state()
+        state.record_moved("deals", [(order, "999999999")])
+        moved = world.run(DEAL_ASSETS, MONTHS, instance=instance)
+        assert "exports/deal_ids" in moved
+        assert "999999999" in export.read_text()
+        # The file gone: written again though nothing changed.
+        export.unlink()
+        assert "exports/deal_ids" in world.run(DEAL_ASSETS, MONTHS, instance=instance)
+        assert export.exists()

@@ -327,3 +327,25 @@ def test_an_older_answer_never_overrides_a_newer_one() -> None:
     started = clock.now
     limiter.acquire()
     assert clock.now > started, "the next call waits for the window to drain"
+
+
+def test_calls_in_flight_are_not_taken_for_someone_elses() -> None:
+    """At the limit, several calls are in flight when an answer reports the server's count:
+    those that left before it are in that count and in the log already, not phantoms
+    (counted twice, they held a few slots of every window: ×1.05 the floor at 6 in flight)."""
+    clock = FakeClock()
+    limiter = SlidingWindowLimiter(10, 1.0, clock=clock, sleep=clock.sleep)
+    first = limiter.acquire()
+    limiter.release(first)
+    limiter.observe(limit=10, remaining=9, sent=first.sent)
+    in_flight = []
+    for _ in range(3):
+        clock.now += 0.001
+        in_flight.append(limiter.acquire())
+    last = in_flight.pop()
+    limiter.release(last)  # answered first, though sent last: the server counted all four
+    limiter.observe(limit=10, remaining=6, sent=last.sent)
+    assert limiter.in_window() == 4
+    # A count from someone else's calls still makes phantoms.
+    limiter.observe(limit=10, remaining=4, sent=last.sent)
+    assert limiter.in_window() == 6

@@ -1,4 +1,5 @@
-"""The reliability sample's shared world: one source, one emulator, one reference.
+"""The reliability sample's shared world: the App du Moulin and Typeform (its emulator,
+filled consistently), one HubSpot emulator, one reference.
 
 The full matrix (every crash point, every drill variant) is `make reliability`
 (bench/reliability.py), which drives the same functions.
@@ -14,6 +15,7 @@ import pytest
 from moulin_sync.testing.hubspot_emulator import EmulatorHandle, run_hubspot_emulator
 from moulin_sync.testing.reliability.crash_matrix import Reference, reference_run
 from moulin_sync.testing.reliability.harness import MONTHS, World, make_source
+from moulin_sync.testing.reliability.typeform_world import TypeformService, typeform_service
 
 
 @pytest.fixture(scope="session")
@@ -33,8 +35,16 @@ def hubspot() -> Iterator[EmulatorHandle]:
 
 
 @pytest.fixture(scope="session")
-def world(reliability_root: Path, source_url: str, hubspot: EmulatorHandle) -> World:
-    return World(reliability_root / "runs", source_url, hubspot, MONTHS)
+def typeform(reliability_root: Path, source_url: str) -> Iterator[TypeformService]:
+    with typeform_service(reliability_root / "typeform", source_url) as service:
+        yield service
+
+
+@pytest.fixture(scope="session")
+def world(
+    reliability_root: Path, source_url: str, hubspot: EmulatorHandle, typeform: TypeformService
+) -> World:
+    return World(reliability_root / "runs", source_url, hubspot, MONTHS, (typeform,))
 
 
 @pytest.fixture(scope="session")

@@ -86,11 +86,12 @@ def test_the_answer_of_a_write_is_lost(world: World, reference: Reference, phase
 
 
 @pytest.fixture
-def persistent_world(tmp_path: Path, source_url: str) -> Iterator[World]:
+def persistent_world(tmp_path: Path, world: World) -> Iterator[World]:
+    """The world with a HubSpot that keeps its state in a file (its other sources kept)."""
     with run_hubspot_emulator(
         token="reliability-sample-token", state_path=tmp_path / "hubspot.sqlite"
     ) as handle:
-        yield World(tmp_path / "runs", source_url, handle, MONTHS)
+        yield World(tmp_path / "runs", world.source_url, handle, MONTHS, world.services)
 
 
 def test_hubspot_killed_and_restarted_mid_write(

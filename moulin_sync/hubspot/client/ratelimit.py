@@ -178,13 +178,23 @@ class SlidingWindowLimiter:
             # Measured against the server's own Max: a cap below it leaves the difference
             # unused, it is not "used by someone else".
             used_by_server = (limit or self._limit) - max(0, remaining)
-            # The calls counted by the server that are not our answered ones: our calls in
-            # flight may or may not be among them, so they are counted apart (the log
-            # never under-counts). Both ways: as the server's entries expire, phantoms
-            # go, instead of each outliving its real call by up to a whole window (which
-            # cost each new step's client nearly a window of waiting).
+            # The calls counted by the server that are not ours. Ours it counted: the
+            # answered ones, and those in flight that left before this answer's call (the
+            # server took them first). Those in flight that left after it may or may not be
+            # counted, so they stay apart (the log never under-counts). Both ways: as the
+            # server's entries expire, phantoms go, instead of each outliving its real
+            # call by up to a whole window (which cost each new step's client nearly a
+            # window of waiting); and calls in flight are not counted twice, once in the
+            # log and once as someone else's (a few slots of every window, at the limit).
             answered = sum(1 for s in self._slots if s.done is not None and not s.phantom)
-            self._set_phantoms(used_by_server - answered, now)
+            taken_first = (
+                0
+                if sent is None
+                else sum(
+                    1 for s in self._slots if s.done is None and not s.phantom and s.sent <= sent
+                )
+            )
+            self._set_phantoms(used_by_server - answered - taken_first, now)
 
     def saturate(self) -> bool:
         """A 429 without guidance: assume the window is full now. False if there is no limit."""

@@ -25,20 +25,26 @@ def e164(phone: str | None) -> str | None:
 def e164_phones(frame: pl.DataFrame, column: str) -> pl.Series:
     """E.164 for a whole column, parsing each distinct raw value once.
 
-    French numbers written the usual way (0 and nine digits, in pairs or not, separated
-    by spaces, dots or dashes) are checked against libphonenumber's own French patterns
-    as polars expressions, which gives exactly what `e164` gives; any other value goes
-    through `e164` (libphonenumber's parser).
+    French numbers written the usual ways (0 and nine digits, or +33 and the nine, in
+    pairs or not, separated by spaces, dots or dashes) are checked against
+    libphonenumber's own French patterns as polars expressions, which gives exactly what
+    `e164` gives; any other value goes through `e164` (libphonenumber's parser, about
+    0.15 ms a number: seconds for a hundred thousand customers, every night).
     """
     raw = frame.get_column(column)
     distinct = pl.DataFrame({"raw": raw.drop_nulls().unique()}, schema={"raw": pl.String})
     valid = _french_validity()
     mapping: dict[str, str | None] = {}
     if valid is not None:
-        shaped = distinct.filter(pl.col("raw").str.contains(FRENCH_NATIONAL_FORMAT))
-        quick = shaped.select(
-            "raw", national=pl.col("raw").str.replace_all(r"[ .\-]", "").str.slice(1)
-        ).select("raw", pl.when(valid).then("+33" + pl.col("national")).alias("e164"))
+        shaped = distinct.filter(
+            pl.col("raw").str.contains(FRENCH_NATIONAL_FORMAT)
+            | pl.col("raw").str.contains(FRENCH_INTERNATIONAL_FORMAT)
+        )
+        digits = pl.col("raw").str.replace_all(r"[^0-9]", "")
+        national = pl.when(pl.col("raw").str.starts_with("+")).then(digits.str.slice(2))
+        quick = shaped.select("raw", national=national.otherwise(digits.str.slice(1))).select(
+            "raw", pl.when(valid).then("+33" + pl.col("national")).alias("e164")
+        )
         mapping.update(zip(quick["raw"].to_list(), quick["e164"].to_list(), strict=True))
         distinct = distinct.join(shaped, on="raw", how="anti")
     mapping.update({text: e164(text) for text in distinct["raw"].to_list()})
@@ -47,6 +53,8 @@ def e164_phones(frame: pl.DataFrame, column: str) -> pl.Series:
 
 # 0 then nine digits, optionally in pairs separated by one space, dot or dash.
 FRENCH_NATIONAL_FORMAT = r"^0[1-9](?:[ .\-]?[0-9]{2}){4}$"
+# +33 then the same nine digits without the 0, the first alone or not.
+FRENCH_INTERNATIONAL_FORMAT = r"^\+33[ .\-]?[1-9](?:[ .\-]?[0-9]{2}){4}$"
 # The number types `phonenumbers.is_valid_number` accepts (any type but UNKNOWN).
 _NUMBER_TYPES = (
     "premium_rate",

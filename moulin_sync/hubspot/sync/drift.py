@@ -126,6 +126,7 @@ def _compare(
     """One row per property whose value in HubSpot is not the one moulin-sync wrote."""
     keys = list(found)
     held = fingerprints.of_values(spec, [found[key][1] for key in keys])
+    key_property = spec.key_property  # worked out from the spec: once, not per value
     rows = []
     for key, now in zip(keys, held, strict=True):
         ours = fingerprints.parse(written.get(key))
@@ -135,6 +136,6 @@ def _compare(
         rows.extend(
             (key, hubspot_id, name, properties.get(name) or "")
             for name, fp in ours.items()
-            if name != spec.key_property and now.get(name) != fp
+            if name != key_property and now.get(name) != fp
         )
     return pl.DataFrame(rows, schema=DRIFT_SCHEMA, orient="row")

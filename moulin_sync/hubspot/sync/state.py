@@ -14,7 +14,19 @@ from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Row, Select, Text, and_, bindparam, cast, func, or_, select, update
+from sqlalchemy import (
+    Numeric,
+    Row,
+    Select,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -173,6 +185,23 @@ class SyncState(SyncMarks):
                 return int(connection.execute(query).scalar_one())
 
         return self._retrying(f"count the {stream} records", read)
+
+    def id_table_version(self, stream: str) -> str:
+        """A mark that changes whenever `id_table(stream)` does, for a fraction of its read:
+        how many records have an id, the latest sync (every accepted, merged or erased
+        record sets it) and the sum of the ids (a record HubSpot moved to another id keeps
+        its sync time)."""
+        c = sync_records.c
+        query = select(
+            func.count(), func.max(c.synced_at), func.sum(cast(c.hubspot_id, Numeric))
+        ).where(and_(c.stream == stream, c.hubspot_id.is_not(None)))
+
+        def read() -> str:
+            with self.engine.connect() as connection:
+                count, latest, ids = connection.execute(query).one()
+            return f"{count}:{latest}:{ids}"
+
+        return self._retrying(f"read the {stream} ids' version", read)
 
     def held(self, stream: str, partitions: Sequence[str] | None = None) -> pl.DataFrame:
         """(source_key, hubspot_id, status, partition_key) of the records of `stream` (of

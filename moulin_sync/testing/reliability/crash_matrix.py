@@ -94,7 +94,8 @@ class CrashMatrix:
         return self.world.run_dir(folder), started
 
     def _judged(self, run: Path, started: float, **outcome: Any) -> Outcome:
-        verdict = verify(self.expected, self.world.hubspot, self.world.state_url(run))
+        world = self.world
+        verdict = verify(self.expected, world.hubspot, world.state_url(run), audits=world.audits())
         return Outcome(verdict=verdict, seconds=time.monotonic() - started, **outcome)
 
     def kill(

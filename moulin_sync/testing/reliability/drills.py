@@ -19,7 +19,9 @@ from typing import Any
 
 import httpx
 import polars as pl
+from dagster import AssetKey
 
+from moulin_sync.hubspot.streams import STREAMS, enabled_streams
 from moulin_sync.hubspot.sync.state import REJECTED, SyncState
 from moulin_sync.testing.reliability.harness import (
     RUN_TIMEOUT_S,
@@ -33,7 +35,6 @@ from moulin_sync.testing.reliability.outcomes import Outcome
 
 DEALS_CREATE = "/crm/v3/objects/deals/batch/create"
 COMPETITOR_ROUTE = "/crm/v3/objects/{objectType}"  # GET: a list call the sync never makes
-WRITE_STEPS = ("companies", "contacts", "deals")
 CONTACT_WRITES = "/crm/v3/objects/contacts/batch/create"
 
 
@@ -76,8 +77,8 @@ def _rejected_reasons(state_url: str) -> list[str]:
     try:
         return [
             reason
-            for object_type in ("contacts", "companies", "deals")
-            for reason in store.load(object_type)
+            for spec in STREAMS
+            for reason in store.load(spec.name)
             .filter(pl.col("status") == REJECTED)["last_error"]
             .to_list()
         ]
@@ -96,7 +97,10 @@ def _finish(
     if not rerun.ok:
         outcome.problems.append(f"the rerun failed: {rerun.failure_text()}")
     outcome.verdict = verify(
-        expected, world.hubspot, materialize.get("state_url") or world.state_url(run)
+        expected,
+        world.hubspot,
+        materialize.get("state_url") or world.state_url(run),
+        audits=world.audits(),
     )
     return outcome
 
@@ -211,11 +215,12 @@ def drill_daily_limit(
     if not fired:
         outcome.problems.append("the trigger never fired")
     stopped = {}
-    for step in WRITE_STEPS:
+    for step in (spec.name for spec in enabled_streams(world.sources)):
         said = str(result.metadata.get(f"hubspot/{step}", {}).get("stopped_early", ""))
         if "daily" in said.lower():
             stopped[step] = said
-        failed = [f for f in result.failures if f.startswith(f"hubspot__{step}: ")]
+        step_key = AssetKey(["hubspot", step]).to_python_identifier()
+        failed = [f for f in result.failures if f.startswith(f"{step_key}: ")]
         if failed:
             outcome.problems.append(
                 f"the hubspot/{step} write step failed instead of stopping cleanly: {failed[0]}"

@@ -24,13 +24,18 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from moulin_sync.demo_data.generator import generate
 from moulin_sync.emulators.hubspot import handlers
 from moulin_sync.runs.failures import failure_reason
 from moulin_sync.testing.hubspot_emulator import EmulatorHandle
+
+if TYPE_CHECKING:
+    from moulin_sync.testing.reliability.oracle import Audit
+    from moulin_sync.testing.reliability.services import SourceService
 
 TODAY = dt.date(2026, 11, 27)  # the generator's "today" (as in sync_world)
 MONTHS = ("2026-06-01", "2026-08-01")  # three months of deals
@@ -127,14 +132,27 @@ class World:
     source_url: str
     hubspot: EmulatorHandle
     months: tuple[str, str] = MONTHS
+    # The sources beyond the App du Moulin that are on (Typeform...): `services.py`.
+    services: tuple[SourceService, ...] = ()
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return ("app_du_moulin", *(s.source for s in self.services))
+
+    def audits(self) -> list[Audit]:
+        """Each service's streams judged against its source as it is now."""
+        return [partial(service.audit, source_url=self.source_url) for service in self.services]
 
     def reset_hubspot(self) -> None:
-        """An empty portal: no records, default schema, no faults, no limits, no stats."""
+        """An empty portal: no records, default schema, no faults, no limits, no stats;
+        and every other source back to its first-load data, without faults."""
         admin = self.hubspot.admin
         admin.reset(schema=True)
         admin.clear_faults()
         admin.set_limits(per_10s=None, daily=None, search_per_s=None, search_lag=0)
         admin.reset_stats()
+        for service in self.services:
+            service.reset()
 
     def run_dir(self, name: str) -> Path:
         """A fresh folder for one scenario: its state store and snapshots."""
@@ -150,11 +168,10 @@ class World:
     def env(self, run: Path, **overrides: str) -> dict[str, str]:
         """The environment of `moulin-sync sync`: nothing inherited that could leak in,
         no DAGSTER_HOME (an ephemeral instance)."""
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("MOULIN_", "HUBSPOT_", "DAGSTER_"))
-        }
+        ours = ("MOULIN_", "HUBSPOT_", "DAGSTER_", *(s.env_prefix for s in self.services))
+        env = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
+        for service in self.services:
+            env.update(service.env())
         env.update(
             MOULIN_SOURCE_URL=self.source_url,
             MOULIN_STATE_URL=self.state_url(run),
@@ -205,13 +222,19 @@ class World:
             timeout_s=timeout_s,
             max_retries=max_retries,
         )
+        extra = {k: v for service in self.services for k, v in service.resources().items()}
         resources = world_resources(
-            self.source_url, state_url or self.state_url(run), run / "data", hubspot
+            self.source_url,
+            state_url or self.state_url(run),
+            run / "data",
+            hubspot,
+            sources=self.sources,
+            extra=extra,
         )
         started = time.monotonic()
         with DagsterInstance.ephemeral() as instance:
             result = materialize(
-                nightly_assets(),
+                nightly_assets(self.sources),
                 selection=DEAL_ASSETS,
                 resources=resources,
                 instance=instance,

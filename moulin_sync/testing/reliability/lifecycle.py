@@ -134,7 +134,7 @@ def erasure_cut_by_a_crash(world: World) -> Outcome:
     )
     outcome.problems += _ran(scenario.sync(run, "rerun"), "the rerun")
     outcome.problems += _ran(scenario.sync(run, "again"), "a later run")
-    outcome.verdict = verify(expected, world.hubspot, world.state_url(run))
+    outcome.verdict = verify(expected, world.hubspot, world.state_url(run), audits=world.audits())
     outcome.seconds = time.monotonic() - started
     return outcome
 
@@ -281,6 +281,6 @@ def late_refund_then_nightly(world: World) -> Outcome:
     outcome.problems += _ran(result, "the nightly run")
     if "2026-06-01 (" not in result.stdout:
         outcome.problems.append(f"the night did not say it syncs June: {result.stdout[:600]}")
-    outcome.verdict = verify(expected, world.hubspot, world.state_url(run))
+    outcome.verdict = verify(expected, world.hubspot, world.state_url(run), audits=world.audits())
     outcome.seconds = time.monotonic() - started
     return outcome
