@@ -154,3 +154,39 @@ def test_a_missing_index_is_named_with_its_ddl_and_never_created(source: Path) -
     [warning] = live_index_warnings(MoulinSettings(source_url=url(source)))
     assert warning.startswith("MOULIN_LIVE: the App du Moulin has no index")
     assert "CREATE INDEX ix_companies_updated_at ON companies (updated_at)" in warning
+
+
+@pytest.mark.postgres
+def test_the_feed_on_postgresql_sees_same_second_changes_once(postgres_database: str) -> None:
+    """The production shape: timestamptz change times, bound as datetimes."""
+    import psycopg2
+    from sqlalchemy.engine import make_url
+
+    generate(postgres_database, customers=30, companies=2, orders=80, seed=5, dirty_rate=0.0,
+             today=dt.date(2026, 11, 27))  # fmt: skip
+    parts = make_url(postgres_database)
+    connection = psycopg2.connect(host=parts.host, port=parts.port or 5432,
+                                  user=parts.username, dbname=parts.database)  # fmt: skip
+    connection.autocommit = True
+
+    def touch(offset: int, at: dt.datetime) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT id FROM orders ORDER BY id LIMIT 1 OFFSET %s", (offset,))
+            [order] = cursor.fetchone()
+            cursor.execute("UPDATE orders SET updated_at = %s WHERE id = %s", (at, order))
+        return order
+
+    try:
+        cursor = start(postgres_database, NOW)
+        at = dt.datetime(2026, 11, 27, 11, 0, 0, 250_000, tzinfo=dt.UTC)
+        first = touch(0, at)
+        seen = changes(postgres_database, cursor, 100, NOW)
+        assert seen.counts["orders"] == 1 and seen.oldest == at
+        second = touch(1, at)  # the same instant, after the look
+        again = changes(postgres_database, seen.cursor, 100, NOW)
+        assert again.counts["orders"] == 1
+        assert sorted(again.cursor["orders"][1]) == sorted([first, second])
+        assert changes(postgres_database, again.cursor, 100, NOW).empty
+        assert missing_indexes(postgres_database) == []
+    finally:
+        connection.close()
