@@ -98,8 +98,11 @@ def sync_stream(
     )
     report = sync.run(plan)
     if read_at is not None:
-        written = pl.concat([plan.create["source_key"], plan.update["source_key"]])
-        state.record_read_at(spec.name, written.to_list(), read_at)
+        # What HubSpot refused holds nothing of this read.
+        refused = {key for key, _, _ in report.rejected}
+        planned = pl.concat([plan.create["source_key"], plan.update["source_key"]])
+        written = [key for key in planned.to_list() if key not in refused]
+        state.record_read_at(spec.name, written, read_at)
     return plan, report
 
 
