@@ -8,7 +8,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 RUN := $(VENV)/bin
 
-.PHONY: install demo demo-ui up down test card-test lint format bench bench-large bench-parts bench-refresh reliability fidelity clean
+.PHONY: install demo demo-ui up down test card-test lint format bench bench-large bench-parts bench-refresh bench-live reliability fidelity clean
 
 # uv comes from PyPI into a private venv, so nothing but Python is needed beforehand.
 $(UV):
@@ -71,6 +71,10 @@ bench-parts: install
 
 bench-refresh: install
 	$(RUN)/python bench/refresh_benchmark.py
+
+# Live sync through dagster-daemon on PostgreSQL: a trickle of changes, then a burst.
+bench-live: install
+	$(RUN)/python bench/live_benchmark.py
 
 reliability: install
 	$(RUN)/python bench/reliability.py

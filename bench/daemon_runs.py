@@ -35,6 +35,8 @@ class Deployment:
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("DAGSTER_", "MOULIN_"))},
             **PG,
+            # The benchmark times its own runs: no live run beside them unless it asks.
+            "MOULIN_LIVE": "off",
             **settings,
             "DAGSTER_PG_DB": self.database,
             "DAGSTER_HOME": str(self.root / "dagster_home"),

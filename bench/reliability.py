@@ -15,7 +15,8 @@ against the source. Then:
   requests hanging past the timeout, the state store (SQLite, PostgreSQL) unreachable;
 - the data's life after the first load: an erasure cut by a SIGKILL between the contact
   and its deals, a merge in HubSpot followed by new orders, a refund in a months-old
-  partition followed by `sync --nightly`;
+  partition followed by `sync --nightly`, a live run SIGKILLed after HubSpot committed
+  its writes, then caught up;
 - the bad-input corpus; the security checks;
 - each other source's faults (a file each in moulin_sync/testing/reliability/scenarios/:
   Typeform's NPS pull crashed before the write, NPS writes killed or their answers lost,
@@ -42,7 +43,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from moulin_sync.testing.hubspot_emulator import run_hubspot_emulator
-from moulin_sync.testing.reliability import drills, lifecycle
+from moulin_sync.testing.reliability import drills, lifecycle, live
 from moulin_sync.testing.reliability.corpus import run_corpus
 from moulin_sync.testing.reliability.crash_matrix import (
     CrashMatrix,
@@ -145,6 +146,7 @@ def main() -> int:
             report(lifecycle.erasure_cut_by_a_crash(world))
             report(lifecycle.merge_then_new_orders(world))
             report(lifecycle.late_refund_then_nightly(world))
+            report(live.live_run_killed_then_caught_up(world))
         if "corpus" in parts:
             corpus = run_corpus(world)
             tally.bad_inputs_tried += corpus.bad_tried

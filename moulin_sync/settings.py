@@ -34,6 +34,8 @@ from moulin_sync.lib.urls import SUPPORTED_URL_SCHEMES
 if TYPE_CHECKING:
     from moulin_sync.hubspot.streams.spec import PipelineSpec
 
+# Live sync: HubSpot brought up to date within a minute of a change at the source.
+LiveMode = Literal["on", "off"]
 HubSpotTier = Literal["free", "starter", "professional", "enterprise", "unlimited"]
 # What becomes of a customer erased at the source: HubSpot's GDPR delete (for good),
 # an archive (HubSpot's recycle bin, restorable for 90 days), or nothing.
@@ -158,6 +160,37 @@ class MoulinSettings(BaseSettings):
         validation_alias="MOULIN_NIGHTLY_CRON",
         description="When the nightly sync runs, a cron string in MOULIN_TIMEZONE (default "
         "02:00, when nobody is using HubSpot).",
+    )
+    live: LiveMode = Field(
+        default="off",
+        validation_alias="MOULIN_LIVE",
+        description="Live sync: on (each source's change sensor launches `live_sync` runs "
+        "for what changed, HubSpot current within a minute; `moulin-sync up` turns it on) "
+        "or off (the nightly run only; the demo's choice).",
+    )
+    live_interval: int = Field(
+        default=30,
+        ge=1,
+        le=3600,
+        validation_alias="MOULIN_LIVE_INTERVAL",
+        description="Seconds between two looks of a live change sensor at its source (one "
+        "indexed query per watched table; Dagster's sensor daemon looks every 5 s at most).",
+    )
+    live_max_lag: int = Field(
+        default=600,
+        ge=1,
+        validation_alias="MOULIN_LIVE_MAX_LAG",
+        description="Seconds a change may wait for HubSpot before an alert: the lag is the "
+        "oldest change not yet synced.",
+    )
+    live_max_runtime: int = Field(
+        default=1800,
+        ge=30,
+        validation_alias="MOULIN_LIVE_MAX_RUNTIME",
+        description="Seconds a live run may go (waiting for the hubspot_api pool included) "
+        "before run monitoring fails it and run retries run it again: a run whose worker "
+        "died with its daemon would otherwise stay STARTED. A run of many customers gets "
+        "a second more per ten.",
     )
     ui_url: str | None = Field(
         default=None,

@@ -91,3 +91,11 @@ CREATE INDEX ix_orders_customer_id ON orders (customer_id);
 CREATE INDEX ix_customers_updated_at ON customers (updated_at);
 
 CREATE INDEX ix_customers_email ON customers (email);
+
+CREATE INDEX ix_customers_deleted_at ON customers (deleted_at);
+
+CREATE INDEX ix_customers_anonymized_at ON customers (anonymized_at);
+
+CREATE INDEX ix_companies_updated_at ON companies (updated_at);
+
+CREATE INDEX ix_company_contacts_updated_at ON company_contacts (updated_at);

@@ -127,3 +127,18 @@ def _count(runs: int) -> str:
 def _sentence(text: str) -> str:
     text = " ".join(text.split())
     return text if text.endswith((".", "!", "?")) else f"{text}."
+
+
+def live_lag_subject(source: str, lag_s: float) -> str:
+    return f"moulin-sync: live sync of the {source} is {round(lag_s / 60)} min behind"
+
+
+def live_lag_paragraph(source: str, lag_s: float, max_lag_s: int, ui_url: str | None) -> str:
+    """Live sync lags: the oldest change not yet in HubSpot is older than the limit."""
+    where = f"{ui_url.rstrip('/')}/runs" if ui_url else "the live_sync runs in the Dagster UI"
+    return (
+        f"moulin-sync: the oldest change of the {source} not yet in HubSpot was made "
+        f"{round(lag_s)} s ago, more than MOULIN_LIVE_MAX_LAG ({max_lag_s} s). Live runs are "
+        f"failing, queued behind a long run in the hubspot_api pool, or not launched (is the "
+        f"daemon up?). See {where}; the runbook's live sync section says what to do."
+    )

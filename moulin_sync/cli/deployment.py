@@ -1,6 +1,6 @@
 """`moulin-sync up` / `down` (`make up` / `make down`): the production deployment on this
 machine — dagster-webserver and dagster-daemon on the production `dagster.yaml`, against
-PostgreSQL, schedules on — left running in the background until `down`.
+PostgreSQL, schedules on, live sync on (MOULIN_LIVE=on unless set) — left running in the background until `down`.
 
 PostgreSQL is the local one unless `DAGSTER_PG_*` say otherwise; its database is created
 when missing. Each process runs in its own process group (dagster-webserver and
@@ -95,8 +95,11 @@ def up(host: str, port: int, root: Path) -> None:
     home = Path(os.environ.get("DAGSTER_HOME") or root / "dagster_home").resolve()
     home.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(config, home / "dagster.yaml")
-    env = {**PG_DEFAULTS, **os.environ, "DAGSTER_HOME": str(home)}
+    # Live sync is on in production unless MOULIN_LIVE says otherwise (off in the demo).
+    env = {**PG_DEFAULTS, "MOULIN_LIVE": "on", **os.environ, "DAGSTER_HOME": str(home)}
     ensure_database(env)
+    if env["MOULIN_LIVE"] == "on":
+        _warn_missing_live_indexes()
     commands = dagster_commands(root, host, port)
     processes = {}
     for name, command in commands.items():
@@ -117,6 +120,19 @@ def up(host: str, port: int, root: Path) -> None:
         f"{env['DAGSTER_PG_HOST']}:{env['DAGSTER_PG_PORT']}; logs in {root}; "
         "`make down` stops it)"
     )
+
+
+def _warn_missing_live_indexes() -> None:
+    """Each index live sync needs and the source lacks, named with its statement."""
+    from moulin_sync.settings import SettingsError, load_settings
+    from moulin_sync.sources.indexes import live_index_warnings
+
+    try:
+        warnings = live_index_warnings(load_settings())
+    except SettingsError:
+        return  # the daemon's code server says which setting, in the UI
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
 
 
 @click.command()

@@ -15,3 +15,7 @@ ROOT_RUN_ID_TAG = "dagster/root_run_id"
 # Set on a failed run: whether the instance will retry it, and why the run failed.
 WILL_RETRY_TAG = "dagster/will_retry"
 RUN_FAILURE_REASON_TAG = "dagster/failure_reason"
+
+# Run monitoring fails a run still going after this many seconds (a run whose worker
+# died with its daemon would otherwise stay STARTED for ever), and run retries retry it.
+MAX_RUNTIME_SECONDS_TAG = "dagster/max_runtime"

@@ -45,6 +45,36 @@ class Scope:
 
 
 @dataclass(frozen=True)
+class LiveChanges:
+    """What changed at a source since a live cursor: whose records to bring up to date."""
+
+    customer_ids: list[int]  # customers whose contact, deals or links changed
+    company_ids: list[int]  # companies changed (their records and all that hangs on them)
+    oldest: dt.datetime | None  # the oldest change's time (UTC), None: nothing changed
+    cursor: dict[str, Any]  # the cursor past these changes
+    complete: bool  # False: a table held more than one look takes; the rest comes next
+    counts: dict[str, int]  # changed rows per watched table
+
+    @property
+    def empty(self) -> bool:
+        return not (self.customer_ids or self.company_ids)
+
+
+@dataclass(frozen=True)
+class LiveFeed:
+    """A source's change feed for live sync: one indexed look per watched table past a
+    cursor (JSON-able: {table: [time of the latest change seen, ids changed then]})."""
+
+    tables: tuple[str, ...]  # what it watches, in words: "orders", "customers"...
+    # A cursor at the source's present, given its settings (changes after it count).
+    start: Callable[[Any], dict[str, Any]]
+    # Changes past the cursor (at most `limit` rows a table), given its settings.
+    changes: Callable[[Any, Mapping[str, Any], int], LiveChanges]
+    # The `CREATE INDEX` statements of the indexes it needs and the source lacks.
+    missing_indexes: Callable[[Any], list[str]]
+
+
+@dataclass(frozen=True)
 class SourceSpec:
     name: str  # its assets' group and key prefix: "app_du_moulin"
     label: str  # in words: "App du Moulin"
@@ -62,6 +92,8 @@ class SourceSpec:
     # its settings and the time zone; None: the source does not drive months (it is
     # pulled incrementally every night).
     month_changes: Callable[[Any, str], pl.DataFrame] | None = None
+    # Its changes as they happen, for live sync; None: synced by the nightly run only.
+    live: LiveFeed | None = None
 
 
 class SourceFrames:

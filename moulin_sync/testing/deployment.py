@@ -41,6 +41,9 @@ LAUNCH_BACKFILL = """mutation($params: LaunchBackfillParams!) {
     ... on LaunchBackfillSuccess { backfillId } ... on Error { message } } }"""
 BACKFILL = """query($id: String!) { partitionBackfillOrError(backfillId: $id) { __typename
   ... on PartitionBackfill { status } ... on Error { message } } }"""
+SENSOR_TICKS = """query($selector: SensorSelector!, $limit: Int) {
+  sensorOrError(sensorSelector: $selector) { __typename ... on Sensor { sensorState {
+    status ticks(limit: $limit) { id status timestamp skipReason runIds } } } } }"""
 LOGS = """query($runId: ID!, $after: String) { logsForRun(runId: $runId, afterCursor: $after) {
   __typename ... on EventConnection { cursor hasMore events { __typename
     ... on MessageEvent { message } } } ... on PythonError { message } } }"""
@@ -131,6 +134,41 @@ class Deployment:
         if found["__typename"] != "PartitionBackfill":
             raise AssertionError(f"partitionBackfillOrError: {found}")
         return found["status"]
+
+    def sensor_ticks(self, name: str, limit: int = 100) -> list[dict[str, Any]]:
+        """A sensor's latest ticks, newest first: id, status, timestamp, skipReason, runIds."""
+        selector = {**LOCATION, "sensorName": name}
+        found = self.graphql(SENSOR_TICKS, selector=selector, limit=limit)["sensorOrError"]
+        if found["__typename"] != "Sensor":
+            raise AssertionError(f"sensorOrError({name}): {found}")
+        return found["sensorState"]["ticks"]
+
+    def kill_daemon(self) -> None:
+        """SIGKILL the daemon's process group: the daemon, its code server, its runs."""
+        pids = json.loads((self.root / "pids.json").read_text())
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pids["daemon"], signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(pids["daemon"], 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.1)
+
+    def start_daemon(self, env: dict[str, str], cwd: Path) -> None:
+        """Start the daemon again as `up` does (`down` stops it)."""
+        from moulin_sync.cli.demo_ui import dagster_commands
+
+        pids_file = self.root / "pids.json"
+        pids = json.loads(pids_file.read_text())
+        command = dagster_commands(self.root, "127.0.0.1", 0)["daemon"]
+        with (self.root / "daemon.log").open("ab") as log:
+            daemon = subprocess.Popen(
+                command, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, start_new_session=True,
+            )  # fmt: skip
+        pids_file.write_text(json.dumps({**pids, "daemon": daemon.pid}))
 
     def messages(self, run_id: str) -> list[str]:
         """Every event message of a run, oldest first."""

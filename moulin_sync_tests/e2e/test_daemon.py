@@ -132,6 +132,8 @@ def world(
         "MOULIN_HISTORY_START": HISTORY_START,
         # Every minute: the test sees a tick without waiting for 02:00.
         "MOULIN_NIGHTLY_CRON": "* * * * *",
+        # These tests add orders for the nightly run to find: no live run beside them.
+        "MOULIN_LIVE": "off",
         "HUBSPOT_BASE_URL": hubspot.base_url,
         "HUBSPOT_ACCESS_TOKEN": hubspot.token,
         "HUBSPOT_TIER": "unlimited",

@@ -22,6 +22,9 @@ ARTIFACTS = Path(os.environ.get("MOULIN_TEST_ARTIFACTS", REPO_ROOT / "test-artif
 SCHEDULES = """{ schedulesOrError(repositorySelector: {repositoryName: "__repository__",
   repositoryLocationName: "moulin_sync"}) { ... on Schedules { results { name
   scheduleState { status } } } } }"""
+SENSORS = """{ sensorsOrError(repositorySelector: {repositoryName: "__repository__",
+  repositoryLocationName: "moulin_sync"}) { ... on Sensors { results { name
+  sensorState { status } } } } }"""
 
 
 def _cli(*arguments: str, env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -74,6 +77,11 @@ def test_up_runs_the_deployment_on_postgres_with_schedules_on_and_down_stops_it(
         states = {s["name"]: s["scheduleState"]["status"]
                   for s in answer["data"]["schedulesOrError"]["results"]}  # fmt: skip
         assert states["nightly_sync_schedule"] == states["weekly_full_sync_schedule"] == "RUNNING"
+        # Live sync is on in production: the App du Moulin's change sensor runs.
+        answer = httpx.post(f"{url}/graphql", json={"query": SENSORS}, timeout=60).json()
+        sensors = {s["name"]: s["sensorState"]["status"]
+                   for s in answer["data"]["sensorsOrError"]["results"]}  # fmt: skip
+        assert sensors["app_du_moulin_live"] == "RUNNING"
 
         shots = ARTIFACTS / "make-up"
         shots.mkdir(parents=True, exist_ok=True)

@@ -110,7 +110,12 @@ def _make_old_store(engine: Engine, release: str) -> None:
 
 def test_head_is_the_newest_script() -> None:
     assert migrate.head_revision() == migrate.HEAD
-    assert migrate.known_revisions() == {"0001_baseline", "0002_fingerprints", "0003_drift"}
+    assert migrate.known_revisions() == {
+        "0001_baseline",
+        "0002_fingerprints",
+        "0003_drift",
+        "0004_read_times",
+    }
 
 
 def test_an_empty_store_is_made_at_head_as_state_db_describes(
@@ -269,7 +274,7 @@ def test_migrate_shows_a_store_made_before_migrations_without_changing_it(
     assert "made before migrations, matches 0002_fingerprints" in shown.output
     assert migrate.current_revision(engine) is None
     done = CliRunner().invoke(main, ["migrate", "--state-url", url])
-    assert "upgraded 0002_fingerprints (made before migrations, stamped) → 0003_drift" in (
+    assert "upgraded 0002_fingerprints (made before migrations, stamped) → 0004_read_times" in (
         done.output
     )
     engine.dispose()

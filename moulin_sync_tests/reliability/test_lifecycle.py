@@ -1,12 +1,13 @@
 """The data's life after the first load, through the real command: an erasure cut by a
-crash, a merge in HubSpot then new orders, a late refund then the night. Each must end
+crash, a merge in HubSpot then new orders, a late refund then the night, a live run
+killed after HubSpot committed, then caught up. Each must end
 with no duplicate, nothing lost, nothing stale (`make reliability` runs the same)."""
 
 from collections.abc import Callable
 
 import pytest
 
-from moulin_sync.testing.reliability import lifecycle
+from moulin_sync.testing.reliability import lifecycle, live
 from moulin_sync.testing.reliability.harness import World
 from moulin_sync.testing.reliability.outcomes import Outcome
 
@@ -17,6 +18,7 @@ from moulin_sync.testing.reliability.outcomes import Outcome
         lifecycle.erasure_cut_by_a_crash,
         lifecycle.merge_then_new_orders,
         lifecycle.late_refund_then_nightly,
+        live.live_run_killed_then_caught_up,
     ],
     ids=lambda s: s.__name__,
 )

@@ -19,7 +19,7 @@ from moulin_sync.demo_data import (
     generate,
 )
 from moulin_sync.demo_data.cli import demo_data_command
-from moulin_sync.sources.app_du_moulin.schema import TABLE_NAMES
+from moulin_sync.sources.app_du_moulin.schema import INDEXES, TABLE_NAMES
 from moulin_sync_tests.sources.generated import (
     SMALL,
     TODAY,
@@ -143,7 +143,7 @@ def test_postgres_gets_the_same_rows_as_sqlite(postgres_database: str, tmp_path:
                 ]
                 assert pg_rows == lite_rows, table
             cursor.execute("SELECT indexname FROM pg_indexes WHERE indexname LIKE 'ix_%'")
-            assert len(cursor.fetchall()) == 5
+            assert len(cursor.fetchall()) == len(INDEXES)
     finally:
         connection.close()
 

@@ -27,6 +27,11 @@ INDEX_NAMES = {
     "ix_orders_customer_id",
     "ix_customers_updated_at",
     "ix_customers_email",
+    # What live sync's change feed reads by.
+    "ix_customers_deleted_at",
+    "ix_customers_anonymized_at",
+    "ix_companies_updated_at",
+    "ix_company_contacts_updated_at",
 }
 # A dirty order: unknown customer, unknown status, negative amount. The source must accept it.
 DIRTY_ORDER = (

@@ -66,12 +66,24 @@ def _monthly(spec: StreamSpec) -> dict[str, Any]:
     return {"partitions_def": monthly_partitions, "backfill_policy": BackfillPolicy.single_run()}
 
 
+def run_made(context: AssetExecutionContext) -> dt.datetime:
+    """When the run was made: before it read anything of the source."""
+    record = context.instance.get_run_record_by_id(context.run_id)
+    return record.create_timestamp if record is not None else dt.datetime.now(dt.UTC)
+
+
+def source_read_at(context: AssetExecutionContext) -> dt.datetime:
+    """When the source the run's payloads came from was read, at the latest: when the
+    first run of its retries was made (a retry from failure reuses what its parent read)."""
+    root = context.run.root_run_id or context.run_id
+    record = context.instance.get_run_record_by_id(root)
+    return record.create_timestamp if record is not None else run_made(context)
+
+
 def source_as_of(context: AssetExecutionContext) -> dt.datetime:
     """How recent the source a run read is, at the least: when the run was made (before
     any read), less a margin for a clock ahead of ours or a transaction still open."""
-    record = context.instance.get_run_record_by_id(context.run_id)
-    made = record.create_timestamp if record is not None else dt.datetime.now(dt.UTC)
-    return made - SOURCE_CLOCK_MARGIN
+    return run_made(context) - SOURCE_CLOCK_MARGIN
 
 
 def payload_asset(spec: StreamSpec) -> AssetsDefinition:
@@ -167,6 +179,8 @@ def _write(
         erasure=settings.gdpr_erasure,
         log=context.log.info,
         progress=log_progress(context.log.info),
+        # What a live run or a refresh press wrote from a later read stays.
+        read_at=source_read_at(context),
     )
     if report.stopped:
         context.log.warning(f"{spec.name}: stopped before HubSpot's daily limit: {report.stopped}")

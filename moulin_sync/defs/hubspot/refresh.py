@@ -7,6 +7,7 @@ the nightly run's table snapshots, so a refresh during the nightly run changes n
 its inputs.
 """
 
+import datetime as dt
 import threading
 import time
 from collections.abc import Sequence
@@ -107,6 +108,7 @@ def refresh_one_customer(context: OpExecutionContext, config: RefreshConfig) -> 
         client = hubspot.client()
         streams = settings.streams()
         portal, pipelines = portal_cache.get(client, hubspot, settings, streams)
+        read_at = dt.datetime.now(dt.UTC)
         frames = customer_frames(
             context.resources, settings.sources, settings.timezone, customer_id
         )
@@ -121,6 +123,7 @@ def refresh_one_customer(context: OpExecutionContext, config: RefreshConfig) -> 
             streams=streams,
             erasure=settings.gdpr_erasure,
             merge_duplicates=config.merge_duplicates,
+            read_at=read_at,
         )
     summary = outcome.to_json()
     context.log.info(f"customer {customer_id}: {summary}")

@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 VERSION_TABLE = "moulin_state_version"
 # The newest revision in migrations/versions/, so that a store at head is recognised
 # without loading the scripts; a test checks that it is Alembic's head.
-HEAD = "0003_drift"
+HEAD = "0004_read_times"
 _MIGRATIONS = Path(__file__).with_name("migrations")
 # The advisory lock every moulin-sync process takes to migrate a PostgreSQL store (any
 # constant will do; this one spells "moulin" in ASCII).

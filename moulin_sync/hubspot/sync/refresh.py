@@ -10,9 +10,9 @@ customer's deals are then read from HubSpot itself, and merged when asked.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from functools import partial
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
@@ -21,12 +21,10 @@ from moulin_sync.hubspot.audit import DEAL_AUDIT_PROPERTIES, Duplicates, find_du
 from moulin_sync.hubspot.client import HubSpotClient
 from moulin_sync.hubspot.merges import merge_into_owned, merge_plan
 from moulin_sync.hubspot.streams import STREAMS
-from moulin_sync.hubspot.streams.build import build_payloads, stream_frames
 from moulin_sync.hubspot.streams.payloads import Payloads
 from moulin_sync.hubspot.streams.spec import PipelineStages, StreamSpec, TransformContext
-from moulin_sync.hubspot.sync.ledger import SyncReport
+from moulin_sync.hubspot.sync.customers import StreamOutcome, customers_payloads, sync_customers
 from moulin_sync.hubspot.sync.portal import PortalSchema
-from moulin_sync.hubspot.sync.run import sync_stream
 from moulin_sync.hubspot.sync.state import SyncState
 from moulin_sync.settings import GdprErasure
 from moulin_sync.sources.app_du_moulin.reader import SourceReader
@@ -82,39 +80,6 @@ def resolve_customer(target: RefreshTarget, state: SyncState, reader: SourceRead
 
 
 @dataclass
-class StreamOutcome:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: list[dict[str, str]] = field(default_factory=list)
-    waiting: list[dict[str, str]] = field(default_factory=list)
-
-    @classmethod
-    def of(cls, report: SyncReport) -> StreamOutcome:
-        return cls(
-            created=report.created + report.adopted,
-            updated=report.updated,
-            unchanged=report.unchanged,
-            rejected=[{"record": k, "reason": r} for k, r, _ in report.rejected],
-            waiting=[{"record": k, "reason": r} for k, r, _ in report.waits],
-        )
-
-    @property
-    def records(self) -> int:
-        return self.created + self.updated + self.unchanged + len(self.rejected) + len(self.waiting)
-
-    def verb(self) -> str:
-        """One word for a stream of one record (the contact): what happened to it."""
-        if self.rejected:
-            return "rejected"
-        if self.waiting:
-            return "waiting"
-        if self.created:
-            return "created"
-        return "updated" if self.updated else "unchanged"
-
-
-@dataclass
 class RefreshOutcome:
     customer_id: str
     contact_id: str | None
@@ -145,26 +110,8 @@ class RefreshOutcome:
 def customer_payloads(
     spec: StreamSpec, frames: Frames, customer_id: int, context: TransformContext
 ) -> Payloads:
-    """The customer's records of `spec` from their share of the sources (`frames`): every
-    company of theirs, and of the other streams the records that are theirs (their own
-    contact, not their colleagues'; the deals of the orders they placed)."""
-    made = build_payloads(spec, stream_frames(spec, frames), context)
-    mine = spec.customer_column
-    if mine is None:
-        return made
-    own = pl.col(mine) == str(customer_id)
-
-    def keep(frame: pl.DataFrame) -> pl.DataFrame:
-        # Quarantined rows that do not say whose they are: all of the customer's share.
-        return frame.filter(own) if mine in frame.columns else frame
-
-    records = keep(made.records)
-    return Payloads(
-        records,
-        keep(made.quarantine),
-        keep(made.erased),
-        made.warnings.join(records.select("source_key"), on="source_key", how="semi"),
-    )
+    """The customer's records of `spec` from their share of the sources (`frames`)."""
+    return customers_payloads(spec, frames, [customer_id], context)
 
 
 def customer_exists(frames: Frames, customer_id: int) -> bool:
@@ -184,34 +131,16 @@ def refresh_customer(
     streams: Sequence[StreamSpec] = STREAMS,
     erasure: GdprErasure = "delete",
     merge_duplicates: bool = False,
+    read_at: dt.datetime | None = None,
 ) -> RefreshOutcome:
     """The customer's records of every stream of `streams` written as a nightly run would,
     from their share of the sources (`frames`, by full asset key)."""
     if not customer_exists(frames, customer_id):
         raise CustomerNotFound(f"customer {customer_id} is not in the App du Moulin")
-    outcomes = {}
-    for spec in streams:  # dependency order: link targets are written first
-        context = TransformContext(
-            timezone, pipelines.get(spec.name), partial(state.fingerprints_of, spec.name)
-        )
-        payloads = customer_payloads(spec, frames, customer_id, context)
-        keys = [*payloads.records["source_key"], *payloads.quarantine["source_key"],
-                *payloads.erased["source_key"]]  # fmt: skip
-        links = {
-            link.column: state.hubspot_ids(link.stream, payloads.records[link.column].drop_nulls())
-            for link in spec.links
-        }
-        owners = (
-            state.hubspot_ids(spec.enriches, payloads.records["source_key"])
-            if spec.enriches
-            else None
-        )
-        known = state.load(spec.name, source_keys=keys)
-        _, report = sync_stream(
-            client, state, spec, payloads, portal=portal, links=links, erasure=erasure,
-            known=known, owners=owners,
-        )  # fmt: skip
-        outcomes[spec.name] = StreamOutcome.of(report)
+    outcomes = sync_customers(
+        client, state, frames, [customer_id], timezone=timezone, portal=portal,
+        pipelines=pipelines, streams=streams, erasure=erasure, read_at=read_at,
+    ).streams  # fmt: skip
     contact_id = state.hubspot_ids("contacts", [str(customer_id)]).get(str(customer_id))
     outcome = RefreshOutcome(str(customer_id), contact_id, outcomes)
     if contact_id is not None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 
 import polars as pl
 
@@ -62,10 +64,12 @@ def sync_stream(
     progress: Report | None = None,
     known: pl.DataFrame | None = None,
     owners: Mapping[str, str] | None = None,
+    read_at: dt.datetime | None = None,
 ) -> tuple[SyncPlan, SyncReport]:
     """Plan `payloads` against what the state store holds (`known`: those rows only, for a
     run that writes a few records; default: the store's records of the payloads) and
-    write the plan."""
+    write the plan. `read_at`: when the source was read (at the latest): a record HubSpot
+    holds from a later read is left as it is, and what is written is marked as of it."""
     refused = refused_by_portal(
         payloads.records,
         portal.properties.get(spec.object_type, {}),
@@ -82,6 +86,10 @@ def sync_stream(
         owner_ids=owners,
         lookups=looked_up(client, spec, checked.records, links),
     )
+    if read_at is not None:
+        plan = superseded_left(
+            plan, state.read_times(spec.name, plan.update["source_key"]), read_at
+        )
     log(f"{spec.name}: plan {plan.counts()}")
     sync = StreamSync(
         client,
@@ -91,4 +99,28 @@ def sync_stream(
         erasure=erasure,
         progress=progress,
     )
-    return plan, sync.run(plan)
+    report = sync.run(plan)
+    if read_at is not None:
+        # What HubSpot refused holds nothing of this read.
+        refused = {key for key, _, _ in report.rejected}
+        planned = pl.concat([plan.create["source_key"], plan.update["source_key"]])
+        written = [key for key in planned.to_list() if key not in refused]
+        state.record_read_at(spec.name, written, read_at)
+    return plan, report
+
+
+def superseded_left(
+    plan: SyncPlan, read_times: Mapping[str, dt.datetime], read_at: dt.datetime
+) -> SyncPlan:
+    """The plan without the updates HubSpot holds newer values for (read from the source
+    after `read_at`, by a live run or a refresh press): they count as unchanged."""
+    newer = [key for key, at in read_times.items() if at > read_at]
+    if not newer:
+        return plan
+    superseded = pl.col("source_key").is_in(newer)
+    left = plan.update.filter(superseded).select(plan.unchanged.columns)
+    return replace(
+        plan,
+        update=plan.update.filter(~superseded),
+        unchanged=pl.concat([plan.unchanged, left], how="vertical_relaxed"),
+    )

@@ -14,7 +14,19 @@ from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Numeric, Row, Select, Text, and_, cast, func, select
+from sqlalchemy import (
+    Numeric,
+    Row,
+    Select,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -29,7 +41,7 @@ from moulin_sync.hubspot.sync.state_db import (
     require_existing,
     sync_records,
 )
-from moulin_sync.hubspot.sync.state_marks import SyncMarks
+from moulin_sync.hubspot.sync.state_marks import SyncMarks, aware
 from moulin_sync.lib.urls import redacted
 
 __all__ = ["STATE_SCHEMA", "Accepted", "Merged", "Rejected", "StateStoreError", "SyncState"]
@@ -361,6 +373,47 @@ class SyncState(SyncMarks):
             stream, REJECTED, rows, hubspot_id=None, payload_hash=None, fingerprints=None,
             error_at=_now(),
         )  # fmt: skip
+
+    def read_times(self, stream: str, source_keys: Iterable[str]) -> dict[str, dt.datetime]:
+        """{source key: when the source was read for what HubSpot holds} of those records
+        whose read time is known."""
+        keys = list(dict.fromkeys(source_keys))
+        c = sync_records.c
+        query = select(c.source_key, c.source_read_at).where(
+            and_(c.stream == stream, c.source_read_at.is_not(None))
+        )
+
+        def read() -> dict[str, dt.datetime]:
+            with self.engine.connect() as connection:
+                rows = _by_keys(connection, query, c.source_key, keys)
+            return {key: aware(at) for key, at in rows}
+
+        return self._retrying(f"read when the {stream} records were read", read)
+
+    def record_read_at(self, stream: str, source_keys: Sequence[str], read_at: dt.datetime) -> None:
+        """These records hold what the source held at `read_at` (kept when a newer read's
+        values are there already)."""
+        if not source_keys:
+            return
+        c = sync_records.c
+        statement = (
+            update(sync_records)
+            .where(
+                and_(
+                    c.stream == stream,
+                    c.source_key == bindparam("key"),
+                    or_(c.source_read_at.is_(None), c.source_read_at < bindparam("read_at")),
+                )
+            )
+            .values(source_read_at=bindparam("read_at"))
+        )
+        rows = [{"key": key, "read_at": read_at} for key in source_keys]
+
+        def write() -> None:
+            with self.engine.begin() as connection:
+                connection.execute(statement, rows)
+
+        self._retrying(f"record when {len(rows)} {stream} record(s) were read", write)
 
     def keys_of(self, stream: str, hubspot_ids: Iterable[str]) -> dict[str, str]:
         """{HubSpot id: source key} of the records of `stream` stored with those ids."""

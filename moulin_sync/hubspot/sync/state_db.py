@@ -65,6 +65,9 @@ sync_records = Table(
     # The managed properties a person changed in HubSpot since our write ("name,name"),
     # as the last drift check found them.
     Column("drift", Text()),
+    # When the source was read for the values HubSpot last accepted: a write from an older
+    # read is superseded, never written over them (NULL: unknown, any write may follow).
+    Column("source_read_at", DateTime(timezone=True)),
 )
 # When each month of a monthly stream was last synced: the source as it was then. A
 # change to the source after that (`updated_at`) makes the nightly run sync the month.

@@ -44,9 +44,15 @@ class SyncMarks:
         return self._retrying(f"read the months of {stream} synced", read)
 
     def record_months_synced(
-        self, stream: str, months: Sequence[str], source_as_of: dt.datetime
+        self,
+        stream: str,
+        months: Sequence[str],
+        source_as_of: dt.datetime,
+        *,
+        only_later: bool = False,
     ) -> None:
-        """These months of `stream` hold what the source held at `source_as_of`."""
+        """These months of `stream` hold what the source held at `source_as_of`
+        (`only_later`: unless a month is recorded as of a later time already)."""
         rows = [
             {"stream": stream, "partition_key": month, "source_as_of": source_as_of}
             for month in months
@@ -57,6 +63,9 @@ class SyncMarks:
         statement = insert.on_conflict_do_update(
             index_elements=["stream", "partition_key"],
             set_={"source_as_of": insert.excluded.source_as_of},
+            where=(synced_months.c.source_as_of < insert.excluded.source_as_of)
+            if only_later
+            else None,
         )
 
         def write() -> None:

@@ -1,10 +1,12 @@
-"""One customer's share of the source assets — the customer, their companies, every
+"""Some customers' share of the source assets — the customers, their companies, every
 order placed by them or for those companies — computed as the assets compute them:
-what inspecting (or refreshing) one customer needs, without reading the whole base."""
+what inspecting, refreshing or live-syncing a few customers needs, without reading the
+whole base."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from functools import cache
 
 import polars as pl
@@ -15,16 +17,16 @@ from moulin_sync.sources.app_du_moulin.reader import SourceReader
 from moulin_sync.sources.app_du_moulin.tables import GROUP, TOTALS_BY
 
 
-class OneCustomerTables:
-    """Each source asset's frame, restricted to customer `customer_id` and theirs."""
+class CustomerTables:
+    """Each source asset's frame, restricted to customers `customer_ids` and theirs."""
 
     def __init__(
-        self, reader: SourceReader, customer_id: int, timezone: str, now: dt.datetime
+        self, reader: SourceReader, customer_ids: Sequence[int], timezone: str, now: dt.datetime
     ) -> None:
-        self.customer_id = customer_id
+        self.customer_ids = list(customer_ids)
         self.timezone = timezone
         self.now = now
-        self.found = reader.read_customer(customer_id)
+        self.found = reader.read_customers(self.customer_ids)
         self.frame = cache(self._frame)
 
     @property
@@ -47,3 +49,13 @@ class OneCustomerTables:
                 now=self.now,
             )
         return self.found[name]
+
+
+class OneCustomerTables(CustomerTables):
+    """Each source asset's frame, restricted to customer `customer_id` and theirs."""
+
+    def __init__(
+        self, reader: SourceReader, customer_id: int, timezone: str, now: dt.datetime
+    ) -> None:
+        super().__init__(reader, [customer_id], timezone, now)
+        self.customer_id = customer_id

@@ -190,23 +190,28 @@ class SourceReader:
         )
 
     def read_customer(self, customer_id: int) -> dict[str, pl.DataFrame]:
-        """Customer `customer_id` as the streams need them, by table: the customer (and
-        the customers sharing their email), the companies they work for (and the links),
-        every order placed by them or for those companies, and the pickup points. The id comes from a person (a HubSpot button):
-        it travels as a bound parameter, never as SQL text."""
-        who = {"customer_id": int(customer_id)}
+        """Customer `customer_id` as the streams need them: `read_customers` of one."""
+        return self.read_customers([customer_id])
+
+    def read_customers(self, customer_ids: Sequence[int]) -> dict[str, pl.DataFrame]:
+        """Customers `customer_ids` as the streams need them, by table: the customers (and
+        the customers sharing their emails), the companies they work for (and the links),
+        every order placed by them or for those companies, and the pickup points. Ids
+        may come from a person (a HubSpot button): they travel as bound parameters, never
+        as SQL text."""
+        who = {"customer_ids": [int(i) for i in customer_ids] or [-1]}
         engine = self._read_only_engine()
         try:
             with engine.connect() as connection:
                 links = self._read_bound(
-                    connection, "company_contacts", "customer_id = :customer_id", who
+                    connection, "company_contacts", "customer_id IN :customer_ids", who
                 )
-                ids = [int(i) for i in links["company_id"].drop_nulls()] or [-1]
+                ids = sorted({int(i) for i in links["company_id"].drop_nulls()}) or [-1]
                 firms = {"company_ids": ids}
-                customer = self._read_bound(connection, "customers", "id = :customer_id", who)
+                customers = self._read_bound(connection, "customers", "id IN :customer_ids", who)
                 found = {
                     "customers": pl.concat(
-                        [customer, self._email_peers(connection, customer)], how="vertical"
+                        [customers, self._email_peers(connection, customers)], how="vertical"
                     ),
                     "company_contacts": links,
                     "companies": self._read_bound(
@@ -215,7 +220,7 @@ class SourceReader:
                     "orders": self._read_bound(
                         connection,
                         "orders",
-                        "customer_id = :customer_id OR company_id IN :company_ids",
+                        "customer_id IN :customer_ids OR company_id IN :company_ids",
                         who | firms,
                     ),
                 }
@@ -230,14 +235,30 @@ class SourceReader:
             engine.dispose()
         return found | {"pickup_points": self.read_table("pickup_points")}
 
-    def _email_peers(self, connection: Connection, customer: pl.DataFrame) -> pl.DataFrame:
-        """The other customers carrying the customer's email (case and spaces aside):
-        which of them keeps it in HubSpot is decided among all of them."""
-        email = (customer["email"].first() or "").strip().lower() if customer.height else ""
-        if not email:
-            return customer.head(0)
-        given = {"email": email, "customer_id": int(customer["id"][0])}
-        where = "lower(trim(email)) = :email AND id <> :customer_id"
+    def customers_of_companies(self, company_ids: Sequence[int]) -> list[int]:
+        """The customers whose records hang on these companies: their contacts (the
+        links) and whoever placed an order for them."""
+        given = {"company_ids": [int(i) for i in company_ids] or [-1]}
+        engine = self._read_only_engine()
+        try:
+            with engine.connect() as connection:
+                statement = text(
+                    "SELECT customer_id FROM company_contacts WHERE company_id IN :company_ids "
+                    "UNION SELECT customer_id FROM orders WHERE company_id IN :company_ids"
+                ).bindparams(bindparam("company_ids", expanding=True))
+                found = connection.execute(statement, given).scalars().all()
+        finally:
+            engine.dispose()
+        return sorted({int(i) for i in found if i is not None})
+
+    def _email_peers(self, connection: Connection, customers: pl.DataFrame) -> pl.DataFrame:
+        """The other customers carrying the customers' emails (case and spaces aside):
+        which of them keeps an email in HubSpot is decided among all of them."""
+        emails = sorted({e.strip().lower() for e in customers["email"].drop_nulls() if e.strip()})
+        if not emails:
+            return customers.head(0)
+        given = {"emails": emails, "customer_ids": [int(i) for i in customers["id"]]}
+        where = "lower(trim(email)) IN :emails AND id NOT IN :customer_ids"
         return self._read_bound(connection, "customers", where, given)
 
     def customer_of(self, *, order: str | None = None, email: str | None = None) -> int | None:
@@ -260,6 +281,10 @@ class SourceReader:
             return None
         column = "customer_id" if table == "orders" else "id"
         return int(found[column].min())
+
+    def read_only_engine(self) -> Engine:
+        """An engine that cannot write the App du Moulin (SQLite: opened read only)."""
+        return self._read_only_engine()
 
     def _read_only_engine(self) -> Engine:
         if self.dialect != "sqlite":

@@ -164,6 +164,11 @@ INDEXES: Final[tuple[Index, ...]] = (
     Index("ix_orders_customer_id", orders.c.customer_id),
     Index("ix_customers_updated_at", customers.c.updated_at),
     Index("ix_customers_email", customers.c.email),
+    # What live sync's change feed reads past its cursor (sources/app_du_moulin/live.py).
+    Index("ix_customers_deleted_at", customers.c.deleted_at),
+    Index("ix_customers_anonymized_at", customers.c.anonymized_at),
+    Index("ix_companies_updated_at", companies.c.updated_at),
+    Index("ix_company_contacts_updated_at", company_contacts.c.updated_at),
 )
 
 _DIALECTS: Final[dict[str, Dialect]] = {

@@ -3,11 +3,12 @@ Its setting is the database's URL (MOULIN_SOURCE_URL, of the shared settings).""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from moulin_sync.sources.spec import Frames, Scope, SourceSpec
+from moulin_sync.sources.spec import Frames, LiveChanges, LiveFeed, Scope, SourceSpec
 
 if TYPE_CHECKING:
     from moulin_sync.settings import MoulinSettings
@@ -50,6 +51,24 @@ def _month_changes(url: str, timezone: str) -> pl.DataFrame:
     return order_changes(reader, timezone)
 
 
+def _live_start(url: str) -> dict[str, Any]:
+    from moulin_sync.sources.app_du_moulin.live import start
+
+    return start(url)
+
+
+def _live_changes(url: str, cursor: Mapping[str, Any], limit: int) -> LiveChanges:
+    from moulin_sync.sources.app_du_moulin.live import changes
+
+    return changes(url, cursor, limit)
+
+
+def _live_missing_indexes(url: str) -> list[str]:
+    from moulin_sync.sources.app_du_moulin.live import missing_indexes
+
+    return missing_indexes(url)
+
+
 def _config(settings: MoulinSettings) -> str:
     return settings.source_url
 
@@ -64,4 +83,10 @@ APP_DU_MOULIN = SourceSpec(
     probe=_probe,
     resource_key="source",
     month_changes=_month_changes,
+    live=LiveFeed(
+        tables=("customers", "erasures", "anonymizations", "orders", "companies", "company_links"),
+        start=_live_start,
+        changes=_live_changes,
+        missing_indexes=_live_missing_indexes,
+    ),
 )

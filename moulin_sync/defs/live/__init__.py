@@ -1,0 +1,1 @@
+"""Live sync: change sensors on the sources and the `live_sync` job they launch."""
