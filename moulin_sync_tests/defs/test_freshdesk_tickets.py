@@ -146,7 +146,8 @@ def test_first_pull_puts_each_ticket_on_its_requesters_contact(
     assert first["hs_ticket_priority"] == "URGENT" and first["source_type"] == "CHAT"
     assert first["freshdesk_type"] == "Incident" and first["freshdesk_tags"] == "pain, qualité"
     assert first["freshdesk_created_at"] == "2026-09-01T09:00:00.000Z"
-    assert first["freshdesk_url"] == f"{freshdesk.base_url}/a/tickets/{t_a}"
+    # The ticket where agents open it: the account's address, not the API's.
+    assert first["freshdesk_url"] == f"https://{DOMAIN}.freshdesk.com/a/tickets/{t_a}"
     # The pipeline is ours, made through the pipelines API, stages by id.
     pipeline = meta["hubspot/ticket_pipeline"]
     assert pipeline["pipeline"] == "Support Freshdesk" and pipeline["created"]
@@ -168,14 +169,14 @@ def test_first_pull_puts_each_ticket_on_its_requesters_contact(
     written = meta[WRITE]
     assert tickets[t_b]["properties"]["hs_pipeline_stage"] == stages["3"]
     warnings = table_text(written["warnings"])
-    assert "Freshdesk status 6 has no stage in MOULIN_TICKET_STAGES" in warnings
+    assert "Freshdesk status 6: no stage in MOULIN_TICKET_STAGES, put in En attente" in warnings
     # A 70,000-character description: cut to HubSpot's limit with a note, reported.
     content = tickets[t_long]["properties"]["content"]
     assert len(content) <= 65_536 and content.endswith("(cut: 70000 characters in Freshdesk)")
     assert "description of 70000 characters cut" in warnings
     # Nobody's ticket waits; no contact is made for it.
     assert written["waiting"] == 1
-    assert "contact with email personne@inconnu.fr" in table_text(written["waiting_for"])
+    assert "contact personne@inconnu.fr" in table_text(written["waiting_for"])
     assert not any(
         o["properties"].get("email") == "personne@inconnu.fr" for o in world.objects("contacts")
     )

@@ -256,7 +256,7 @@ def test_a_link_with_a_lookup_resolves_by_its_stream_else_by_the_lookup_else_wai
     assert ids == {"1": "910", "2": "920"}
     reasons = dict(plan.waiting.select("source_key", "reason").iter_rows())
     assert reasons == {
-        "3": "waiting for contact with email nobody@x.fr to reach HubSpot",
+        "3": "waiting for contact nobody@x.fr to reach HubSpot",
         "4": "waiting for contact 11 to reach HubSpot",
     }
     # Not looked up (a dry run): those it would find wait, none goes without its contact.

@@ -193,8 +193,7 @@ def _no_requester() -> pl.Expr:
         .when(email.is_null() | (email == ""))
         .then(
             pl.format(
-                "requester {} has no email: no contact can hold the ticket (give them one in "
-                "Freshdesk)",
+                "requester {} has no email: add one in Freshdesk for a contact to hold it",
                 "requester_id",
             )
         )
@@ -217,16 +216,17 @@ def _stage(pipeline: PipelineStages) -> pl.Expr:
 
 def _warning(pipeline: PipelineStages) -> pl.Expr:
     """What the source should fix while the ticket is written all the same."""
-    fallback = TICKET_PIPELINE.fallback_status
-    stage = TICKET_PIPELINE.default_stage_for_status.get(fallback or "", fallback)
+    # Reports stay short: a summary's cell holds 80 characters.
+    fallback = TICKET_PIPELINE.fallback_status or ""
+    stage = TICKET_PIPELINE.default_stage_for_status.get(fallback, fallback)
     unmapped = ~pl.col("status").is_in([int(s) for s in pipeline.stage_ids])
     length = pl.col("description_text").str.len_chars()
     return (
         pl.when(unmapped)
         .then(
             pl.format(
-                f"Freshdesk status {{}} has no stage in {TICKET_PIPELINE.stages_variable}: "
-                f"put in the stage of status {fallback} ({stage})",
+                f"Freshdesk status {{}}: no stage in {TICKET_PIPELINE.stages_variable}, put in "
+                f"{stage}",
                 "status",
             )
         )

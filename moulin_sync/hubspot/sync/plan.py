@@ -224,7 +224,7 @@ def _resolve_links(
             noun = RECORD_NOUNS.get(link.stream, link.stream)
             target = pl.format(f"{noun} {{}}", link.column)
             if link.lookup is not None:
-                by_value = pl.format(f"{noun} with {link.lookup.property} {{}}", link.lookup.column)
+                by_value = pl.format(f"{noun} {{}}", link.lookup.column)  # "contact a@b.fr"
                 target = pl.when(pl.col(link.column).is_not_null()).then(target).otherwise(by_value)
             waits_for.append(pl.when(missing).then(target))
     waiting = records.filter(unresolved).with_columns(

@@ -47,8 +47,12 @@ class FreshdeskClient:
         timeout_s: float = TIMEOUT_S,
         retry_delays_s: tuple[float, ...] = RETRY_DELAYS_S,
         address_setting: str = BASE_URL,
+        web_url: str | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        # Where agents open a ticket: the account's own address (https://<domain>
+        # .freshdesk.com), whatever address the API is reached at.
+        self.web_url = (web_url or base_url).rstrip("/")
         # The setting the address came from: FRESHDESK_BASE_URL, or FRESHDESK_DOMAIN.
         self.address_setting = address_setting
         self.plan = plan

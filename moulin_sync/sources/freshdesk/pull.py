@@ -146,7 +146,7 @@ def _walk(
         last: dt.datetime | None = None
         while True:
             walk.requests += 1
-            frame = tickets_of(page.items, listing, client.base_url)
+            frame = tickets_of(page.items, listing, client.web_url)
             walk.rows.append(frame)
             _note_moves(walk, seen, frame)
             if frame.height:

@@ -35,6 +35,7 @@ def client_of(config: FreshdeskSettings) -> FreshdeskClient:
         config.api_key.get_secret_value(),
         plan=config.plan,
         address_setting=DOMAIN if config.base_url == domain_address(config.domain) else BASE_URL,
+        web_url=domain_address(config.domain) if config.domain else None,
     )
 
 
@@ -73,10 +74,10 @@ def _customer(scope: Scope) -> Frames:
                 "per_page": PER_PAGE,
             }
             page = client.tickets(params)
-            found.append(tickets_of(page.items, LISTED, client.base_url))
+            found.append(tickets_of(page.items, LISTED, client.web_url))
             while page.next_url is not None:
                 page = client.next_page(page.next_url, params)
-                found.append(tickets_of(page.items, LISTED, client.base_url))
+                found.append(tickets_of(page.items, LISTED, client.web_url))
     pulled = pl.concat(found, how="vertical_relaxed")
     return SourceFrames({NAME: _Table(merged(None, pulled))})
 
