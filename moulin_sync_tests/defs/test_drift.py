@@ -7,6 +7,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from moulin_sync.hubspot.client.errors import SearchWindowTooLarge
+from moulin_sync.hubspot.sync import drift
 from moulin_sync.hubspot.sync.drift import OVERLAP
 from moulin_sync.testing.hubspot_emulator import EmulatorHandle
 from moulin_sync.testing.sync_world import DEAL_ASSETS, SyncWorld, new_world, table_text
@@ -130,3 +132,23 @@ def test_the_check_reads_only_what_changed(world: SyncWorld) -> None:
     assert check["passed"], "a property we do not manage is not drift"
     # One search call: a page holds every record modified since the last check.
     assert check["search_calls"] == 1, check["search_calls"]
+
+
+def test_more_changes_in_two_seconds_than_a_search_reads_are_read_by_id(
+    world: SyncWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An import can modify more than 10,000 records within the smallest window the check
+    halves to: then every record of ours is read by id, and the check still finds drift."""
+    world.run(DEAL_ASSETS, MONTHS)
+    order, deal = _one_deal(world)
+    _edit_in_hubspot(world, "deals", deal["id"], dealname="Renamed by Anne")
+
+    def too_many(client, spec, since, until):  # what HubSpot answers past 10,000 results
+        raise SearchWindowTooLarge(spec.object_type, 12_000)
+
+    monkeypatch.setattr(drift, "_modified_since", too_many)
+    check = world.run(DEAL_ASSETS, MONTHS)[DEALS_CHECK]
+    assert check["passed"] is False
+    assert check["drifted_records"] == 1
+    assert check["records_compared"] == len(_deals(world))
+    assert f"deal {order} (HubSpot {deal['id']})" in table_text(check["examples"])

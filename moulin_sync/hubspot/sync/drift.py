@@ -22,7 +22,7 @@ from moulin_sync.hubspot.client import HubSpotClient
 from moulin_sync.hubspot.client.errors import SearchWindowTooLarge
 from moulin_sync.hubspot.streams import fingerprints, identity_property
 from moulin_sync.hubspot.streams.spec import StreamSpec
-from moulin_sync.hubspot.sync.state import SyncState
+from moulin_sync.hubspot.sync.state import SYNCED, SyncState
 
 # HubSpot's last-modified property: contacts have their own name for it.
 _MODIFIED = {"contacts": "lastmodifieddate"}
@@ -66,7 +66,13 @@ def find_drift(
     # The first check (after the history import, typically) starts watching: everything
     # was just written by us.
     since = checked_to - OVERLAP if checked_to is not None else until
-    found = dict(_modified_since(client, spec, since, until))
+    try:
+        found = dict(_modified_since(client, spec, since, until))
+    except SearchWindowTooLarge:
+        # More records modified within two seconds than a search pages through (an
+        # import, a bulk load): every record of ours HubSpot holds is read by id instead.
+        held = state.held(spec.name).filter(pl.col("status") == SYNCED)
+        found = dict(_read_by_id(client, spec, held["hubspot_id"].drop_nulls().to_list()))
     earlier = state.drifted(spec.name)
     again = [hubspot_id for key, (hubspot_id, _) in earlier.items() if key not in found]
     found |= dict(_read_by_id(client, spec, again))
