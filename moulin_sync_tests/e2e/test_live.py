@@ -43,6 +43,7 @@ class World:
     hubspot: EmulatorHandle
     source: Path
     env: dict[str, str]
+    instance: Path  # where its dagster.yaml is
 
     def sql(self, statement: str, parameters: tuple = ()) -> list[tuple]:
         with contextlib.closing(sqlite3.connect(self.source)) as connection, connection:
@@ -89,6 +90,17 @@ def now_text() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
+def fast_monitoring_instance(folder: Path) -> Path:
+    """The production dagster.yaml with run monitoring polling every 5 s instead of 30:
+    the same monitoring fails a run a killed daemon left STARTED, a minute sooner."""
+    folder.mkdir()
+    production = (REPO_ROOT / "dagster.yaml").read_text()
+    faster = production.replace("poll_interval_seconds: 30", "poll_interval_seconds: 5")
+    assert faster != production, "dagster.yaml's run monitoring poll interval moved"
+    (folder / "dagster.yaml").write_text(faster)
+    return folder
+
+
 @pytest.fixture(scope="module")
 def world(
     postgres_server: str, hubspot: EmulatorHandle, tmp_path_factory: pytest.TempPathFactory
@@ -122,8 +134,9 @@ def world(
     }
     hubspot.admin.reset()
     try:
-        with running_deployment(root / "production", env, cwd=REPO_ROOT) as deployment:
-            yield World(deployment, hubspot, source, env)
+        instance = fast_monitoring_instance(root / "instance")
+        with running_deployment(root / "production", env, cwd=instance) as deployment:
+            yield World(deployment, hubspot, source, env, instance)
     finally:
         admin = psycopg2.connect(
             host=env["DAGSTER_PG_HOST"], port=env["DAGSTER_PG_PORT"],
@@ -241,7 +254,7 @@ def test_a_daemon_killed_mid_run_and_started_again_loses_no_change(world: World)
         finally:
             admin.set_limits(latency_ms=None)
         assert world.amount_of(order) != 333
-        deployment.start_daemon({"MOULIN_LIVE": "on", **world.env}, REPO_ROOT)
+        deployment.start_daemon({"MOULIN_LIVE": "on", **world.env}, world.instance)
         deployment.wait_for(lambda: world.amount_of(order) == 333, "the change", timeout=300)
         assert deployment.run(run["runId"])["status"] == "FAILURE"
         world.assert_no_duplicate_deal()

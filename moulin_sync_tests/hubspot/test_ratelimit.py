@@ -11,6 +11,7 @@ import pytest
 
 from moulin_sync.hubspot.client.errors import DailyBudgetExhausted
 from moulin_sync.hubspot.client.ratelimit import (
+    PACE_CATCH_UP,
     DailyBudget,
     SlidingWindowLimiter,
     backoff_delay,
@@ -95,10 +96,10 @@ def test_professional_tier_runs_at_19_calls_per_second() -> None:
     limiter = SlidingWindowLimiter(per_window, 10.0, clock=clock, sleep=clock.sleep)
     times = run_calls(limiter, clock, 1900, latency=0.005)
     assert max_in_any_window(times, 10.0) <= 190
-    # N calls take about N/19 s: the last send comes (N - 190)/19 s after the first.
+    # N calls take about N/19 s (the first half window at once, then an even pace, the
+    # window stalling once until the burst leaves it).
     elapsed = times[-1][0] - times[0][0]
-    ideal = (1900 - 190) / 19
-    assert ideal <= elapsed <= ideal / 0.95
+    assert (1900 - 190) / 19 <= elapsed <= 1900 / 19 * 1.01
     assert efficiency(times, 190, 10.0) >= 0.95
 
 
@@ -349,3 +350,42 @@ def test_calls_in_flight_are_not_taken_for_someone_elses() -> None:
     # A count from someone else's calls still makes phantoms.
     limiter.observe(limit=10, remaining=4, sent=last.sent)
     assert limiter.in_window() == 6
+
+
+def test_past_half_the_window_calls_leave_at_an_even_pace() -> None:
+    """A short run goes at once; a long one, past half the window, one call every
+    window ÷ limit — not in clumps as slots come free."""
+    clock = FakeClock()
+    limiter = SlidingWindowLimiter(20, 1.0, clock=clock, sleep=clock.sleep)
+    times = run_calls(limiter, clock, 10, latency=0.001)
+    assert times[-1][0] - times[0][0] < 0.02, "half a window goes at once"
+    times = run_calls(limiter, clock, 100, latency=0.001)
+    sends = [sent for sent, _ in times]
+    # One call every 0.05 s, a wait of the window aside (the first half window leaving
+    # it) and the calls caught up after it (a quarter of a window's: 5): never the
+    # clump of ten that the first half window makes each window again when slots are
+    # taken as they come free.
+    caught_up = 20 // PACE_CATCH_UP
+    assert max(sum(1 for t in sends if s <= t < s + 0.1) for s in sends) <= caught_up + 3
+    assert 100 / 20 - 0.1 <= sends[-1] - sends[0] <= 100 / 20 + 0.3
+    assert max_in_any_window(times, 1.0) <= 20
+
+
+def test_calls_the_workers_were_too_busy_to_send_are_caught_up() -> None:
+    """The pace is kept on its own schedule: a caller late by a few calls' time sends
+    those at once (up to a quarter of a window's), and a sleep's overshoot is not
+    carried over to the calls after it."""
+    clock = FakeClock()
+    limiter = SlidingWindowLimiter(100, 10.0, clock=clock, sleep=clock.sleep)
+    run_calls(limiter, clock, 60)  # past half the window: 0.1 s a call from here
+    clock.now += 0.35  # the workers were busy for three and a half calls' time
+    started = clock.now
+    run_calls(limiter, clock, 3)
+    assert clock.now == started, "the three calls missed go at once"
+    run_calls(limiter, clock, 1)
+    assert clock.now - started == pytest.approx(0.05), "then the pace again"
+    clock.now += 5.0  # away for long: the last quarter window's calls, not fifty
+    started = clock.now
+    caught_up = 100 // PACE_CATCH_UP
+    run_calls(limiter, clock, caught_up + 11)
+    assert clock.now - started == pytest.approx(1.0)

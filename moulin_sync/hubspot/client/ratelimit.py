@@ -12,6 +12,11 @@ latency. Each answer's ``X-HubSpot-RateLimit-*`` headers are fed back: the serve
 replaces the configured budget, and when the server says fewer calls remain than the log
 explains (another integration shares the token, or the limit was lowered), phantom entries
 make up the difference, so the next calls wait until enough of the window has drained.
+
+Past half the window, calls leave at an even pace (the limit spread over the window).
+Bursting to the limit, a long run would send each window's calls in one clump that is
+free again only a window after its answers: clumps spread and slip by a latency each
+window (a 1,329-call load took ×1.04 the steady floor here, ×1.006 paced evenly).
 """
 
 from __future__ import annotations
@@ -30,6 +35,9 @@ Sleep = Callable[[float], None]
 WINDOW_S = 10.0
 SEARCH_WINDOW_S = 1.0
 SEARCH_PER_S = 5
+# Past half the window calls go at an even pace, and catch up at most a window ÷ this late
+# (the gaps between a run's steps: reading its input, planning, recording the months).
+PACE_CATCH_UP = 4
 # Floating-point slack when comparing an entry's expiry with the clock: after sleeping
 # exactly until an expiry, `done + window <= now` must hold.
 _EPSILON = 1e-9
@@ -112,6 +120,7 @@ class SlidingWindowLimiter:
         # step's client, after the previous step's calls), one call at a time.
         self._answered = False
         self._latest_sent = float("-inf")  # the call whose answer the phantoms follow
+        self._due = float("-inf")  # when the next call is due at an even pace
         self._paused_until = 0.0
         self._lock = threading.Lock()
         self.waited_s = 0.0  # total time callers spent blocked in acquire()
@@ -138,6 +147,7 @@ class SlidingWindowLimiter:
                 wait = self._wait_needed(now)
                 if wait <= 0:
                     slot = Slot(now)
+                    self._keep_pace(now)
                     if self._limit is not None:
                         self._slots.append(slot)
                     return slot
@@ -236,6 +246,31 @@ class SlidingWindowLimiter:
         dropped = {id(s) for s in phantoms[:excess]}
         self._slots = [s for s in self._slots if id(s) not in dropped]
 
+    def _half_full(self) -> bool:
+        """Our own calls fill half the window (someone else's room is ours to burst into)."""
+        if self._limit is None:
+            return False
+        return 2 * sum(1 for s in self._slots if not s.phantom) >= self._limit
+
+    def _keep_pace(self, now: float) -> None:
+        """The next call is due a window ÷ limit after this one's due time, not after its
+        send: a sleep's overshoot is not carried over to every later call, and calls the
+        workers were too busy to send (up to a tenth of a window of them) are caught up
+        at once — the window itself still bounds them."""
+        if self._limit is None:
+            return
+        step = self._window_s / self._limit
+        behind = self._window_s / PACE_CATCH_UP
+        self._due = (max(self._due, now - behind) if self._half_full() else now) + step
+
+    def _spacing_wait(self, now: float) -> float:
+        """Past half the window, calls leave at an even pace (window ÷ limit apart).
+        Bursting to the limit, a long run sends each window's calls in one clump, and every
+        slot is free again only a window after its answer: the clumps spread and slip by a
+        latency each window, and the last window's clump ends seconds after an even pace
+        would. A short run (a refresh, a quiet night) still goes at once."""
+        return self._due - now if self._half_full() else 0.0
+
     def _wait_needed(self, now: float) -> float:
         if now < self._paused_until:
             return self._paused_until - now
@@ -246,7 +281,7 @@ class SlidingWindowLimiter:
             return self._poll_s
         excess = len(self._slots) - self._limit + 1
         if excess <= 0:
-            return 0.0
+            return self._spacing_wait(now)
         expiries = sorted(s.done + self._window_s for s in self._slots if s.done is not None)
         if len(expiries) < excess:
             return self._poll_s

@@ -3,6 +3,7 @@ the report the write asset shows."""
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections import Counter
 from collections.abc import Sequence
@@ -124,8 +125,11 @@ class _Months:
 class Ledger:
     """Records every answer of a stream's write (batches run in several threads)."""
 
-    def __init__(self, state: SyncState, spec: StreamSpec) -> None:
+    def __init__(
+        self, state: SyncState, spec: StreamSpec, read_at: dt.datetime | None = None
+    ) -> None:
         self.state = state
+        self.read_at = read_at  # when the source was read for what is written
         self.stream = spec.name
         self.link_columns = [link.resolved for link in spec.links]
         self.report = SyncReport(spec.name)
@@ -158,6 +162,7 @@ class Ledger:
                 )
                 for r in records
             ],
+            self.read_at,
         )
 
     def rejected(self, refused: Sequence[tuple[Record, str]]) -> None:

@@ -98,15 +98,9 @@ def sync_stream(
         target_types=link_target_types(spec),
         erasure=erasure,
         progress=progress,
+        read_at=read_at,  # marked with each batch HubSpot accepts
     )
-    report = sync.run(plan)
-    if read_at is not None:
-        # What HubSpot refused holds nothing of this read.
-        refused = {key for key, _, _ in report.rejected}
-        planned = pl.concat([plan.create["source_key"], plan.update["source_key"]])
-        written = [key for key in planned.to_list() if key not in refused]
-        state.record_read_at(spec.name, written, read_at)
-    return plan, report
+    return plan, sync.run(plan)
 
 
 def superseded_left(

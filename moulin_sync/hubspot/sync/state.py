@@ -15,21 +15,13 @@ from typing import Any
 
 import polars as pl
 from sqlalchemy import (
-    Numeric,
-    Row,
-    Select,
-    Text,
-    and_,
-    bindparam,
-    cast,
+    case,
     func,
     or_,
     select,
-    update,
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Connection
 
 from moulin_sync.hubspot.sync.migrate import upgrade_to_head
 from moulin_sync.hubspot.sync.state_db import (
@@ -41,7 +33,8 @@ from moulin_sync.hubspot.sync.state_db import (
     require_existing,
     sync_records,
 )
-from moulin_sync.hubspot.sync.state_marks import SyncMarks, aware
+from moulin_sync.hubspot.sync.state_marks import SyncMarks
+from moulin_sync.hubspot.sync.state_reads import RecordReads, by_keys
 from moulin_sync.lib.urls import redacted
 
 __all__ = ["STATE_SCHEMA", "Accepted", "Merged", "Rejected", "StateStoreError", "SyncState"]
@@ -62,8 +55,6 @@ STATE_SCHEMA = {
     "last_error": pl.String,
     "partition_key": pl.String,
 }
-# Keys per query when reading some records by key.
-_KEYS_PER_QUERY = 500
 # A record read with the whole stream costs about a third of one looked up by key.
 WHOLE_READ_GAIN = 3
 
@@ -100,7 +91,7 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class SyncState(SyncMarks):
+class SyncState(RecordReads, SyncMarks):
     """The store at `url` (SQLite or PostgreSQL); a context manager that closes it."""
 
     def __init__(
@@ -159,7 +150,7 @@ class SyncState(SyncMarks):
             with self.engine.connect() as connection:
                 if keys is None:
                     return [tuple(row) for row in connection.execute(query)]
-                return [tuple(row) for row in _by_keys(connection, query, c.source_key, keys)]
+                return [tuple(row) for row in by_keys(connection, query, c.source_key, keys)]
 
         rows = self._retrying(f"read the {stream} records", read)
         return pl.DataFrame(rows, schema={c: STATE_SCHEMA[c] for c in columns}, orient="row")
@@ -186,23 +177,6 @@ class SyncState(SyncMarks):
 
         return self._retrying(f"count the {stream} records", read)
 
-    def id_table_version(self, stream: str) -> str:
-        """A mark that changes whenever `id_table(stream)` does, for a fraction of its read:
-        how many records have an id, the latest sync (every accepted, merged or erased
-        record sets it) and the sum of the ids (a record HubSpot moved to another id keeps
-        its sync time)."""
-        c = sync_records.c
-        query = select(
-            func.count(), func.max(c.synced_at), func.sum(cast(c.hubspot_id, Numeric))
-        ).where(and_(c.stream == stream, c.hubspot_id.is_not(None)))
-
-        def read() -> str:
-            with self.engine.connect() as connection:
-                count, latest, ids = connection.execute(query).one()
-            return f"{count}:{latest}:{ids}"
-
-        return self._retrying(f"read the {stream} ids' version", read)
-
     def held(self, stream: str, partitions: Sequence[str] | None = None) -> pl.DataFrame:
         """(source_key, hubspot_id, status, partition_key) of the records of `stream` (of
         those months only, when given): which HubSpot record holds each, if any."""
@@ -210,120 +184,13 @@ class SyncState(SyncMarks):
             stream, partitions, ("source_key", "hubspot_id", "status", "partition_key")
         )
 
-    def hubspot_ids(self, stream: str, source_keys: Iterable[str]) -> dict[str, str]:
-        """HubSpot ids of the given records (those that have one)."""
-        keys = list(source_keys)
-
-        c = sync_records.c
-        query = select(c.source_key, c.hubspot_id).where(
-            and_(c.stream == stream, c.hubspot_id.is_not(None))
-        )
-
-        def read() -> dict[str, str]:
-            with self.engine.connect() as connection:
-                return dict(_by_keys(connection, query, c.source_key, keys))
-
-        return self._retrying(f"read the {stream} ids", read)
-
-    def fingerprints_of(self, stream: str, source_keys: Iterable[str]) -> dict[str, str | None]:
-        """What moulin-sync last wrote into each of these records (stored text)."""
-        keys = list(source_keys)
-
-        c = sync_records.c
-        query = select(c.source_key, c.fingerprints).where(c.stream == stream)
-
-        def read() -> dict[str, str | None]:
-            with self.engine.connect() as connection:
-                return dict(_by_keys(connection, query, c.source_key, keys))
-
-        return self._retrying(f"read what was last written of {stream}", read)
-
-    def written_of(
-        self, stream: str, source_keys: Iterable[str]
-    ) -> dict[str, tuple[str | None, str | None]]:
-        """(HubSpot id, fingerprint text) of what moulin-sync last wrote into each record."""
-        keys = list(source_keys)
-
-        c = sync_records.c
-        query = select(c.source_key, c.hubspot_id, c.fingerprints).where(c.stream == stream)
-
-        def read() -> dict[str, tuple[str | None, str | None]]:
-            with self.engine.connect() as connection:
-                rows = _by_keys(connection, query, c.source_key, keys)
-                return {key: (hubspot_id, text) for key, hubspot_id, text in rows}
-
-        return self._retrying(f"read what was last written of {stream}", read)
-
-    def rows_of(self, stream: str, source_keys: Iterable[str]) -> dict[str, dict[str, Any]]:
-        """Everything stored of these records, by source key (to explain one)."""
-        keys = list(source_keys)
-        c = sync_records.c
-        query = select(sync_records).where(c.stream == stream)
-
-        def read() -> dict[str, dict[str, Any]]:
-            with self.engine.connect() as connection:
-                rows = [
-                    dict(row._mapping) for row in _by_keys(connection, query, c.source_key, keys)
-                ]
-            return {row["source_key"]: row for row in rows}
-
-        return self._retrying(f"read {len(keys)} {stream} record(s)", read)
-
-    def id_table(self, stream: str) -> pl.DataFrame:
-        """(source_key, hubspot_id, partition_key, synced_at) of every record of `stream`
-        HubSpot holds, by source key: what the App du Moulin links its rows to; when it
-        was synced as Python's `isoformat` writes the stored time."""
-        c = sync_records.c
-        held = and_(c.stream == stream, c.hubspot_id.is_not(None))
-        schema = dict.fromkeys(
-            ("source_key", "hubspot_id", "partition_key", "synced_at"), pl.String
-        )
-        if self.engine.dialect.name == "sqlite":
-            frame = self._sqlite_id_table(stream, held, schema)
-        else:
-            query = select(c.source_key, c.hubspot_id, c.partition_key, c.synced_at).where(held)
-
-            def read() -> list[tuple]:
-                with self.engine.connect() as connection:
-                    return [
-                        (key, hubspot_id, month, synced.isoformat() if synced else None)
-                        for key, hubspot_id, month, synced in connection.execute(query)
-                    ]
-
-            rows = self._retrying(f"read the {stream} ids", read)
-            frame = pl.DataFrame(rows, schema=schema, orient="row")
-        return frame.sort(pl.col("source_key").cast(pl.Int64, strict=False), "source_key")
-
-    def _sqlite_id_table(
-        self, stream: str, held: Any, schema: dict[str, pl.DataType]
-    ) -> pl.DataFrame:
-        """`id_table`'s rows from SQLite as its driver gives them: made into SQLAlchemy
-        rows and datetimes only to be written back as text, they took two fifths more.
-        SQLite keeps a time as SQLAlchemy wrote it, "2026-12-01 06:00:00.000000";
-        `isoformat` writes it with a "T", and without the microseconds when they are 0."""
-        c = sync_records.c
-        synced = cast(c.synced_at, Text).label("synced_at")
-        query = select(c.source_key, c.hubspot_id, c.partition_key, synced).where(held)
-        sql = str(
-            query.compile(dialect=self.engine.dialect, compile_kwargs={"literal_binds": True})
-        )
-
-        def read() -> list[tuple]:
-            with self.engine.connect() as connection:
-                cursor = connection.connection.cursor()
-                try:
-                    return cursor.execute(sql).fetchall()
-                finally:
-                    cursor.close()
-
-        rows = self._retrying(f"read the {stream} ids", read)
-        text = pl.col("synced_at").str.replace(" ", "T", literal=True)
-        frame = pl.DataFrame(rows, schema=schema, orient="row")
-        return frame.with_columns(text.str.replace(r"\.000000$", ""))
-
     # Writing ---------------------------------------------------------------
 
-    def record_accepted(self, stream: str, records: Sequence[Accepted]) -> None:
+    def record_accepted(
+        self, stream: str, records: Sequence[Accepted], read_at: dt.datetime | None = None
+    ) -> None:
+        """HubSpot holds these records; `read_at`: what it holds is what the source held
+        then (a newer read's mark is kept)."""
         rows = [
             {
                 "source_key": r.source_key,
@@ -335,7 +202,8 @@ class SyncState(SyncMarks):
             }
             for r in records
         ]
-        self._upsert(stream, SYNCED, rows, last_error=None, synced_at=_now(), error_at=None)
+        read = {} if read_at is None else {"source_read_at": read_at}
+        self._upsert(stream, SYNCED, rows, last_error=None, synced_at=_now(), error_at=None, **read)
 
     def record_rejected(self, stream: str, records: Sequence[Rejected]) -> None:
         """Keep the reason; keep the HubSpot id and hash of the last accepted payload."""
@@ -374,60 +242,6 @@ class SyncState(SyncMarks):
             error_at=_now(),
         )  # fmt: skip
 
-    def read_times(self, stream: str, source_keys: Iterable[str]) -> dict[str, dt.datetime]:
-        """{source key: when the source was read for what HubSpot holds} of those records
-        whose read time is known."""
-        keys = list(dict.fromkeys(source_keys))
-        c = sync_records.c
-        query = select(c.source_key, c.source_read_at).where(
-            and_(c.stream == stream, c.source_read_at.is_not(None))
-        )
-
-        def read() -> dict[str, dt.datetime]:
-            with self.engine.connect() as connection:
-                rows = _by_keys(connection, query, c.source_key, keys)
-            return {key: aware(at) for key, at in rows}
-
-        return self._retrying(f"read when the {stream} records were read", read)
-
-    def record_read_at(self, stream: str, source_keys: Sequence[str], read_at: dt.datetime) -> None:
-        """These records hold what the source held at `read_at` (kept when a newer read's
-        values are there already)."""
-        if not source_keys:
-            return
-        c = sync_records.c
-        statement = (
-            update(sync_records)
-            .where(
-                and_(
-                    c.stream == stream,
-                    c.source_key == bindparam("key"),
-                    or_(c.source_read_at.is_(None), c.source_read_at < bindparam("read_at")),
-                )
-            )
-            .values(source_read_at=bindparam("read_at"))
-        )
-        rows = [{"key": key, "read_at": read_at} for key in source_keys]
-
-        def write() -> None:
-            with self.engine.begin() as connection:
-                connection.execute(statement, rows)
-
-        self._retrying(f"record when {len(rows)} {stream} record(s) were read", write)
-
-    def keys_of(self, stream: str, hubspot_ids: Iterable[str]) -> dict[str, str]:
-        """{HubSpot id: source key} of the records of `stream` stored with those ids."""
-        ids = list(hubspot_ids)
-
-        c = sync_records.c
-        query = select(c.hubspot_id, c.source_key).where(c.stream == stream)
-
-        def read() -> dict[str, str]:
-            with self.engine.connect() as connection:
-                return dict(_by_keys(connection, query, c.hubspot_id, ids))
-
-        return self._retrying(f"read the {stream} keys", read)
-
     def record_erased(self, stream: str, source_keys: Sequence[str], status: str) -> None:
         """Records erased in HubSpot, `ARCHIVED` (the id kept: a later GDPR delete needs
         it) or `DELETED` (nothing kept but the key): no run writes them again."""
@@ -446,10 +260,11 @@ class SyncState(SyncMarks):
         rows = [{"stream": stream, "status": status, **same, **row} for row in rows]
         insert = self._insert(sync_records)
         changed = [name for name in rows[0] if name not in ("stream", "source_key")]
-        statement = insert.on_conflict_do_update(
-            index_elements=["stream", "source_key"],
-            set_={name: getattr(insert.excluded, name) for name in changed},
-        )
+        set_ = {name: getattr(insert.excluded, name) for name in changed}
+        if "source_read_at" in set_:
+            held, new = sync_records.c.source_read_at, insert.excluded.source_read_at
+            set_["source_read_at"] = case((or_(held.is_(None), held < new), new), else_=held)
+        statement = insert.on_conflict_do_update(index_elements=["stream", "source_key"], set_=set_)
 
         def write() -> None:
             with self.engine.begin() as connection:
@@ -462,13 +277,3 @@ class SyncState(SyncMarks):
         if self.engine.dialect.name == "postgresql":
             return postgresql_insert(table)
         return sqlite_insert(table)
-
-
-def _by_keys(connection: Connection, query: Select, column: Any, keys: Sequence[str]) -> list[Row]:
-    """`query`'s rows whose `column` is among `keys`, asked `_KEYS_PER_QUERY` keys at a time."""
-    rows: list[Row] = []
-    for start in range(0, len(keys), _KEYS_PER_QUERY):
-        rows += connection.execute(
-            query.where(column.in_(keys[start : start + _KEYS_PER_QUERY]))
-        ).all()
-    return rows

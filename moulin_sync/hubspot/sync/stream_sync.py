@@ -19,6 +19,7 @@ Every answer is recorded in the state store as soon as it arrives (`Ledger`). Up
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import time
 from collections import deque
 from collections.abc import Mapping
@@ -126,6 +127,7 @@ class StreamSync:
         target_types: Mapping[str, str],
         erasure: GdprErasure = "delete",
         progress: Report | None = None,
+        read_at: dt.datetime | None = None,
     ) -> None:
         self.spec = spec
         self.erasure = spec.erasure_policy(erasure)
@@ -134,7 +136,7 @@ class StreamSync:
         self.resolver = Resolver(client, spec, self.pool)
         self.associations = Associations(client, spec, target_types)
         self.targets = LinkTargets(client, state, spec, self.pool)
-        self.ledger = Ledger(state, spec)
+        self.ledger = Ledger(state, spec, read_at)
         self.meter = ProgressMeter(spec.name, client.snapshot, progress or (lambda _: None))
 
     def run(self, plan: SyncPlan) -> SyncReport:
