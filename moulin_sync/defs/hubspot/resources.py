@@ -37,7 +37,7 @@ class HubSpot(dg.ConfigurableResource):
     )
     max_retries: int = Field(default=5, description="Retries of one call (429, 423, 5xx...).")
     max_in_flight: int = Field(
-        default=8,
+        default=4,
         description="Batch calls a sync keeps waiting for HubSpot's answer at once (1 to 10): "
         "HubSpot takes a few hundred milliseconds per batch, so one at a time would use a "
         "fraction of the rate limit; the rate limiter paces them either way.",
