@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-import moulin_sync.hubspot.client.objects as objects_module
+import moulin_sync.hubspot.client.object_search as search_module
 from moulin_sync.hubspot.client import BatchOutcome, HubSpotClient
 from moulin_sync.hubspot.client.errors import (
     HubSpotApiError,
@@ -161,7 +161,7 @@ def test_search_pages_and_refuses_past_the_result_window(
     ] == ["c7@moulin.test"]
 
     # HubSpot's 10,000 cap, shrunk to 200 so the test stays small.
-    monkeypatch.setattr(objects_module, "MAX_SEARCH_RESULTS", 200)
+    monkeypatch.setattr(search_module, "MAX_SEARCH_RESULTS", 200)
     pages = client.objects.search("contacts", everyone, ["email"], limit=100)
     got = [next(pages) for _ in range(200)]
     assert len(got) == 200

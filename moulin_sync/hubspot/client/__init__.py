@@ -12,7 +12,8 @@ from collections import Counter
 from typing import Any
 
 from moulin_sync.hubspot.client.associations import AssociationsApi
-from moulin_sync.hubspot.client.objects import MAX_BATCH_INPUTS, OBJECT_TYPES, ObjectsApi
+from moulin_sync.hubspot.client.object_shapes import MAX_BATCH_INPUTS, OBJECT_TYPES
+from moulin_sync.hubspot.client.objects import ObjectsApi
 from moulin_sync.hubspot.client.pipelines import PipelinesApi
 from moulin_sync.hubspot.client.properties import PropertiesApi
 from moulin_sync.hubspot.client.results import AssociationLink, BatchOutcome, ObjectResult

@@ -9,7 +9,7 @@ import hubspot.crm.associations.v4 as associations_sdk
 
 from moulin_sync.hubspot.client import endpoints as e
 from moulin_sync.hubspot.client.errors import HubSpotApiError
-from moulin_sync.hubspot.client.objects import check_size, check_type, next_after
+from moulin_sync.hubspot.client.object_shapes import check_size, check_type, next_after
 from moulin_sync.hubspot.client.problems import InputError
 from moulin_sync.hubspot.client.results import AssociationLink, BatchOutcome
 from moulin_sync.hubspot.client.sdk import association_types, new

@@ -1,87 +1,34 @@
-"""CRM objects (v3): batch create, upsert, update, read, archive; get, merge, search,
-GDPR delete."""
+"""CRM objects (v3): batch create, upsert, update, read, archive; get, merge, GDPR
+delete; search (`object_search.py`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import hubspot.crm.contacts as contacts_sdk
 import hubspot.crm.objects as objects_sdk
 
 from moulin_sync.hubspot.client import endpoints as e
-from moulin_sync.hubspot.client.errors import HubSpotNotFound, SearchWindowTooLarge
+from moulin_sync.hubspot.client.errors import HubSpotNotFound
+from moulin_sync.hubspot.client.object_search import ObjectSearch
+from moulin_sync.hubspot.client.object_shapes import (
+    MAX_BATCH_INPUTS,
+    check_size,
+    check_type,
+    next_after,
+    record,
+)
 from moulin_sync.hubspot.client.results import BatchOutcome, ObjectResult, object_outcome
 from moulin_sync.hubspot.client.sdk import association_types, model, new
 from moulin_sync.hubspot.client.transport import Transport
-
-OBJECT_TYPES = ("contacts", "companies", "deals", "tickets")
-MAX_BATCH_INPUTS = 100  # HubSpot's documented maximum per v3 batch call
-MAX_SEARCH_PAGE = 200
-MAX_SEARCH_RESULTS = 10_000  # HubSpot answers 400 when paging past this
-
-
-def check_type(object_type: str) -> str:
-    if object_type not in OBJECT_TYPES:
-        raise ValueError(
-            f"unsupported object type {object_type!r}; expected one of {', '.join(OBJECT_TYPES)}"
-        )
-    return object_type
-
-
-def check_size(inputs: Sequence[Any], limit: int, what: str) -> None:
-    if len(inputs) > limit:
-        raise ValueError(
-            f"{what}: {len(inputs)} inputs, HubSpot takes at most {limit} per call; "
-            f"send them in batches of {limit}"
-        )
-
-
-def record(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """A record as HubSpot sent it, with its id as a string."""
-    out = dict(raw)
-    if "id" in out:
-        out["id"] = str(out["id"])
-    return out
-
-
-def next_after(body: Any) -> str | None:
-    if not isinstance(body, Mapping):
-        return None
-    after = ((body.get("paging") or {}).get("next") or {}).get("after")
-    return str(after) if after not in (None, "") else None
-
-
-def results(
-    send: Callable[..., Any], endpoint: e.Endpoint, get_all: Callable[..., Any], object_type: str
-) -> list[dict[str, Any]]:
-    """Every entry of a listing of one object type's definitions (properties, pipelines)."""
-    check_type(object_type)
-    answer = send(endpoint, lambda **kw: get_all(object_type, **kw), objectType=object_type)
-    return list(answer.body.get("results") or [])
-
-
-def _filter_groups(filter_groups: Sequence[Mapping[str, Any]]) -> list[Any]:
-    groups = []
-    for group in filter_groups:
-        data = dict(group)
-        filters = data.pop("filters", [])
-        if data:
-            raise ValueError(f"filter group: unknown field(s) {', '.join(sorted(data))}")
-        groups.append(
-            new(
-                objects_sdk.FilterGroup,
-                filters=[model(objects_sdk.Filter, f, "search filter") for f in filters],
-            )
-        )
-    return groups
 
 
 def _ids(ids: Sequence[str]) -> list[Any]:
     return [new(objects_sdk.SimplePublicObjectId, id=str(i)) for i in ids]
 
 
-class ObjectsApi:
+class ObjectsApi(ObjectSearch):
     """Records of any object type, by HubSpot id or by a unique property."""
 
     def __init__(self, transport: Transport) -> None:
@@ -286,69 +233,3 @@ class ObjectsApi:
             e.MERGE, lambda **kw: api.merge_with_http_info(body, **kw), objectType=object_type
         )
         return record(answer.body)
-
-    def search(
-        self,
-        object_type: str,
-        filter_groups: Sequence[Mapping[str, Any]],
-        properties: Sequence[str],
-        sorts: Sequence[Mapping[str, Any]] | None = None,
-        limit: int = MAX_SEARCH_PAGE,
-        *,
-        query: str | None = None,
-    ) -> Iterator[dict[str, Any]]:
-        """Every matching record, page by page (`limit` per page, at most 200).
-
-        Paced by search's own per-second limit. HubSpot pages through at most 10,000
-        results per query: asking past that raises `SearchWindowTooLarge` — split the
-        window (e.g. by a date range) instead. Search reads an index that lags writes by
-        seconds: never use it to decide whether to create.
-        """
-        check_type(object_type)
-        if not 1 <= limit <= MAX_SEARCH_PAGE:
-            raise ValueError(f"search limit must be between 1 and {MAX_SEARCH_PAGE}")
-        groups = _filter_groups(filter_groups)
-        after: str | None = None
-        while True:
-            # The SDK types `sorts` as list[str]; HubSpot takes {"propertyName", "direction"}
-            # objects, which serialize through unchanged.
-            body = new(
-                objects_sdk.PublicObjectSearchRequest,
-                filter_groups=groups,
-                properties=list(properties),
-                sorts=[dict(s) for s in sorts or []],
-                limit=limit,
-                after=after,
-                query=query,
-            )
-            answer = self._send(
-                e.SEARCH,
-                lambda body=body, **kw: self._search.do_search_with_http_info(
-                    object_type, body, **kw
-                ),
-                objectType=object_type,
-            )
-            for raw in answer.body.get("results") or []:
-                yield record(raw)
-            after = next_after(answer.body)
-            if after is None:
-                return
-            if after.isdigit() and int(after) >= MAX_SEARCH_RESULTS:
-                raise SearchWindowTooLarge(object_type, answer.body.get("total"))
-
-    def search_total(self, object_type: str, filter_groups: Sequence[Mapping[str, Any]]) -> int:
-        """How many records match (one search call, one result): to size a window
-        before paging it, since HubSpot pages through at most 10,000 results."""
-        check_type(object_type)
-        body = new(
-            objects_sdk.PublicObjectSearchRequest,
-            filter_groups=_filter_groups(filter_groups),
-            properties=["hs_object_id"],
-            limit=1,
-        )
-        answer = self._send(
-            e.SEARCH,
-            lambda **kw: self._search.do_search_with_http_info(object_type, body, **kw),
-            objectType=object_type,
-        )
-        return int(answer.body.get("total") or 0)

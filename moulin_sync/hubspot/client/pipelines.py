@@ -10,7 +10,7 @@ import hubspot.crm.pipelines as pipelines_sdk
 
 from moulin_sync.hubspot.client import endpoints as e
 from moulin_sync.hubspot.client.errors import HubSpotAmbiguousWrite
-from moulin_sync.hubspot.client.objects import check_type, results
+from moulin_sync.hubspot.client.object_shapes import check_type, results
 from moulin_sync.hubspot.client.sdk import model
 from moulin_sync.hubspot.client.transport import Transport
 

@@ -10,7 +10,7 @@ import hubspot.crm.properties as properties_sdk
 from moulin_sync.hubspot.client import endpoints as e
 from moulin_sync.hubspot.client.endpoints import Endpoint
 from moulin_sync.hubspot.client.errors import HubSpotApiError
-from moulin_sync.hubspot.client.objects import check_type, results
+from moulin_sync.hubspot.client.object_shapes import check_type, results
 from moulin_sync.hubspot.client.sdk import model, new
 from moulin_sync.hubspot.client.transport import Transport
 

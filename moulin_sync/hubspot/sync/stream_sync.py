@@ -18,12 +18,10 @@ Every answer is recorded in the state store as soon as it arrives (`Ledger`). Up
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import time
 from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import polars as pl
 
@@ -33,18 +31,29 @@ from moulin_sync.hubspot.client.problems import InputError, reason_of
 from moulin_sync.hubspot.streams import fingerprints
 from moulin_sync.hubspot.streams.spec import StreamSpec
 from moulin_sync.hubspot.sync.associations import Associations
+from moulin_sync.hubspot.sync.conflicts import Conflicts
 from moulin_sync.hubspot.sync.in_flight import InFlight
-from moulin_sync.hubspot.sync.ledger import Ledger, SyncReport, WriteCounter
+from moulin_sync.hubspot.sync.ledger import Ledger, SyncReport
 from moulin_sync.hubspot.sync.plan import SyncPlan
 from moulin_sync.hubspot.sync.progress import ProgressMeter, Report
 from moulin_sync.hubspot.sync.records import BATCH, Record, batches, halves, records_of
 from moulin_sync.hubspot.sync.resolver import Resolver
 from moulin_sync.hubspot.sync.state import SyncState
 from moulin_sync.hubspot.sync.targets import LinkTargets
+from moulin_sync.hubspot.sync.tasks import (
+    Create,
+    Reconcile,
+    Relink,
+    Reresolve,
+    SingleConflict,
+    Taken,
+    Task,
+    Update,
+    with_records,
+)
 from moulin_sync.hubspot.sync.writer import Writer, Written
 from moulin_sync.settings import GdprErasure
 
-UNIQUE_VALUE_TAKEN = "HubSpot refused the record: a unique value is already used by another record"
 STALE_TARGET = (
     "HubSpot refused an association of the record to a record it lacks, still after "
     "finding its targets again: retried next run"
@@ -52,70 +61,9 @@ STALE_TARGET = (
 # The hash a record written without its adoption value is recorded with: never a
 # payload's, so the next run tries it again with the value.
 WITHHELD = "withheld"
-GONE_AGAIN = (
-    "HubSpot answered 404 for the record it had just found again by key or merge: retried next run"
-)
 
 
-@dataclass
-class Create:
-    records: list[Record]
-    # None: inline associations when any record has a link, else an upsert by key.
-    inline: bool | None = None
-    relinked: bool = False  # its stale association targets were just found again
-
-
-@dataclass
-class Update:
-    records: list[Record]
-    counts_as: WriteCounter | None = "updated"  # the report's counter, if not counted already
-    force_links: bool = False
-    # Their ids were just found anew: one more 404 and they are given up for this run.
-    found_anew: bool = False
-    relinked: bool = False
-    # Its adoption value's holder was just merged into it: one more conflict and it goes
-    # without that value.
-    took_over: bool = False
-
-
-@dataclass
-class Reconcile:
-    records: list[Record]
-
-
-@dataclass
-class Reresolve:
-    records: list[Record]
-
-
-@dataclass
-class SingleConflict:
-    record: Record
-
-
-@dataclass
-class Taken:
-    """A known record refused an update because another record, `holder_id`, holds its
-    adoption value (the email the source now gives it): then `then` once more."""
-
-    record: Record
-    holder_id: str
-    then: Update
-
-
-@dataclass
-class Relink:
-    """Records refused for an association to a record HubSpot lacks: find their targets
-    again, then `then` once more."""
-
-    records: list[Record]
-    then: Create | Update
-
-
-Task = Create | Update | Reconcile | Reresolve | SingleConflict | Taken | Relink
-
-
-class StreamSync:
+class StreamSync(Conflicts):
     """Writes one stream's plan; `run` returns what happened."""
 
     def __init__(
@@ -260,11 +208,9 @@ class StreamSync:
         self.ledger.rejected(written.refused)
         follow: list[Task] = [Reconcile(written.conflicts)] if written.conflicts else []
         withheld = self._withheld(written.bad_values, "invalid")
-        follow += [_with_records(task, withheld)] if withheld else []
+        follow += [with_records(task, withheld)] if withheld else []
         follow += self._relink_once(task, written.bad_links)
-        return follow + self._retry_smaller(
-            _with_records(task, written.unmatched), records, written
-        )
+        return follow + self._retry_smaller(with_records(task, written.unmatched), records, written)
 
     def _update(self, task: Update, written: Written) -> list[Task]:
         if written.failed is not None:
@@ -286,89 +232,7 @@ class StreamSync:
         )
         if written.unmatched and len(written.unmatched) == len(task.records) == 1:
             return follow + self._refused_alone(task, written.unmatched[0], written.first_error)
-        return follow + [_with_records(task, [r]) for r in written.unmatched]
-
-    def _gone(self, task: Update, records: list[Record]) -> list[Task]:
-        """Records whose id answered 404 (merged, or deleted by a person): found again,
-        unless they were just found and are gone again (then the next run tries). An
-        enriching stream's owner record is found again by its own stream."""
-        if self.spec.enriches is not None:
-            why = f"its {self.spec.record_noun} is gone from HubSpot: written once found again"
-            self.ledger.rejected([(record, why) for record in records])
-            return []
-        if not task.found_anew:
-            return [Reresolve(records)]
-        self.ledger.rejected([(record, GONE_AGAIN) for record in records])
-        return []
-
-    def _reconcile(self, records: list[Record]) -> list[Task]:
-        """Which of these already exist in HubSpot (a replay, a lost answer)? Update
-        those by id, create the rest again."""
-        found, missing = self.resolver.find_by_key(records)
-        follow: list[Task] = [Update(found, counts_as="created", force_links=True)] if found else []
-        if not missing:
-            return follow
-        if len(missing) < len(records):
-            return [*follow, Create(missing, inline=True)]
-        # Nothing of ours exists: the conflict is on another unique value (an email);
-        # isolate the culprit.
-        if len(records) == 1:
-            return [SingleConflict(records[0])]
-        return [Create(half, inline=True) for half in halves(records)]
-
-    def _single_conflict(self, record: Record) -> list[Task]:
-        """A lone new record refused for a unique value: adopt the record holding it, if
-        that is ours to adopt."""
-        prop = self.spec.adopt_by
-        if prop and record.properties.get(prop):
-            adoption = self.resolver.adopt([record])
-            self.ledger.counted("adopted", adoption.adopted)
-            self.ledger.rejected(adoption.refused)
-            if adoption.adopted:
-                return [Update(adoption.adopted, counts_as=None, force_links=True)]
-            if adoption.refused:
-                withheld = self._withheld(adoption.refused)
-                return [Create(withheld)] if withheld else []
-        self.ledger.rejected([(record, UNIQUE_VALUE_TAKEN)])
-        return []
-
-    def _taken(self, record: Record, holder_id: str, then: Update) -> list[Task]:
-        """The source gave a record of ours an email another HubSpot record holds. Someone
-        else's (a form's, a person's): merged into ours, ours kept as the primary, and
-        ours written again. Another of ours (a real duplicate customer): both stay, ours
-        goes without it and the clash is reported."""
-        prop = self.spec.adopt_by or ""
-        owner = self.resolver.owner_of(holder_id)
-        retry = dataclasses.replace(then, records=[record], took_over=True)
-        if owner is None:  # gone since: the value is free now
-            return [retry]
-        if owner == "":
-            self.writer.merge_into(record, holder_id)
-            self.ledger.counted("merged_in", [record])
-            record.resend = True  # the merge may have brought the other's values
-            return [retry]
-        value = record.properties.get(prop, "")
-        why = f"{prop} {value} already belongs to HubSpot {self.spec.record_noun} {holder_id}" + (
-            f" of {self.spec.key_property} {owner}" if owner else ""
-        )
-        self._withheld([(record, why)])
-        return [retry]
-
-    def _reresolve(self, records: list[Record]) -> list[Task]:
-        found = self.resolver.reresolve(records)
-        self.ledger.merged(found.merged)
-        self.ledger.counted("reresolved", found.resolved)
-        follow: list[Task] = []
-        for record in found.resolved:
-            record.written = None  # found anew: what it holds is not known to be ours
-        if found.resolved:
-            follow.append(Update(found.resolved, counts_as=None, force_links=True, found_anew=True))
-        lost = found.lost + self._withheld(found.refused)
-        for record in lost:
-            record.hubspot_id = None
-        if lost:
-            follow.append(Create(lost))
-        return follow
+        return follow + [with_records(task, [r]) for r in written.unmatched]
 
     def _relink_once(self, task: Create | Update, bad_links: list[Record]) -> list[Task]:
         """Records refused for a stale association target: found again once per run;
@@ -386,7 +250,7 @@ class StreamSync:
         self.ledger.rejected(relinked.waiting)
         if not relinked.retry:
             return []
-        retry = _with_records(then, relinked.retry)
+        retry = with_records(then, relinked.retry)
         retry.relinked = True
         return [retry]
 
@@ -396,7 +260,7 @@ class StreamSync:
         """One bad record fails a whole batch: split until it is alone, then keep why."""
         records = task.records
         if len(records) > 1:
-            return [_with_records(task, half) for half in halves(records)]
+            return [with_records(task, half) for half in halves(records)]
         if error.status == 409 and creating and self.spec.adopt_by:
             return [SingleConflict(records[0])]
         holder = error.existing_id
@@ -413,7 +277,7 @@ class StreamSync:
         reason, and tried again next run."""
         reason = error.reason if error is not None else reason_of(None)
         if error is not None and self.writer.refuses_adoption_value(record, error.problems):
-            return [_with_records(task, self._withheld([(record, reason)], "invalid"))]
+            return [with_records(task, self._withheld([(record, reason)], "invalid"))]
         self.ledger.rejected([(record, reason)])
         return []
 
@@ -425,8 +289,4 @@ class StreamSync:
             return []
         if len(unmatched) == len(batch) == 1:
             return self._refused_alone(task, unmatched[0], written.first_error)
-        return [_with_records(task, half) for half in halves(unmatched)]
-
-
-def _with_records(task: Create | Update, records: list[Record]) -> Create | Update:
-    return dataclasses.replace(task, records=records)
+        return [with_records(task, half) for half in halves(unmatched)]
