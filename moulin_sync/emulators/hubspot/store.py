@@ -13,75 +13,21 @@ import json
 import sqlite3
 import time
 from collections import deque
-from typing import IO, Any
+from typing import IO
 
 from . import state_file
 from .contact_emails import promoted
 from .journal import Journal
 from .object_types import LASTMOD, OBJECT_TYPES
+from .record import Record
 from .schema import Schema
 from .search_index import PropertyIndex, TypeIndex
 from .timestamps import iso_ms
+from .transactions import RequestTransactions
 from .unique_index import UniqueIndex
 
 
-class Record:
-    """One CRM object. `props` holds only non-empty values, all strings."""
-
-    __slots__ = (
-        "archived", "archived_at", "assoc", "created", "created_iso", "id", "props",
-        "type", "updated", "updated_iso", "versions",
-    )  # fmt: skip
-
-    def __init__(self, t: str, rid: str, props: dict[str, str], created: int) -> None:
-        self.type = t
-        self.id = rid
-        self.props = props
-        self.created = self.updated = created
-        self.created_iso = self.updated_iso = iso_ms(created)
-        self.archived = False
-        self.archived_at: int | None = None
-        self.assoc: dict[str, dict[str, set[int]]] = {}
-        # (written_at_seconds, snapshot or None when archived); only kept when search lags.
-        self.versions: list[tuple[float, dict[str, str] | None]] | None = None
-
-    def to_public(self, names: tuple[str, ...] | list[str] | None = None) -> dict[str, Any]:
-        props = self.props
-        shown = dict(props) if names is None else {n: props.get(n) for n in names}
-        out: dict[str, Any] = {
-            "id": self.id,
-            "properties": shown,
-            "createdAt": self.created_iso,
-            "updatedAt": self.updated_iso,
-            "archived": self.archived,
-        }
-        if self.archived and self.archived_at is not None:
-            out["archivedAt"] = iso_ms(self.archived_at)
-        return out
-
-    def to_row(self) -> dict[str, Any]:
-        """The record as stored (a copy: later writes to the record do not change it)."""
-        return {
-            "props": dict(self.props),
-            "created": self.created,
-            "updated": self.updated,
-            "archived": self.archived,
-            "archived_at": self.archived_at,
-            "assoc": {t: {i: sorted(ts) for i, ts in m.items()} for t, m in self.assoc.items()},
-        }
-
-    @classmethod
-    def from_row(cls, t: str, rid: str, row: dict[str, Any]) -> Record:
-        r = cls(t, rid, row["props"], row["created"])
-        r.updated = row["updated"]
-        r.updated_iso = iso_ms(r.updated)
-        r.archived = row["archived"]
-        r.archived_at = row["archived_at"]
-        r.assoc = {t2: {i: set(ts) for i, ts in m.items()} for t2, m in row["assoc"].items()}
-        return r
-
-
-class Store:
+class Store(RequestTransactions):
     def __init__(self, state_path: str | None = None, search_lag: float = 0.0) -> None:
         self.search_lag = search_lag
         self.schema = Schema()
@@ -122,77 +68,6 @@ class Store:
         if "schema" not in kv:
             self.schema_dirty = True
             self.commit()
-
-    def begin(self, *, schema: bool = False) -> None:
-        """A request starts: its changes are journaled (`schema`: it may change the schema)."""
-        self.journal.begin(self.next_id, self.schema.clone() if schema else None)
-
-    def commit(self) -> None:
-        """Write every touched record (and the schema if it changed) in one transaction."""
-        if self.db is not None and (self.dirty or self.schema_dirty or self.blocklist_dirty):
-            state_file.write(self.db, self._changed_rows(), self._changed_kv())
-        self.dirty.clear()
-        self.schema_dirty = self.blocklist_dirty = False
-        self.journal.close()
-
-    def _changed_rows(self) -> list[state_file.RowChange]:
-        rows: list[state_file.RowChange] = []
-        for t, rid in self.dirty:
-            rec = self.objects[t].get(rid)
-            rows.append((t, rid, None if rec is None else rec.to_row()))
-        return rows
-
-    def _changed_kv(self) -> dict[str, Any]:
-        kv: dict[str, Any] = {"next_id": self.next_id}
-        if self.blocklist_dirty:
-            kv["gdpr_blocklist"] = sorted(self.gdpr_blocklist)
-        if self.schema_dirty:
-            kv["schema"] = self.schema.to_json()
-        return kv
-
-    def remember(self, rec: Record) -> None:
-        """Before `rec` first changes in the request in flight: keep what it was."""
-        j = self.journal
-        if j.open and (rec.type, rec.id) not in j.records:
-            j.records[(rec.type, rec.id)] = rec.to_row()
-
-    def rollback(self) -> None:
-        """Undo every change of the request in flight: records, indexes, ids, schema."""
-        j = self.journal
-        if j.open:
-            for t, rid in j.records:
-                rec = self.objects[t].get(rid)
-                if rec is not None and not rec.archived:
-                    self.unique.remove(t, rec)
-            restored = [self._restore(t, rid, row) for (t, rid), row in j.records.items()]
-            self.next_id = j.next_id
-            if j.blocklist is not None:
-                self.gdpr_blocklist = j.blocklist
-            if j.schema is not None:
-                self.schema = j.schema
-                self.rebuild_indexes()
-            for rec in restored:
-                if rec is not None and not rec.archived:
-                    self.unique.add(rec.type, rec)
-        self.dirty.clear()
-        self.schema_dirty = self.blocklist_dirty = False
-        j.close()
-
-    def _restore(self, t: str, rid: str, row: dict[str, Any] | None) -> Record | None:
-        """Put back record `rid` as `row` (None: the request created it: it goes)."""
-        records = self.objects[t]
-        self.indexes[t].removed(rid)
-        if row is None:
-            records.pop(rid, None)
-            return None
-        rec = Record.from_row(t, rid, row)
-        was_deleted = rid not in records
-        records[rid] = rec
-        if was_deleted:  # listing pages in id order: put it back in its place
-            self.objects[t] = dict(sorted(records.items(), key=lambda kv: int(kv[0])))
-        if not rec.archived:
-            self.indexes[t].added(rid, rec.props)
-        return rec
 
     def close(self) -> None:
         """Close the SQLite file before releasing its lock, so no other process opens it meanwhile."""
